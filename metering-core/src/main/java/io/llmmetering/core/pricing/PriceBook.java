@@ -1,0 +1,142 @@
+package io.llmmetering.core.pricing;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The prices in force: model prices per 1K tokens, power-level multipliers and tier markups, under one version.
+ * Immutable; a price change makes a new book ({@link #withModel}) so a calculator never sees half an update.
+ */
+public final class PriceBook {
+
+    private final String version;
+    private final Map<String, ModelPrice> modelsById;
+    private final Map<String, String> aliasToModel;
+    private final Map<String, PowerLevel> powerLevels;
+    private final Map<String, Tier> tiers;
+
+    public PriceBook(String version, Collection<ModelPrice> models, Map<String, String> aliases,
+                     Collection<PowerLevel> powerLevels, Collection<Tier> tiers) {
+        this.version = Objects.requireNonNull(version, "version");
+        this.modelsById = index(models, m -> normalize(m.model()), "model");
+        this.powerLevels = index(powerLevels, PowerLevel::name, "power level");
+        this.tiers = index(tiers, Tier::name, "tier");
+        this.aliasToModel = new LinkedHashMap<>();
+        aliases.forEach((alias, model) -> {
+            if (!modelsById.containsKey(normalize(model))) {
+                throw new IllegalArgumentException("alias '" + alias + "' points at unpriced model '" + model + "'");
+            }
+            aliasToModel.put(normalize(alias), normalize(model));
+        });
+        if (!this.powerLevels.containsKey(PowerLevel.DEFAULT_NAME)) {
+            throw new IllegalArgumentException("price book must define the default power level '" + PowerLevel.DEFAULT_NAME + "'");
+        }
+        if (!this.tiers.containsKey(Tier.DEFAULT_NAME)) {
+            throw new IllegalArgumentException("price book must define the default tier '" + Tier.DEFAULT_NAME + "'");
+        }
+    }
+
+    private static <T> Map<String, T> index(Collection<T> items, java.util.function.Function<T, String> key, String what) {
+        Map<String, T> byKey = new LinkedHashMap<>();
+        for (T item : items) {
+            if (byKey.put(key.apply(item), item) != null) {
+                throw new IllegalArgumentException("duplicate " + what + " '" + key.apply(item) + "'");
+            }
+        }
+        return byKey;
+    }
+
+    private static String normalize(String model) {
+        return model.strip().toLowerCase(Locale.ROOT);
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /**
+     * The price of {@code model}: by its id, an alias, or, for ids routed through a gateway such as
+     * {@code openai/gpt-4o}, the part after the last '/'.
+     */
+    public ModelPrice model(String model) {
+        if (model == null || model.isBlank()) {
+            throw new UnknownModelException(String.valueOf(model));
+        }
+        String id = normalize(model);
+        ModelPrice price = lookup(id);
+        if (price == null && id.lastIndexOf('/') >= 0) {
+            price = lookup(id.substring(id.lastIndexOf('/') + 1));
+        }
+        if (price == null) {
+            throw new UnknownModelException(model);
+        }
+        return price;
+    }
+
+    private ModelPrice lookup(String id) {
+        ModelPrice price = modelsById.get(id);
+        return price != null ? price : modelsById.get(aliasToModel.getOrDefault(id, ""));
+    }
+
+    public boolean hasModel(String model) {
+        try {
+            model(model);
+            return true;
+        } catch (UnknownModelException e) {
+            return false;
+        }
+    }
+
+    /** The named power level; {@code null} or blank means {@link PowerLevel#DEFAULT_NAME}. */
+    public PowerLevel powerLevel(String name) {
+        String key = name == null || name.isBlank() ? PowerLevel.DEFAULT_NAME : name.strip().toLowerCase(Locale.ROOT);
+        PowerLevel level = powerLevels.get(key);
+        if (level == null) {
+            throw new UnknownPowerLevelException(name, powerLevels.keySet());
+        }
+        return level;
+    }
+
+    /** The named tier; {@code null} or blank means {@link Tier#DEFAULT_NAME}. */
+    public Tier tier(String name) {
+        String key = name == null || name.isBlank() ? Tier.DEFAULT_NAME : name.strip().toLowerCase(Locale.ROOT);
+        Tier tier = tiers.get(key);
+        if (tier == null) {
+            throw new UnknownTierException(name, tiers.keySet());
+        }
+        return tier;
+    }
+
+    public Collection<ModelPrice> models() {
+        return java.util.Collections.unmodifiableCollection(modelsById.values());
+    }
+
+    public Map<String, String> aliases() {
+        return java.util.Collections.unmodifiableMap(aliasToModel);
+    }
+
+    public Collection<PowerLevel> powerLevels() {
+        return java.util.Collections.unmodifiableCollection(powerLevels.values());
+    }
+
+    public Collection<Tier> tiers() {
+        return java.util.Collections.unmodifiableCollection(tiers.values());
+    }
+
+    /** A new book, at {@code newVersion}, in which {@code price} replaces (or adds) its model. */
+    public PriceBook withModel(ModelPrice price, String newVersion) {
+        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        models.put(normalize(price.model()), price);
+        return new PriceBook(newVersion, models.values(), aliasToModel, powerLevels.values(), tiers.values());
+    }
+
+    /** A new book with the models of {@code other} added or replacing ours; tiers and power levels stay ours. */
+    public PriceBook withModels(Collection<ModelPrice> prices, String newVersion) {
+        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        prices.forEach(price -> models.put(normalize(price.model()), price));
+        return new PriceBook(newVersion, models.values(), aliasToModel, powerLevels.values(), tiers.values());
+    }
+}
