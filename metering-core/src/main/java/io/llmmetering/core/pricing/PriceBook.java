@@ -126,11 +126,38 @@ public final class PriceBook {
         return java.util.Collections.unmodifiableCollection(tiers.values());
     }
 
-    /** A new book, at {@code newVersion}, in which {@code price} replaces (or adds) its model. */
+    /** A new book, at {@code newVersion}, in which {@code price} replaces (or adds) its model; aliases stay. */
     public PriceBook withModel(ModelPrice price, String newVersion) {
         Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
         models.put(normalize(price.model()), price);
         return new PriceBook(newVersion, models.values(), aliasToModel, powerLevels.values(), tiers.values());
+    }
+
+    /** As {@link #withModel(ModelPrice, String)}, and {@code aliases} become exactly the model's aliases. */
+    public PriceBook withModel(ModelPrice price, Collection<String> aliases, String newVersion) {
+        String id = normalize(price.model());
+        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        models.put(id, price);
+        Map<String, String> newAliases = new LinkedHashMap<>(aliasToModel);
+        newAliases.values().removeIf(id::equals);
+        aliases.forEach(alias -> newAliases.put(normalize(alias), id));
+        return new PriceBook(newVersion, models.values(), newAliases, powerLevels.values(), tiers.values());
+    }
+
+    /** The aliases that resolve to {@code model}. */
+    public java.util.List<String> aliasesOf(String model) {
+        String id = normalize(model);
+        return aliasToModel.entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
+    }
+
+    /** A new book, at {@code newVersion}, without {@code model} (retired or deleted); aliases to it go too. */
+    public PriceBook withoutModel(String model, String newVersion) {
+        String id = normalize(model);
+        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        models.remove(id);
+        Map<String, String> aliases = new LinkedHashMap<>(aliasToModel);
+        aliases.values().removeIf(id::equals);
+        return new PriceBook(newVersion, models.values(), aliases, powerLevels.values(), tiers.values());
     }
 
     /** A new book with the models of {@code other} added or replacing ours; tiers and power levels stay ours. */

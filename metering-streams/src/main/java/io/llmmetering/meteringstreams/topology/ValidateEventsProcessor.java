@@ -1,0 +1,61 @@
+package io.llmmetering.meteringstreams.topology;
+
+import io.llmmetering.schemas.MessageCodec;
+import io.llmmetering.schemas.UndecodableMessageException;
+import io.llmmetering.schemas.UsageEvent;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.util.Optional;
+
+/**
+ * Decodes each record of {@code usage.events} and checks it. Decoding happens here rather than in a serde so
+ * that a poison pill becomes an ordinary dead letter, written in the same transaction as everything else,
+ * instead of an exception that stops the task.
+ */
+final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], String, Object> {
+
+    private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
+    private final UsageEventValidator validator;
+    private Sensor deadLettered;
+
+    ValidateEventsProcessor(UsageEventValidator validator) {
+        this.validator = validator;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        super.init(context);
+        deadLettered = Metrics.sensor(context, "events-dead-lettered");
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        UsageEvent event;
+        try {
+            event = codec.decode(record.value());
+        } catch (UndecodableMessageException e) {
+            deadLetter(record, new Rejection(e.reason().code(), e.getMessage()));
+            return;
+        }
+        Optional<Rejection> rejection = validator.validate(event, context().currentSystemTimeMs());
+        if (rejection.isPresent()) {
+            deadLetter(record, rejection.get());
+            return;
+        }
+        if (record.key() == null || !record.key().equals(event.getUserId())) {
+            // Dedupe and per-user state rely on one user's events living in one partition.
+            deadLetter(record, new Rejection("wrong_key", "record key must be the event's user_id"));
+            return;
+        }
+        context().forward(record.withValue(new ValidatedEvent(event, record.value())), Names.DEDUPE);
+    }
+
+    private void deadLetter(Record<String, byte[]> record, Rejection rejection) {
+        deadLettered.record();
+        context().forward(DeadLetters.of(context(), record.key(), record.value(), rejection, Names.VALIDATE, record.timestamp()),
+                Names.DLQ_SINK);
+    }
+}

@@ -1,0 +1,43 @@
+package io.llmmetering.schemas;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How each topic is created: partitions, replication and retention or compaction. One place, so the local
+ * launcher, the services and the tests create the same topics.
+ */
+public final class TopicDefinitions {
+
+    private TopicDefinitions() {
+    }
+
+    /**
+     * @param partitions        partitions of the keyed-by-user topics; the unit of parallelism of the topology
+     *                          and the applier (6 suits one small box; more instances need more)
+     * @param replicationFactor 1 on a single broker, 3 in production
+     */
+    public static List<NewTopic> all(int partitions, short replicationFactor) {
+        Map<String, String> compacted = Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0");
+        Map<String, String> week = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
+        Map<String, String> month = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000));
+        return List.of(
+                topic(Topics.USAGE_EVENTS, partitions, replicationFactor, week),
+                topic(Topics.USAGE_EVENTS_DLQ, 1, replicationFactor, month),
+                // the price book and account states are read whole by every instance (global tables): one partition
+                topic(Topics.PRICING_MODELS, 1, replicationFactor, compacted),
+                topic(Topics.CREDIT_ACCOUNTS, partitions, replicationFactor, compacted),
+                topic(Topics.CREDIT_DEBITS, partitions, replicationFactor, week),
+                topic(Topics.USAGE_ROLLUPS, partitions, replicationFactor, week),
+                topic(Topics.CREDIT_ALERTS, partitions, replicationFactor, month));
+    }
+
+    private static NewTopic topic(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+        return new NewTopic(name, partitions, replicationFactor).configs(configs);
+    }
+}
