@@ -1,0 +1,54 @@
+package io.llmmetering.meteringstreams.service;
+
+import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.meteringstreams.topology.MeteringTopology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/** The metering-streams service: the topology, its health and its metrics. Port 8086 by default. */
+@SpringBootApplication
+@EnableConfigurationProperties(MeteringStreamsProperties.class)
+public class MeteringStreamsApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(MeteringStreamsApplication.class, args);
+    }
+
+    @Bean
+    PriceBook configuredPriceBook() {
+        return PriceBookReader.defaultPriceBook();
+    }
+
+    @Bean(destroyMethod = "close")
+    StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, PriceBook priceBook) {
+        if (properties.createTopics()) {
+            TopicProvisioner provisioner = new TopicProvisioner(properties.bootstrapServers());
+            provisioner.createTopics(properties.partitions(), properties.replicationFactor());
+            if (properties.seedPriceBook()) {
+                provisioner.seedPriceBookIfEmpty(priceBook);
+            }
+        }
+        return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(), priceBook),
+                StreamsConfigFactory.create(properties.bootstrapServers(), properties.applicationId(), properties.instanceId(),
+                        properties.stateDir(),
+                        properties.threads(), properties.replicationFactor(), properties.commitInterval()))
+                .start();
+    }
+
+    @Bean
+    StreamsHealthIndicator streamsHealthIndicator(StreamsRuntime runtime) {
+        return new StreamsHealthIndicator(runtime);
+    }
+
+    @Bean(destroyMethod = "close")
+    KafkaStreamsMetrics kafkaStreamsMetrics(StreamsRuntime runtime, MeterRegistry registry) {
+        KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(runtime.streams());
+        metrics.bindTo(registry);
+        return metrics;
+    }
+}

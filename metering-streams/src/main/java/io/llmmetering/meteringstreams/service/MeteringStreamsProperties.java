@@ -1,0 +1,71 @@
+package io.llmmetering.meteringstreams.service;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.meteringstreams.topology.TopologySettings;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * Settings of the metering-streams service ({@code metering.streams.*}; environment variables such as
+ * {@code KAFKA_BOOTSTRAP_SERVERS} map onto them in application.yml). Defaults run the local system.
+ *
+ * @param bootstrapServers  Kafka brokers
+ * @param applicationId     Streams application id: instances with the same id share the work
+ * @param instanceId        this instance's stable name within the application (static group membership)
+ * @param threads           stream threads per instance
+ * @param stateDir          where RocksDB state lives
+ * @param partitions        partitions of the per-user topics when this service creates them
+ * @param replicationFactor replication of created topics and internal topics (1 on a single broker)
+ * @param createTopics      create missing topics at start
+ * @param seedPriceBook     publish the default price book to pricing.models when that topic is empty
+ * @param commitInterval    how often transactions commit: latency of debits vs. transaction overhead
+ */
+@ConfigurationProperties("metering.streams")
+public record MeteringStreamsProperties(
+        @DefaultValue("127.0.0.1:9092") String bootstrapServers,
+        @DefaultValue("metering-streams") String applicationId,
+        @DefaultValue("${HOSTNAME:local}") String instanceId,
+        @DefaultValue("1") int threads,
+        @DefaultValue("${java.io.tmpdir}/metering-streams") String stateDir,
+        @DefaultValue("6") int partitions,
+        @DefaultValue("1") short replicationFactor,
+        @DefaultValue("true") boolean createTopics,
+        @DefaultValue("true") boolean seedPriceBook,
+        @DefaultValue("100ms") Duration commitInterval,
+        @DefaultValue Topology topology) {
+
+    public MeteringStreamsProperties {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("metering.streams.bootstrap-servers must be set");
+        }
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("metering.streams.threads must be 1-64, was " + threads);
+        }
+        if (partitions < 1 || partitions > 1000) {
+            throw new IllegalArgumentException("metering.streams.partitions must be 1-1000, was " + partitions);
+        }
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("metering.streams.replication-factor must be at least 1, was " + replicationFactor);
+        }
+    }
+
+    /** {@code metering.streams.topology.*}: see {@link TopologySettings}. */
+    public record Topology(
+            @DefaultValue("24h") Duration dedupeHorizon,
+            @DefaultValue("5m") Duration maxClockSkew,
+            @DefaultValue("10m") Duration rollupGrace,
+            @DefaultValue("5s") Duration rollupEmitInterval,
+            @DefaultValue("5m") Duration spikeWindow,
+            @DefaultValue("1h") Duration spikeBaseline,
+            @DefaultValue("500") int spikeMultiplierPercent,
+            @DefaultValue("1") String spikeMinimumSpend,
+            @DefaultValue("100") String spikeAbsoluteThreshold) {
+
+        public TopologySettings toSettings() {
+            return new TopologySettings(dedupeHorizon, maxClockSkew, rollupGrace, rollupEmitInterval, spikeWindow, spikeBaseline,
+                    spikeMultiplierPercent, Credits.parse(spikeMinimumSpend), Credits.parse(spikeAbsoluteThreshold));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.llmmetering.meteringstreams.service;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * Runs one {@link KafkaStreams} instance of a topology: starts it, reports its state, and closes it so that
+ * the open transaction commits. A thread that dies of an unexpected error is replaced: under exactly-once its
+ * transaction is aborted and the replacement resumes from the last commit, so nothing is lost or doubled.
+ */
+public final class StreamsRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamsRuntime.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaStreams streams;
+
+    public StreamsRuntime(Topology topology, Properties config) {
+        this.streams = new KafkaStreams(topology, config);
+        streams.setUncaughtExceptionHandler(error -> {
+            log.error("stream thread failed, replacing it error={}", error.toString(), error);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((next, previous) -> log.info("streams state from={} to={}", previous, next));
+    }
+
+    public StreamsRuntime start() {
+        streams.start();
+        return this;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Waits until the instance is RUNNING (all tasks assigned and restored), or fails after {@code timeout}. */
+    public void awaitRunning(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+                throw new IllegalStateException("streams not running after " + timeout + ", state " + streams.state());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for streams", e);
+            }
+        }
+    }
+
+    /** Closes gracefully: the current transaction commits, the group is left, state stays on disk. */
+    @Override
+    public void close() {
+        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
+        log.info("streams closed cleanly={}", closed);
+    }
+}
