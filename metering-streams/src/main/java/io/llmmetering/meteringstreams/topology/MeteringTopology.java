@@ -31,6 +31,10 @@ public final class MeteringTopology {
     private MeteringTopology() {
     }
 
+    /**
+     * The rollup and spend stores are cached: a window or a user's history touched by many events between two
+     * commits is written to RocksDB and its changelog once per commit, not once per event.
+     */
     public static Topology build(TopologySettings settings, PriceBook configuredBook) {
         PriceBookView priceBook = new PriceBookView(configuredBook);
         UsageEventValidator validator = new UsageEventValidator(settings.maxClockSkew());
@@ -61,12 +65,10 @@ public final class MeteringTopology {
         topology.addProcessor(Names.ROLLUP, () -> new RollupUsageProcessor(settings.rollupGrace(), settings.rollupEmitInterval()),
                 Names.PRICE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ROLLUP_WINDOWS_STORE),
-                Serdes.String(), AvroSerde.of(UsageRollup.class)), Names.ROLLUP);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ROLLUP_DIRTY_STORE),
-                Serdes.String(), Serdes.ByteArray()), Names.ROLLUP);
+                Serdes.String(), AvroSerde.of(UsageRollup.class)).withCachingEnabled(), Names.ROLLUP);
         topology.addProcessor(Names.SPIKES, () -> new SpendSpikeProcessor(settings), Names.PRICE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SPEND_HISTORY_STORE),
-                Serdes.String(), SpendHistory.serde()), Names.SPIKES);
+                Serdes.String(), SpendHistory.serde()).withCachingEnabled(), Names.SPIKES);
 
         topology.addSink(Names.DEBITS_SINK, Topics.CREDIT_DEBITS, Serdes.String().serializer(), avro(Debit.class), Names.PRICE);
         topology.addSink(Names.ROLLUPS_SINK, Topics.USAGE_ROLLUPS, Serdes.String().serializer(), avro(UsageRollup.class), Names.ROLLUP);

@@ -22,7 +22,6 @@ final class Names {
     static final String MODEL_PRICES_STORE = "model-prices";
     static final String ACCOUNT_STATES_STORE = "account-states";
     static final String ROLLUP_WINDOWS_STORE = "usage-rollup-windows";
-    static final String ROLLUP_DIRTY_STORE = "usage-rollup-dirty";
     static final String SPEND_HISTORY_STORE = "spend-history";
 
     private Names() {

@@ -16,15 +16,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Sums usage per (user, model, provider) in hourly and daily tumbling windows of event time.
  *
  * <p>Windows are kept in a key-value store whose keys start with granularity and window start, so expiring
  * old windows is one range scan. The topic is keyed by user, and so is every key here: no repartition topic.
- * Changed windows are marked in a second store and published on a wall-clock punctuation rather than once per
- * event, which would double the topology's output; the marks are changelogged, so a crash loses no update.
+ * Changed windows are published on a wall-clock punctuation rather than once per event, which would double
+ * the topology's output. Which windows changed is kept in memory only: changelogging the marks cost two more
+ * changelog records per event. When a task (re)starts, every window it holds is marked, so a crash or an
+ * aborted transaction costs a re-publish of the open windows (the sink upserts them), never a lost update.
  * An event later than its window's end plus the grace period is still charged (its debit is already out) but
  * no longer counted in that window; the {@code late-events-not-rolled-up} metric counts it.
  */
@@ -43,12 +47,11 @@ final class RollupUsageProcessor extends ContextualProcessor<String, PricedEvent
     }
 
     private static final char SEPARATOR = '\u001F';
-    private static final byte[] MARK = new byte[0];
 
     private final long graceMillis;
     private final Duration emitInterval;
     private KeyValueStore<String, UsageRollup> windows;
-    private KeyValueStore<String, byte[]> changed;
+    private final Set<String> changed = new HashSet<>();
     private long streamTimeMillis = Long.MIN_VALUE;
     private Sensor lateEvents;
 
@@ -61,7 +64,9 @@ final class RollupUsageProcessor extends ContextualProcessor<String, PricedEvent
     public void init(ProcessorContext<String, UsageRollup> context) {
         super.init(context);
         windows = context.getStateStore(Names.ROLLUP_WINDOWS_STORE);
-        changed = context.getStateStore(Names.ROLLUP_DIRTY_STORE);
+        try (KeyValueIterator<String, UsageRollup> held = windows.all()) {
+            held.forEachRemaining(entry -> changed.add(entry.key));
+        }
         lateEvents = Metrics.sensor(context, "late-events-not-rolled-up");
         context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, this::publishChangedWindows);
     }
@@ -94,23 +99,18 @@ final class RollupUsageProcessor extends ContextualProcessor<String, PricedEvent
             rollup.setCostNanos(Math.addExact(rollup.getCostNanos(), debit.getAmountNanos()));
             rollup.setUpdatedAt(Instant.ofEpochMilli(context().currentSystemTimeMs()));
             windows.put(key, rollup);
-            changed.put(key, MARK);
+            changed.add(key);
         }
     }
 
     private void publishChangedWindows(long nowMillis) {
-        List<String> published = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> marks = changed.all()) {
-            while (marks.hasNext()) {
-                String key = marks.next().key;
-                UsageRollup rollup = windows.get(key);
-                if (rollup != null) {
-                    context().forward(new Record<>(outputKey(rollup), rollup, rollup.getWindowStart().toEpochMilli()));
-                }
-                published.add(key);
+        for (String key : changed) {
+            UsageRollup rollup = windows.get(key);
+            if (rollup != null) {
+                context().forward(new Record<>(outputKey(rollup), rollup, rollup.getWindowStart().toEpochMilli()));
             }
         }
-        published.forEach(changed::delete);
+        changed.clear();
         expireOldWindows();
     }
 

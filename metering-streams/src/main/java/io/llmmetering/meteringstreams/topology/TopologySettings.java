@@ -55,7 +55,7 @@ public record TopologySettings(
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings(Duration.ofHours(24), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(5),
+        return new TopologySettings(Duration.ofHours(24), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(30),
                 Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.parse("1"), Credits.parse("100"));
     }
 

@@ -238,7 +238,7 @@ class MeteringTopologyTest {
         fixture.send(event("h2", "alice", "gpt-4o", 2000, 200, T0.plusSeconds(120)).build());
         fixture.send(event("h3", "alice", "gpt-4o", 3000, 300, T0.plusSeconds(3599)).build());
         fixture.send(event("next-hour", "alice", "gpt-4o", 1, 1, T0.plusSeconds(3600)).build());
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(6));
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
 
         Map<String, UsageRollup> latest = fixture.rollups.readKeyValuesToMap();
         UsageRollup hour = latest.get("alice/gpt-4o/openai/hour/" + T0);
@@ -255,9 +255,9 @@ class MeteringTopologyTest {
     void rollupsArePublishedOnTheIntervalNotOncePerEvent() {
         IntStream.range(0, 50).forEach(i -> fixture.send(event("b" + i, "alice", "gpt-4o", 10, 10, T0.plusSeconds(i)).build()));
         assertThat(fixture.rollups.isEmpty()).isTrue();
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(6));
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertThat(fixture.rollups.readValuesToList()).hasSize(2); // one hour window, one day window
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(6));
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
         assertThat(fixture.rollups.isEmpty()).isTrue();
     }
 
@@ -265,7 +265,7 @@ class MeteringTopologyTest {
     void aLateEventBeyondGraceIsChargedButNotRolledUpAndCounted() {
         fixture.send(event("now", "alice", "gpt-4o", 10, 10, T0.plus(Duration.ofHours(1).plusMinutes(30))).build());
         fixture.send(event("late", "alice", "gpt-4o", 10, 10, T0.plusSeconds(60)).build());
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(6));
+        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
 
         assertThat(fixture.debits.readValuesToList()).extracting(Debit::getEventId).containsExactly("now", "late");
         Map<String, UsageRollup> rollups = fixture.rollups.readKeyValuesToMap();

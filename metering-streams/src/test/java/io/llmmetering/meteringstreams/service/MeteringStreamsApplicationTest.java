@@ -1,0 +1,75 @@
+package io.llmmetering.meteringstreams.service;
+
+import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The service as deployed: it provisions topics, seeds the price book, runs, and says so on its health and metrics endpoints. */
+@Tag("integration")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class MeteringStreamsApplicationTest {
+
+    private static final EmbeddedKafkaBroker BROKER = EmbeddedKafkaBroker.builder().build().start();
+
+    @DynamicPropertySource
+    static void kafka(DynamicPropertyRegistry registry) throws Exception {
+        registry.add("metering.streams.bootstrap-servers", BROKER::bootstrapServers);
+        registry.add("metering.streams.state-dir", Files.createTempDirectory("streams-app-state")::toString);
+        registry.add("metering.streams.application-id", () -> "metering-app-test");
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        BROKER.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StreamsRuntime runtime;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void healthIsUpOnceTheStreamsAreRunning() throws Exception {
+        runtime.awaitRunning(Duration.ofSeconds(60));
+        HttpResponse<String> health = get("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"state\":\"RUNNING\"");
+    }
+
+    @Test
+    void streamsMetricsAreExportedForPrometheus() throws Exception {
+        runtime.awaitRunning(Duration.ofSeconds(60));
+        HttpResponse<String> metrics = get("/actuator/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("kafka_stream");
+    }
+
+    @Test
+    void thePriceBookWasSeededIntoItsTopic() {
+        assertThat(new TopicProvisioner(BROKER.bootstrapServers())
+                .seedPriceBookIfEmpty(io.llmmetering.core.pricing.PriceBookReader.defaultPriceBook())).isZero();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
