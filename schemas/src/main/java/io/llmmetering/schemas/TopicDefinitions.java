@@ -33,6 +33,7 @@ public final class TopicDefinitions {
                 topic(Topics.PRICING_MODELS, 1, replicationFactor, compacted),
                 topic(Topics.CREDIT_ACCOUNTS, partitions, replicationFactor, compacted),
                 topic(Topics.CREDIT_DEBITS, partitions, replicationFactor, week),
+                topic(Topics.CREDIT_DEBITS_DLQ, 1, replicationFactor, month),
                 topic(Topics.USAGE_ROLLUPS, partitions, replicationFactor, week),
                 topic(Topics.CREDIT_ALERTS, partitions, replicationFactor, month));
     }

@@ -1,0 +1,220 @@
+package io.llmmetering.creditapi.ledger;
+
+import io.llmmetering.core.money.Credits;
+
+import javax.sql.DataSource;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Applies a batch of debits to PostgreSQL in one transaction: the usage events, the per-user charges, one
+ * ledger row per user, and the consumer offsets that say the batch is done. Either all of it commits or none,
+ * so a crash anywhere replays the batch from the stored offsets, and the events' unique key makes the replay
+ * charge nothing twice. About eight round trips per batch, whatever its size.
+ */
+public final class BatchApplier {
+
+    private final DataSource dataSource;
+    private final String consumerGroup;
+    private final Runnable beforeCommit;
+
+    public BatchApplier(DataSource dataSource, String consumerGroup) {
+        this(dataSource, consumerGroup, () -> { });
+    }
+
+    /** {@code beforeCommit} runs inside the transaction just before it commits: tests make it fail. */
+    BatchApplier(DataSource dataSource, String consumerGroup, Runnable beforeCommit) {
+        this.dataSource = dataSource;
+        this.consumerGroup = consumerGroup;
+        this.beforeCommit = beforeCommit;
+    }
+
+    public AppliedBatch apply(List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                AppliedBatch batch = apply(connection, debits, offsets);
+                beforeCommit.run();
+                connection.commit();
+                return batch;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
+        List<BalanceChange> changes = List.of();
+        int applied = 0;
+        if (!debits.isEmpty()) {
+            String[] users = debits.stream().map(LedgerDebit::userId).distinct().sorted().toArray(String[]::new);
+            execute(connection, LedgerStatements.OPEN_MISSING_ACCOUNTS, statement -> statement.setArray(1, array(connection, "text", users)));
+            // user id -> [charged nanos, event count], sorted so balances are locked and charged in user-id order
+            TreeMap<String, long[]> charges = recordEvents(connection, debits);
+            applied = charges.values().stream().mapToInt(charge -> (int) charge[1]).sum();
+            if (!charges.isEmpty()) {
+                String[] charged = charges.keySet().toArray(String[]::new);
+                execute(connection, LedgerStatements.LOCK_ACCOUNTS_IN_ORDER, statement -> statement.setArray(1, array(connection, "text", charged)));
+                changes = chargeAccounts(connection, charges);
+                writeTransactions(connection, changes);
+            }
+        }
+        storeOffsets(connection, offsets);
+        return new AppliedBatch(debits.size(), applied, debits.size() - applied, changes);
+    }
+
+    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits) throws SQLException {
+        int n = debits.size();
+        String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
+        String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
+        Long[] occurred = new Long[n], input = new Long[n], output = new Long[n], cached = new Long[n], cost = new Long[n], priced = new Long[n];
+        for (int i = 0; i < n; i++) {
+            LedgerDebit d = debits.get(i);
+            eventIds[i] = d.eventId();
+            occurred[i] = d.occurredAtMillis();
+            userIds[i] = d.userId();
+            providers[i] = d.provider();
+            models[i] = d.model();
+            input[i] = d.inputTokens();
+            output[i] = d.outputTokens();
+            cached[i] = d.cachedInputTokens();
+            powerLevels[i] = d.powerLevel();
+            tiers[i] = d.tier();
+            cost[i] = d.amountNanos();
+            priceVersions[i] = d.priceVersion();
+            sources[i] = d.source();
+            priced[i] = d.pricedAtMillis();
+        }
+        TreeMap<String, long[]> charges = new TreeMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.RECORD_USAGE_EVENTS)) {
+            Object[][] columns = {eventIds, occurred, userIds, providers, models, input, output, cached, powerLevels, tiers, cost,
+                    priceVersions, sources, priced};
+            String[] types = {"text", "bigint", "text", "text", "text", "bigint", "bigint", "bigint", "text", "text", "bigint",
+                    "text", "text", "bigint"};
+            for (int i = 0; i < columns.length; i++) {
+                statement.setArray(i + 1, connection.createArrayOf(types[i], columns[i]));
+            }
+            try (ResultSet inserted = statement.executeQuery()) {
+                while (inserted.next()) {
+                    long[] charge = charges.computeIfAbsent(inserted.getString(1), user -> new long[2]);
+                    charge[0] = Math.addExact(charge[0], inserted.getLong(2));
+                    charge[1]++;
+                }
+            }
+        }
+        return charges;
+    }
+
+    private List<BalanceChange> chargeAccounts(Connection connection, TreeMap<String, long[]> charges) throws SQLException {
+        String[] users = charges.keySet().toArray(String[]::new);
+        Long[] amounts = charges.values().stream().map(charge -> charge[0]).toArray(Long[]::new);
+        Map<String, BalanceChange> byUser = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.CHARGE_ACCOUNTS)) {
+            statement.setArray(1, array(connection, "text", users));
+            statement.setArray(2, connection.createArrayOf("bigint", amounts));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String user = rows.getString("user_id");
+                    long[] charge = charges.get(user);
+                    BigDecimal cap = rows.getBigDecimal("monthly_cap");
+                    byUser.put(user, new BalanceChange(user, Credits.ofNanos(charge[0]), (int) charge[1],
+                            Credits.ofExact(rows.getBigDecimal("balance_before")), Credits.ofExact(rows.getBigDecimal("balance_after")),
+                            Credits.ofExact(rows.getBigDecimal("mtd_before")), Credits.ofExact(rows.getBigDecimal("mtd_after")),
+                            cap == null ? null : Credits.ofExact(cap), rows.getString("tier"), rows.getString("spend_blocked_reason")));
+                }
+            }
+        }
+        if (byUser.size() != users.length) {
+            throw new IllegalStateException("charged " + byUser.size() + " accounts, expected " + users.length);
+        }
+        List<BalanceChange> ordered = new ArrayList<>(users.length);
+        for (String user : users) {
+            BalanceChange change = byUser.get(user);
+            // the invariant the ledger rests on: what left the balance is exactly what the events cost
+            if (!change.balanceBefore().minus(change.balanceAfter()).equals(change.charged())) {
+                throw new IllegalStateException("balance of " + user + " moved by " + change.balanceBefore().minus(change.balanceAfter())
+                        + " for a charge of " + change.charged());
+            }
+            ordered.add(change);
+        }
+        return ordered;
+    }
+
+    private void writeTransactions(Connection connection, List<BalanceChange> changes) throws SQLException {
+        int n = changes.size();
+        String[] users = new String[n];
+        Long[] amounts = new Long[n];
+        BigDecimal[] balances = new BigDecimal[n];
+        Integer[] counts = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            BalanceChange change = changes.get(i);
+            users[i] = change.userId();
+            amounts[i] = change.charged().nanos();
+            balances[i] = change.balanceAfter().toBigDecimal();
+            counts[i] = change.events();
+        }
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.WRITE_USAGE_TRANSACTIONS)) {
+            statement.setString(1, UUID.randomUUID().toString());
+            statement.setArray(2, array(connection, "text", users));
+            statement.setArray(3, connection.createArrayOf("bigint", amounts));
+            statement.setArray(4, connection.createArrayOf("numeric", balances));
+            statement.setArray(5, connection.createArrayOf("int4", counts));
+            statement.executeUpdate();
+        }
+    }
+
+    private void storeOffsets(Connection connection, List<PartitionOffset> offsets) throws SQLException {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.STORE_OFFSETS)) {
+            statement.setString(1, consumerGroup);
+            statement.setArray(2, array(connection, "text", offsets.stream().map(PartitionOffset::topic).toArray(String[]::new)));
+            statement.setArray(3, connection.createArrayOf("int4", offsets.stream().map(PartitionOffset::partition).toArray(Integer[]::new)));
+            statement.setArray(4, connection.createArrayOf("bigint", offsets.stream().map(PartitionOffset::nextOffset).toArray(Long[]::new)));
+            statement.executeUpdate();
+        }
+    }
+
+    /** The offsets stored for {@code topic}: partition to next offset to read. */
+    public Map<Integer, Long> storedOffsets(String topic) throws SQLException {
+        Map<Integer, Long> offsets = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(LedgerStatements.READ_OFFSETS)) {
+            statement.setString(1, consumerGroup);
+            statement.setString(2, topic);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    offsets.put(rows.getInt(1), rows.getLong(2));
+                }
+            }
+        }
+        return offsets;
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    private static void execute(Connection connection, String sql, Binder binder) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            binder.bind(statement);
+            statement.execute();
+        }
+    }
+
+    private static Array array(Connection connection, String type, String[] values) throws SQLException {
+        return connection.createArrayOf(type, values);
+    }
+}
