@@ -1,0 +1,144 @@
+package io.llmmetering.creditapi.balances;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.llmmetering.core.money.Credits;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Balances in Redis under {@code credits:balance:{user_id}} with a TTL, as plain decimal text. A cache only:
+ * written after the PostgreSQL commit, and every failure is counted and swallowed, so a Redis outage makes
+ * reads slower and never makes anything fail. Commands time out quickly and are rejected at once while
+ * disconnected, so an outage never stalls the applier.
+ */
+public final class BalanceCache implements AutoCloseable {
+
+    public static final String KEY_PREFIX = "credits:balance:";
+    private static final Logger log = LoggerFactory.getLogger(BalanceCache.class);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
+    private static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
+
+    private final RedisClient client;
+    private final long ttlSeconds;
+    private final Counter writeFailures;
+    private final Counter readFailures;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile long nextConnectAttemptNanos;
+
+    public BalanceCache(String redisUri, Duration ttl, MeterRegistry registry) {
+        RedisURI uri = RedisURI.create(redisUri);
+        uri.setTimeout(COMMAND_TIMEOUT);
+        this.client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .build());
+        this.ttlSeconds = ttl.toSeconds();
+        this.writeFailures = Counter.builder("credit.cache.write.failures").description("balance cache writes that failed").register(registry);
+        this.readFailures = Counter.builder("credit.cache.read.failures").description("balance cache reads that failed").register(registry);
+    }
+
+    public static String key(String userId) {
+        return KEY_PREFIX + userId;
+    }
+
+    /** Writes every balance in one pipelined round trip; returns false (and counts) when Redis is unavailable. */
+    public boolean putAll(Map<String, Credits> balances) {
+        if (balances.isEmpty()) {
+            return true;
+        }
+        Optional<StatefulRedisConnection<String, String>> redis = connection();
+        if (redis.isEmpty()) {
+            writeFailures.increment(balances.size());
+            return false;
+        }
+        try {
+            RedisAsyncCommands<String, String> commands = redis.get().async();
+            List<RedisFuture<String>> writes = new ArrayList<>(balances.size());
+            balances.forEach((user, balance) -> writes.add(commands.setex(key(user), ttlSeconds, balance.toString())));
+            boolean done = LettuceFutures.awaitAll(COMMAND_TIMEOUT.toMillis() * 4, TimeUnit.MILLISECONDS, writes.toArray(RedisFuture[]::new));
+            if (!done) {
+                writeFailures.increment(balances.size());
+            }
+            return done;
+        } catch (RuntimeException e) {
+            writeFailures.increment(balances.size());
+            log.warn("balance cache write failed users={} error={}", balances.size(), e.toString());
+            return false;
+        }
+    }
+
+    public boolean put(String userId, Credits balance) {
+        return putAll(Map.of(userId, balance));
+    }
+
+    /** The cached balance; empty on a miss and on any Redis failure. */
+    public Optional<Credits> get(String userId) {
+        Optional<StatefulRedisConnection<String, String>> redis = connection();
+        if (redis.isEmpty()) {
+            readFailures.increment();
+            return Optional.empty();
+        }
+        try {
+            String value = redis.get().sync().get(key(userId));
+            return value == null ? Optional.empty() : Optional.of(Credits.parse(value));
+        } catch (RuntimeException e) {
+            readFailures.increment();
+            log.debug("balance cache read failed error={}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    public void evict(String userId) {
+        connection().ifPresent(redis -> {
+            try {
+                redis.sync().del(key(userId));
+            } catch (RuntimeException e) {
+                writeFailures.increment();
+            }
+        });
+    }
+
+    private Optional<StatefulRedisConnection<String, String>> connection() {
+        StatefulRedisConnection<String, String> current = connection;
+        if (current != null) {
+            return Optional.of(current);
+        }
+        synchronized (this) {
+            if (connection == null && System.nanoTime() >= nextConnectAttemptNanos) {
+                try {
+                    connection = client.connect();
+                } catch (RuntimeException e) {
+                    nextConnectAttemptNanos = System.nanoTime() + RECONNECT_INTERVAL.toNanos();
+                    log.warn("redis unavailable, balances served from PostgreSQL; retrying in {} error={}", RECONNECT_INTERVAL, e.toString());
+                }
+            }
+            return Optional.ofNullable(connection);
+        }
+    }
+
+    @Override
+    public void close() {
+        StatefulRedisConnection<String, String> current = connection;
+        if (current != null) {
+            current.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,263 @@
+package io.llmmetering.creditapi.ledger;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.schemas.AvroSerde;
+import io.llmmetering.schemas.CreditAlert;
+import io.llmmetering.schemas.Debit;
+import io.llmmetering.schemas.MessageCodec;
+import io.llmmetering.schemas.Topics;
+import io.llmmetering.schemas.UndecodableMessageException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Moves {@code credit.debits} into PostgreSQL exactly once. It reads committed records only, gathers them
+ * into batches (up to {@code batchSizeMax}, or what arrived within {@code linger}), and hands each batch to
+ * {@link BatchApplier}, which stores the consumer's offsets in the same transaction. On start and on every
+ * partition assignment it seeks to the offsets stored in PostgreSQL, so Kafka's own committed offsets are
+ * only for lag monitoring. After each commit the new balances go to Redis and any alerts to credit.alerts.
+ * A record that does not decode goes to {@code credit.debits.dlq} with the reason and is stepped over.
+ */
+public final class DebitApplier implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DebitApplier.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(20);
+
+    private final ApplierSettings settings;
+    private final BatchApplier batchApplier;
+    private final BalanceCache cache;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
+    private final AvroSerde<CreditAlert> alertSerde = AvroSerde.of(CreditAlert.class);
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pending = new LinkedHashMap<>();
+    private int pendingCount;
+    private long firstPendingNanos;
+
+    private final Counter applied;
+    private final Counter alreadyRecorded;
+    private final Counter deadLettered;
+    private final Counter failedBatches;
+    private final DistributionSummary batchSize;
+    private final Timer applyLatency;
+
+    public DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry) {
+        this.settings = settings;
+        this.batchApplier = batchApplier;
+        this.cache = cache;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                // only debits of committed topology transactions: an aborted attempt must never be charged
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax()),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                new StringSerializer(), new ByteArraySerializer());
+        this.applied = Counter.builder("credit.applier.debits.applied").register(registry);
+        this.alreadyRecorded = Counter.builder("credit.applier.debits.already_recorded").register(registry);
+        this.deadLettered = Counter.builder("credit.applier.debits.dead_lettered").register(registry);
+        this.failedBatches = Counter.builder("credit.applier.batches.failed").register(registry);
+        this.batchSize = DistributionSummary.builder("credit.applier.batch.size").register(registry);
+        this.applyLatency = Timer.builder("credit.applier.batch.apply").publishPercentiles(0.5, 0.99).register(registry);
+        // consumer metrics include records-lag-max: how far the ledger is behind the topology
+        new KafkaClientMetrics(consumer).bindTo(registry);
+    }
+
+    @Override
+    public void run() {
+        consumer.subscribe(List.of(Topics.CREDIT_DEBITS), new SeekToStoredOffsets());
+        try {
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+                    if (pendingCount == 0) {
+                        firstPendingNanos = System.nanoTime();
+                    }
+                    pending.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new ArrayList<>()).add(record);
+                    pendingCount++;
+                }
+                if (pendingCount >= settings.batchSizeMax()
+                        || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
+                    applyPending();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void applyPending() {
+        List<LedgerDebit> batch = new ArrayList<>(pendingCount);
+        List<PartitionOffset> offsets = new ArrayList<>();
+        Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, List<ConsumerRecord<String, byte[]>>> partition : pending.entrySet()) {
+            List<ConsumerRecord<String, byte[]>> records = partition.getValue();
+            for (ConsumerRecord<String, byte[]> record : records) {
+                try {
+                    batch.add(LedgerDebit.from(debits.decode(record.value())));
+                } catch (UndecodableMessageException | IllegalArgumentException e) {
+                    deadLetter(record, e);
+                }
+            }
+            long next = records.get(records.size() - 1).offset() + 1;
+            offsets.add(new PartitionOffset(partition.getKey().topic(), partition.getKey().partition(), next));
+            kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
+        }
+        try {
+            long started = System.nanoTime();
+            AppliedBatch result = batchApplier.apply(batch, offsets);
+            applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
+            batchSize.record(batch.size());
+            applied.increment(result.applied());
+            alreadyRecorded.increment(result.alreadyRecorded());
+            clearPending();
+            afterCommit(result);
+            consumer.commitAsync(kafkaOffsets, null);
+        } catch (SQLException | RuntimeException e) {
+            failedBatches.increment();
+            log.warn("debit batch failed, re-reading from stored offsets debits={} error={}", batch.size(), e.toString());
+            clearPending();
+            sleep(settings.retryBackoff());
+            seekToStoredOffsets(consumer.assignment());
+        }
+    }
+
+    private void afterCommit(AppliedBatch result) {
+        if (result.changes().isEmpty()) {
+            return;
+        }
+        Map<String, Credits> balances = new HashMap<>();
+        result.changes().forEach(change -> balances.put(change.userId(), change.balanceAfter()));
+        cache.putAll(balances);
+        for (CreditAlert alert : CreditAlerts.of(result.changes(), settings, Instant.now())) {
+            producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            log.warn("credit alert not published user={} kind={} error={}", alert.getUserId(), alert.getKind(), error.toString());
+                        }
+                    });
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, RuntimeException reason) {
+        deadLettered.increment();
+        String code = reason instanceof UndecodableMessageException undecodable ? undecodable.reason().code() : "invalid_debit";
+        ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.CREDIT_DEBITS_DLQ, record.key(), record.value());
+        letter.headers().add("dlq.reason", code.getBytes(StandardCharsets.UTF_8));
+        letter.headers().add("dlq.error", String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8));
+        letter.headers().add("dlq.source.topic", record.topic().getBytes(StandardCharsets.UTF_8));
+        letter.headers().add("dlq.source.partition", String.valueOf(record.partition()).getBytes(StandardCharsets.UTF_8));
+        letter.headers().add("dlq.source.offset", String.valueOf(record.offset()).getBytes(StandardCharsets.UTF_8));
+        try {
+            // written before the batch's offsets move past it: a crash in between repeats the letter, never loses it
+            producer.send(letter).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot dead-letter debit at " + record.topic() + "-" + record.partition() + "@" + record.offset(), e);
+        }
+        log.warn("debit dead-lettered partition={} offset={} reason={}", record.partition(), record.offset(), code);
+    }
+
+    private void clearPending() {
+        pending.clear();
+        pendingCount = 0;
+    }
+
+    private void seekToStoredOffsets(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS);
+            List<TopicPartition> fromStart = new ArrayList<>();
+            for (TopicPartition partition : partitions) {
+                Long offset = stored.get(partition.partition());
+                if (offset == null) {
+                    fromStart.add(partition);
+                } else {
+                    consumer.seek(partition, offset);
+                }
+            }
+            if (!fromStart.isEmpty()) {
+                consumer.seekToBeginning(fromStart);
+            }
+        } catch (SQLException e) {
+            // without the stored offsets nothing may be read: pause these partitions until the next attempt
+            log.warn("cannot read stored offsets, pausing partitions={} error={}", partitions, e.toString());
+            consumer.pause(partitions);
+            sleep(settings.retryBackoff());
+            consumer.resume(partitions);
+            seekToStoredOffsets(partitions);
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the loop; the batch being applied finishes or rolls back, nothing half-done remains. */
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+    }
+
+    private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // not applied yet, so not ours to apply any more: the next owner reads them from the stored offsets
+            partitions.forEach(partition -> pendingCount -= pending.getOrDefault(partition, List.of()).size());
+            partitions.forEach(pending::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            seekToStoredOffsets(partitions);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package io.llmmetering.creditapi.ledger;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.balances.BalanceReader;
+import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import io.llmmetering.migrations.DatabaseMigrator;
+import io.llmmetering.migrations.DatabaseTarget;
+import io.llmmetering.schemas.AvroSerde;
+import io.llmmetering.schemas.Debit;
+import io.llmmetering.schemas.TopicDefinitions;
+import io.llmmetering.schemas.Topics;
+import io.llmmetering.testsupport.PostgresDatabaseExtension;
+import io.llmmetering.testsupport.RedisExtension;
+import io.llmmetering.testsupport.TestDatabase;
+import io.llmmetering.testsupport.TestRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The applier on the real broker, PostgreSQL and Redis: exactly once into the ledger, through crashes and outages. */
+@Tag("integration")
+@ExtendWith({PostgresDatabaseExtension.class, RedisExtension.class})
+class DebitApplierIntegrationTest {
+
+    private EmbeddedKafkaBroker broker;
+    private DataSource dataSource;
+    private TestRedis redis;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<DebitApplier> appliers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp(TestDatabase database, TestRedis redis) throws SQLException {
+        broker = EmbeddedKafkaBroker.builder().build().start();
+        broker.createTopics(TopicDefinitions.all(4, (short) 1));
+        this.redis = redis;
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        }
+        new DatabaseMigrator(new DatabaseTarget(database.jdbcUrl(), database.user(), "")).migrate();
+        dataSource = database.dataSource();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        appliers.forEach(DebitApplier::close);
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
+        broker.close();
+    }
+
+    private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
+        ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
+        ApplierSettings settings = new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), batchSize,
+                Duration.ofMillis(20), Duration.ofMillis(200), defaults.lowBalanceThresholds(), defaults.defaultLowBalance());
+        DebitApplier applier = new DebitApplier(settings, batchApplier, cache, new SimpleMeterRegistry());
+        Thread thread = new Thread(applier, "debit-applier-test");
+        thread.start();
+        threads.add(thread);
+        appliers.add(applier);
+        return applier;
+    }
+
+    private BalanceCache cache() {
+        return new BalanceCache(redis.uri(), Duration.ofSeconds(60), new SimpleMeterRegistry());
+    }
+
+    /** Debits as the topology writes them: transactionally; plus one aborted transaction that must never be charged. */
+    private Map<String, Long> publishDebits(int count, int users, long seed) {
+        Random random = new Random(seed);
+        Map<String, Long> expected = new HashMap<>();
+        Instant t0 = Instant.parse("2026-11-20T08:00:00Z");
+        try (KafkaProducer<String, Debit> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-topology-" + seed),
+                new StringSerializer(), AvroSerde.of(Debit.class).serializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < count; i++) {
+                String user = "applier-" + random.nextInt(users) + "@example.com";
+                long nanos = random.nextInt(20_000_000);
+                Debit debit = Debit.newBuilder().setEventId(seed + "-" + i).setUserId(user).setAmountNanos(nanos).setModel("gpt-4o")
+                        .setProvider("openai").setInputTokens(100).setOutputTokens(10).setPowerLevel("balanced").setTier("free")
+                        .setOccurredAt(t0.plusMillis(i)).setPricedAt(t0.plusMillis(i + 3)).setPriceVersion("v1").build();
+                producer.send(new ProducerRecord<>(Topics.CREDIT_DEBITS, user, debit));
+                expected.merge(user, nanos, Long::sum);
+                if (i % 1000 == 999) {
+                    producer.commitTransaction();
+                    producer.beginTransaction();
+                }
+            }
+            producer.commitTransaction();
+            producer.beginTransaction();
+            Debit aborted = Debit.newBuilder().setEventId("aborted-" + seed).setUserId("aborted@example.com").setAmountNanos(999_000_000_000L)
+                    .setModel("o1").setProvider("openai").setInputTokens(1).setOutputTokens(1).setPowerLevel("balanced").setTier("free")
+                    .setOccurredAt(t0).setPricedAt(t0).setPriceVersion("v1").build();
+            producer.send(new ProducerRecord<>(Topics.CREDIT_DEBITS, "aborted@example.com", aborted));
+            producer.flush();
+            producer.abortTransaction();
+        }
+        return expected;
+    }
+
+    private void publishPoison() {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.CREDIT_DEBITS, "poison@example.com", "not a debit".getBytes(StandardCharsets.UTF_8)));
+            producer.flush();
+        }
+    }
+
+    @Test
+    void everyCommittedDebitIsAppliedOnceAndBalancesReachRedis() throws Exception {
+        Map<String, Long> expected = publishDebits(5_000, 200, 1);
+        publishPoison();
+        start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 1_000);
+
+        awaitUsageEvents(5_000);
+        assertLedgerMatches(expected);
+        assertThat(count("SELECT count(*) FROM user_credits WHERE user_id = 'aborted@example.com'")).isZero();
+
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            String someUser = expected.keySet().iterator().next();
+            assertThat(Credits.parse(connection.sync().get("credits:balance:" + someUser))).isEqualTo(Credits.ofNanos(-expected.get(someUser)));
+            assertThat(connection.sync().ttl("credits:balance:" + someUser)).isBetween(1L, 60L);
+        } finally {
+            client.shutdown();
+        }
+
+        ConsumerRecord<String, byte[]> letter = readOne(Topics.CREDIT_DEBITS_DLQ);
+        assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("not a debit");
+        assertThat(new String(letter.headers().lastHeader("dlq.reason").value(), StandardCharsets.UTF_8)).isEqualTo("bad_header");
+    }
+
+    @Test
+    void batchesThatFailInsideTheTransactionAreRetriedAndAppliedOnce() throws Exception {
+        Map<String, Long> expected = publishDebits(4_000, 100, 2);
+        AtomicInteger batches = new AtomicInteger();
+        BatchApplier flaky = new BatchApplier(dataSource, "credit-api-debit-applier", () -> {
+            if (batches.incrementAndGet() % 3 == 0) {
+                throw new IllegalStateException("simulated crash inside the transaction");
+            }
+        });
+        start(flaky, cache(), 500);
+        awaitUsageEvents(4_000);
+        assertLedgerMatches(expected);
+        assertThat(batches.get()).isGreaterThan(8);
+    }
+
+    @Test
+    void anApplierStoppedMidStreamWithoutCommittingAnythingIsReplacedWithoutLossOrDoubleCharge() throws Exception {
+        Map<String, Long> expected = publishDebits(6_000, 150, 3);
+        DebitApplier first = start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 200);
+        awaitUsageEventsAtLeast(1_000);
+        first.close(); // whatever it had polled but not applied is simply gone
+        threads.get(0).join(10_000);
+
+        start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 200);
+        awaitUsageEvents(6_000);
+        assertLedgerMatches(expected);
+    }
+
+    @Test
+    void withRedisDownTheApplierKeepsApplyingAndReadsFallBackToPostgres() throws Exception {
+        Map<String, Long> expected = publishDebits(2_000, 50, 4);
+        BalanceCache deadRedis = new BalanceCache("redis://127.0.0.1:1", Duration.ofSeconds(60), new SimpleMeterRegistry());
+        start(new BatchApplier(dataSource, "credit-api-debit-applier"), deadRedis, 500);
+        awaitUsageEvents(2_000);
+        assertLedgerMatches(expected);
+
+        BalanceReader reader = new BalanceReader(dataSource, deadRedis, new SimpleMeterRegistry());
+        String user = expected.keySet().iterator().next();
+        assertThat(reader.balanceOf(user)).isEqualTo(Credits.ofNanos(-expected.get(user)));
+        assertThat(reader.balanceOf("nobody@example.com")).isEqualTo(Credits.ZERO);
+    }
+
+    private void assertLedgerMatches(Map<String, Long> expected) throws SQLException {
+        Map<String, Long> balances = new HashMap<>();
+        Map<String, Long> transactions = new HashMap<>();
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT user_id, balance FROM user_credits")) {
+                while (r.next()) {
+                    balances.put(r.getString(1), Credits.ofExact(r.getBigDecimal(2)).nanos());
+                }
+            }
+            try (ResultSet r = s.executeQuery("SELECT user_id, sum(amount) FROM credit_transactions GROUP BY user_id")) {
+                while (r.next()) {
+                    transactions.put(r.getString(1), Credits.ofExact(r.getBigDecimal(2)).nanos());
+                }
+            }
+        }
+        Map<String, Long> expectedBalances = new HashMap<>();
+        expected.forEach((user, nanos) -> expectedBalances.put(user, -nanos));
+        assertThat(balances).isEqualTo(expectedBalances);
+        assertThat(transactions).isEqualTo(expectedBalances);
+    }
+
+    private void awaitUsageEvents(long expected) throws Exception {
+        awaitUsageEventsAtLeast(expected);
+        Thread.sleep(500); // anything beyond the expected count would be a double charge: give it time to show
+        assertThat(count("SELECT count(*) FROM usage_events")).isEqualTo(expected);
+    }
+
+    private void awaitUsageEventsAtLeast(long expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (count("SELECT count(*) FROM usage_events") < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(count("SELECT count(*) FROM usage_events")).isGreaterThanOrEqualTo(expected);
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private ConsumerRecord<String, byte[]> readOne(String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "read-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    return record;
+                }
+            }
+        }
+        throw new AssertionError("nothing arrived on " + topic);
+    }
+}
