@@ -28,7 +28,7 @@ public final class SchemaVerifier {
     private static Map<String, String> requiredIndexes() {
         Map<String, String> indexes = new LinkedHashMap<>();
         for (String name : List.of("idx_user_credits_tier", "idx_user_credits_status", "idx_user_credits_balance",
-                "idx_user_credits_updated_at", "idx_user_credits_spend_blocked_reason")) {
+                "idx_user_credits_spend_blocked_reason")) {
             indexes.put(name, "user_credits");
         }
         for (String name : List.of("idx_credit_transactions_user_id_created_at",

@@ -58,20 +58,39 @@ public final class BatchApplier {
         List<BalanceChange> changes = List.of();
         int applied = 0;
         if (!debits.isEmpty()) {
-            String[] users = debits.stream().map(LedgerDebit::userId).distinct().sorted().toArray(String[]::new);
-            execute(connection, LedgerStatements.OPEN_MISSING_ACCOUNTS, statement -> statement.setArray(1, array(connection, "text", users)));
             // user id -> [charged nanos, event count], sorted so balances are locked and charged in user-id order
             TreeMap<String, long[]> charges = recordEvents(connection, debits);
             applied = charges.values().stream().mapToInt(charge -> (int) charge[1]).sum();
             if (!charges.isEmpty()) {
                 String[] charged = charges.keySet().toArray(String[]::new);
-                execute(connection, LedgerStatements.LOCK_ACCOUNTS_IN_ORDER, statement -> statement.setArray(1, array(connection, "text", charged)));
+                lockOrOpenAccounts(connection, charged);
                 changes = chargeAccounts(connection, charges);
                 writeTransactions(connection, changes);
             }
         }
         storeOffsets(connection, offsets);
         return new AppliedBatch(debits.size(), applied, debits.size() - applied, changes);
+    }
+
+    /**
+     * Locks the accounts in user-id order; accounts that do not exist yet (a first debit) are opened at 0 and
+     * locked in turn. Opening is the rare case, so it is a second statement only when needed.
+     */
+    private void lockOrOpenAccounts(Connection connection, String[] sortedUsers) throws SQLException {
+        java.util.Set<String> locked = new java.util.HashSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.LOCK_ACCOUNTS_IN_ORDER)) {
+            statement.setArray(1, array(connection, "text", sortedUsers));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    locked.add(rows.getString(1));
+                }
+            }
+        }
+        if (locked.size() < sortedUsers.length) {
+            String[] missing = java.util.Arrays.stream(sortedUsers).filter(user -> !locked.contains(user)).toArray(String[]::new);
+            execute(connection, LedgerStatements.OPEN_MISSING_ACCOUNTS, statement -> statement.setArray(1, array(connection, "text", missing)));
+            execute(connection, LedgerStatements.LOCK_ACCOUNTS_IN_ORDER, statement -> statement.setArray(1, array(connection, "text", missing)));
+        }
     }
 
     private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits) throws SQLException {

@@ -45,26 +45,24 @@ final class LedgerStatements {
      * account when it can no longer spend (balance at or below zero, or the monthly cap reached).
      */
     static final String CHARGE_ACCOUNTS = """
-            WITH charge AS (
-                SELECT c.user_id, c.amount_nanos * 0.000000001 AS amount, date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month
-                  FROM unnest(?::text[], ?::bigint[]) AS c(user_id, amount_nanos)
-            ), before AS (
-                SELECT u.user_id, u.balance, CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END AS mtd
-                  FROM user_credits u JOIN charge c USING (user_id)
-            )
             UPDATE user_credits u
                SET balance = u.balance - c.amount,
-                   month_to_date_spend = b.mtd + c.amount,
+                   month_to_date_spend = CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END + c.amount,
                    spend_month = c.this_month,
                    spend_blocked_reason = CASE
                        WHEN u.balance - c.amount <= 0 THEN 'insufficient_credits'
-                       WHEN u.monthly_cap IS NOT NULL AND b.mtd + c.amount >= u.monthly_cap THEN 'monthly_cap_reached'
+                       WHEN u.monthly_cap IS NOT NULL
+                            AND CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END + c.amount >= u.monthly_cap
+                            THEN 'monthly_cap_reached'
                        ELSE NULL END,
                    updated_at = now()
-              FROM charge c JOIN before b USING (user_id)
+              FROM (SELECT x.user_id, x.amount_nanos * 0.000000001 AS amount,
+                           date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month
+                      FROM unnest(?::text[], ?::bigint[]) AS x(user_id, amount_nanos)) c
              WHERE u.user_id = c.user_id
-            RETURNING u.user_id, b.balance AS balance_before, u.balance AS balance_after, b.mtd AS mtd_before,
-                      u.month_to_date_spend AS mtd_after, u.monthly_cap, u.tier, u.spend_blocked_reason
+            RETURNING u.user_id, u.balance + c.amount AS balance_before, u.balance AS balance_after,
+                      u.month_to_date_spend - c.amount AS mtd_before, u.month_to_date_spend AS mtd_after,
+                      u.monthly_cap, u.tier, u.spend_blocked_reason
             """;
 
     /**
