@@ -1,0 +1,62 @@
+package io.llmmetering.creditapi.service;
+
+import io.llmmetering.core.money.Credits;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.convert.DurationUnit;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Settings of credit-api ({@code credit.*}); the seed's environment variables map onto them in application.yml
+ * ({@code CREDIT_SYSTEM_ENABLED}, {@code CREDIT_CACHE_TTL}), as do {@code KAFKA_BOOTSTRAP_SERVERS} and
+ * {@code REDIS_URL}. Defaults run the local system.
+ *
+ * @param systemEnabled  when false the ledger workers do not start (the seed's kill switch)
+ * @param cacheTtl       TTL of credits:balance:{user_id}, in seconds when given as a bare number
+ * @param migrateOnStart apply pending migrations (creating the database if missing) before anything else
+ */
+@ConfigurationProperties("credit")
+public record CreditApiProperties(
+        @DefaultValue("true") boolean systemEnabled,
+        @DefaultValue("127.0.0.1:9092") String bootstrapServers,
+        @DefaultValue("redis://127.0.0.1:6379/0") String redisUrl,
+        @DefaultValue("60") @DurationUnit(ChronoUnit.SECONDS) Duration cacheTtl,
+        @DefaultValue("true") boolean migrateOnStart,
+        @DefaultValue Applier applier) {
+
+    public CreditApiProperties {
+        if (cacheTtl.isNegative() || cacheTtl.isZero() || cacheTtl.toSeconds() > 86_400) {
+            throw new IllegalArgumentException("credit.cache-ttl (CREDIT_CACHE_TTL) must be 1-86400 seconds, was " + cacheTtl);
+        }
+        if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+            throw new IllegalArgumentException("credit.redis-url must be a redis:// or rediss:// URI");
+        }
+    }
+
+    /**
+     * @param batchSizeMax     debits per PostgreSQL transaction at most
+     * @param linger           how long a partial batch waits for more
+     * @param lowBalance       per tier, the balance below which a low_balance alert fires
+     * @param rollupGroup      consumer group of the rollup sink
+     */
+    public record Applier(
+            @DefaultValue("credit-api-debit-applier") String consumerGroup,
+            @DefaultValue("5000") int batchSizeMax,
+            @DefaultValue("50ms") Duration linger,
+            @DefaultValue("1s") Duration retryBackoff,
+            @DefaultValue Map<String, String> lowBalance,
+            @DefaultValue("1") String defaultLowBalance,
+            @DefaultValue("credit-api-rollup-sink") String rollupGroup) {
+
+        public Map<String, Credits> lowBalanceThresholds() {
+            Map<String, Credits> thresholds = new LinkedHashMap<>(Map.of("free", Credits.ofWhole(1), "starter", Credits.ofWhole(5),
+                    "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50)));
+            lowBalance.forEach((tier, amount) -> thresholds.put(tier, Credits.parse(amount)));
+            return thresholds;
+        }
+    }
+}
