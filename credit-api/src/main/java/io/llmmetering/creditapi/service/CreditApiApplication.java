@@ -6,6 +6,7 @@ import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.ledger.ApplierSettings;
 import io.llmmetering.creditapi.ledger.BatchApplier;
 import io.llmmetering.creditapi.ledger.DebitApplier;
+import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
 import io.llmmetering.creditapi.rollups.RollupSink;
 import io.llmmetering.creditapi.rollups.RollupWriter;
 import io.llmmetering.migrations.DatabaseMigrator;
@@ -74,6 +75,7 @@ public class CreditApiApplication {
                 applier.linger(), applier.retryBackoff(), applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()));
         return new LedgerWorkers(
                 new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry),
-                new RollupSink(properties.bootstrapServers(), applier.rollupGroup(), new RollupWriter(dataSource), registry));
+                new RollupSink(properties.bootstrapServers(), applier.rollupGroup(), new RollupWriter(dataSource), registry),
+                new UsagePartitionMaintenance(dataSource, properties.usageRetentionMonths()));
     }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param systemEnabled  when false the ledger workers do not start (the seed's kill switch)
  * @param cacheTtl       TTL of credits:balance:{user_id}, in seconds when given as a bare number
  * @param migrateOnStart apply pending migrations (creating the database if missing) before anything else
+ * @param usageRetentionMonths months of usage_events kept before the current one (whole partitions dropped);
+ *                             0 keeps everything
  */
 @ConfigurationProperties("credit")
 public record CreditApiProperties(
@@ -26,6 +28,7 @@ public record CreditApiProperties(
         @DefaultValue("redis://127.0.0.1:6379/0") String redisUrl,
         @DefaultValue("60") @DurationUnit(ChronoUnit.SECONDS) Duration cacheTtl,
         @DefaultValue("true") boolean migrateOnStart,
+        @DefaultValue("0") int usageRetentionMonths,
         @DefaultValue Applier applier) {
 
     public CreditApiProperties {

@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.service;
 
 import io.llmmetering.creditapi.ledger.DebitApplier;
+import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
 import io.llmmetering.creditapi.rollups.RollupSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,6 +9,9 @@ import org.springframework.context.SmartLifecycle;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** Runs the debit applier and the rollup sink on their own threads for the life of the application. */
 final class LedgerWorkers implements SmartLifecycle {
@@ -16,16 +20,20 @@ final class LedgerWorkers implements SmartLifecycle {
 
     private final DebitApplier applier;
     private final RollupSink rollupSink;
+    private final UsagePartitionMaintenance partitions;
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "partition-maintenance"));
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    LedgerWorkers(DebitApplier applier, RollupSink rollupSink) {
+    LedgerWorkers(DebitApplier applier, RollupSink rollupSink, UsagePartitionMaintenance partitions) {
         this.applier = applier;
         this.rollupSink = rollupSink;
+        this.partitions = partitions;
     }
 
     @Override
     public void start() {
+        maintenance.scheduleAtFixedRate(this::maintainPartitions, 0, 24, TimeUnit.HOURS);
         threads.add(startThread("debit-applier", applier));
         threads.add(startThread("rollup-sink", rollupSink));
         running = true;
@@ -39,8 +47,18 @@ final class LedgerWorkers implements SmartLifecycle {
         return thread;
     }
 
+    private void maintainPartitions() {
+        try {
+            partitions.run();
+        } catch (Exception e) {
+            // the default partition takes events meanwhile; the next run tries again
+            log.warn("usage_events partition maintenance failed error={}", e.toString());
+        }
+    }
+
     @Override
     public void stop() {
+        maintenance.shutdownNow();
         applier.close();
         rollupSink.close();
         for (Thread thread : threads) {

@@ -53,18 +53,19 @@ class BatchApplierBenchmark {
         run(dataSource, "warmup", debitsPerRun / 4, 5_000);
         double batch1000 = run(dataSource, "b1000", debitsPerRun, 1_000);
         double batch5000 = run(dataSource, "b5000", debitsPerRun, 5_000);
+        double twoAppliers = runConcurrently(dataSource, "two", debitsPerRun, 5_000);
         double perDebit = perDebitTransactions(dataSource, Integer.getInteger("bench.baseline.debits", 10_000));
 
         System.out.printf("batches of 1,000      : %,10.0f debits/s%n", batch1000);
         System.out.printf("batches of 5,000      : %,10.0f debits/s%n", batch5000);
+        System.out.printf("2 appliers, 5,000     : %,10.0f debits/s (partitions split between two instances)%n", twoAppliers);
         System.out.printf("one transaction each  : %,10.0f debits/s (baseline, 1 connection)%n", perDebit);
         System.out.printf("batches of 5,000 are %.0fx the baseline%n", batch5000 / perDebit);
         assertThat(batch5000).isPositive();
         dataSource.close();
     }
 
-    private static double run(DataSource dataSource, String prefix, int count, int batchSize) throws SQLException {
-        BatchApplier applier = new BatchApplier(dataSource, "bench-" + prefix);
+    private static List<LedgerDebit> debits(String prefix, int count) {
         Random random = new Random(prefix.hashCode());
         List<LedgerDebit> debits = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -72,11 +73,50 @@ class BatchApplierBenchmark {
             debits.add(new LedgerDebit(prefix + "-" + i, user, 1 + random.nextInt(10_000_000), "gpt-4o", "openai", 1000, 200, 0,
                     "balanced", "free", T0 + i, T0 + i + 3, "v1", "bench"));
         }
-        long started = System.nanoTime();
-        for (int from = 0; from < count; from += batchSize) {
-            int to = Math.min(count, from + batchSize);
-            applier.apply(debits.subList(from, to), List.of(new PartitionOffset("credit.debits", 0, to)));
+        return debits;
+    }
+
+    private static void applyAll(BatchApplier applier, List<LedgerDebit> debits, int partition, int batchSize) throws SQLException {
+        for (int from = 0; from < debits.size(); from += batchSize) {
+            int to = Math.min(debits.size(), from + batchSize);
+            applier.apply(debits.subList(from, to), List.of(new PartitionOffset("credit.debits", partition, to)));
         }
+    }
+
+    /** Two appliers, each owning the users of half the partitions, as two credit-api instances would. */
+    private static double runConcurrently(DataSource dataSource, String prefix, int count, int batchSize) throws SQLException {
+        List<LedgerDebit> all = debits(prefix, count);
+        List<List<LedgerDebit>> halves = List.of(new ArrayList<>(), new ArrayList<>());
+        all.forEach(debit -> halves.get(Math.floorMod(debit.userId().hashCode(), 2)).add(debit));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        long started = System.nanoTime();
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int half = 0; half < 2; half++) {
+                int partition = half;
+                done.add(pool.submit(() -> {
+                    applyAll(new BatchApplier(dataSource, "bench-" + prefix + "-" + partition), halves.get(partition), partition, batchSize);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> future : done) {
+                future.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdown();
+        }
+        double perSecond = count / ((System.nanoTime() - started) / 1e9);
+        System.out.printf("  run %-7s batch %,6d: %,10.0f debits/s (2 appliers)%n", prefix, batchSize, perSecond);
+        return perSecond;
+    }
+
+    private static double run(DataSource dataSource, String prefix, int count, int batchSize) throws SQLException {
+        BatchApplier applier = new BatchApplier(dataSource, "bench-" + prefix);
+        List<LedgerDebit> debits = debits(prefix, count);
+        long started = System.nanoTime();
+        applyAll(applier, debits, 0, batchSize);
         double perSecond = count / ((System.nanoTime() - started) / 1e9);
         System.out.printf("  run %-7s batch %,6d: %,10.0f debits/s%n", prefix, batchSize, perSecond);
         return perSecond;
