@@ -4,6 +4,7 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.CreditAlert;
+import io.llmmetering.schemas.DeadLetterHeaders;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.Topics;
@@ -185,11 +186,11 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         deadLettered.increment();
         String code = reason instanceof UndecodableMessageException undecodable ? undecodable.reason().code() : "invalid_debit";
         ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.CREDIT_DEBITS_DLQ, record.key(), record.value());
-        letter.headers().add("dlq.reason", code.getBytes(StandardCharsets.UTF_8));
-        letter.headers().add("dlq.error", String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8));
-        letter.headers().add("dlq.source.topic", record.topic().getBytes(StandardCharsets.UTF_8));
-        letter.headers().add("dlq.source.partition", String.valueOf(record.partition()).getBytes(StandardCharsets.UTF_8));
-        letter.headers().add("dlq.source.offset", String.valueOf(record.offset()).getBytes(StandardCharsets.UTF_8));
+        letter.headers().add(DeadLetterHeaders.REASON, code.getBytes(StandardCharsets.UTF_8));
+        letter.headers().add(DeadLetterHeaders.ERROR, String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8));
+        letter.headers().add(DeadLetterHeaders.SOURCE_TOPIC, record.topic().getBytes(StandardCharsets.UTF_8));
+        letter.headers().add(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(record.partition()).getBytes(StandardCharsets.UTF_8));
+        letter.headers().add(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(record.offset()).getBytes(StandardCharsets.UTF_8));
         try {
             // written before the batch's offsets move past it: a crash in between repeats the letter, never loses it
             producer.send(letter).get();

@@ -1,5 +1,6 @@
 package io.llmmetering.meteringstreams.topology;
 
+import io.llmmetering.schemas.DeadLetterHeaders;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,13 +15,13 @@ import java.nio.charset.StandardCharsets;
  */
 final class DeadLetters {
 
-    static final String REASON = "dlq.reason";
-    static final String ERROR = "dlq.error";
-    static final String SOURCE_TOPIC = "dlq.source.topic";
-    static final String SOURCE_PARTITION = "dlq.source.partition";
-    static final String SOURCE_OFFSET = "dlq.source.offset";
-    static final String PROCESSOR = "dlq.processor";
-    static final String FAILED_AT = "dlq.failed.at";
+    static final String REASON = DeadLetterHeaders.REASON;
+    static final String ERROR = DeadLetterHeaders.ERROR;
+    static final String SOURCE_TOPIC = DeadLetterHeaders.SOURCE_TOPIC;
+    static final String SOURCE_PARTITION = DeadLetterHeaders.SOURCE_PARTITION;
+    static final String SOURCE_OFFSET = DeadLetterHeaders.SOURCE_OFFSET;
+    static final String PROCESSOR = DeadLetterHeaders.PROCESSOR;
+    static final String FAILED_AT = DeadLetterHeaders.FAILED_AT;
     private static final int MAX_ERROR_LENGTH = 500;
 
     private DeadLetters() {
