@@ -1,0 +1,60 @@
+package io.llmmetering.usageingest.web;
+
+import io.llmmetering.usageingest.auth.IngestKey;
+import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** Every ingestion endpoint needs a valid ingest key as a bearer token; anything else is a 401 problem. */
+final class IngestKeyFilter extends OncePerRequestFilter {
+
+    static final String INGEST_KEY_ATTRIBUTE = IngestKey.class.getName();
+    private final IngestKeyAuthenticator authenticator;
+
+    IngestKeyFilter(IngestKeyAuthenticator authenticator) {
+        this.authenticator = authenticator;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !request.getRequestURI().startsWith("/api/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String authorization = request.getHeader("Authorization");
+        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).strip() : null;
+        Optional<IngestKey> key;
+        try {
+            key = authenticator.authenticate(token);
+        } catch (SQLException e) {
+            write(response, 503, "unavailable", "cannot check the ingest key right now");
+            return;
+        }
+        if (key.isEmpty()) {
+            response.setHeader("WWW-Authenticate", "Bearer");
+            write(response, 401, "unauthorized", token == null ? "an ingest API key is required: Authorization: Bearer <key>"
+                    : "the ingest API key is not valid or has been revoked");
+            return;
+        }
+        request.setAttribute(INGEST_KEY_ATTRIBUTE, key.get());
+        chain.doFilter(request, response);
+    }
+
+    private static void write(HttpServletResponse response, int status, String type, String detail) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        String body = "{\"type\":\"" + ProblemResponses.TYPE_BASE + type + "\",\"title\":\"" + (status == 401 ? "Unauthorized" : "Service Unavailable")
+                + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
+        response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+    }
+}

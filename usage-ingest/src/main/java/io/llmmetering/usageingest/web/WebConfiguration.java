@@ -1,0 +1,17 @@
+package io.llmmetering.usageingest.web;
+
+import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration
+class WebConfiguration {
+
+    @Bean
+    FilterRegistrationBean<IngestKeyFilter> ingestKeyFilter(IngestKeyAuthenticator authenticator) {
+        FilterRegistrationBean<IngestKeyFilter> registration = new FilterRegistrationBean<>(new IngestKeyFilter(authenticator));
+        registration.addUrlPatterns("/api/*");
+        return registration;
+    }
+}
