@@ -175,6 +175,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void format() {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            return; // formatted before: a restart resumes the existing cluster and its records
+        }
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))

@@ -1,0 +1,178 @@
+package io.llmmetering.usageingest.web;
+
+import io.llmmetering.schemas.UsageEvent;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each format end to end on the real broker, the refusals a hostile or broken client gets, and a Kafka outage. */
+@Tag("integration")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IngestEndpointsTest {
+
+    private static final IngestServiceFixture FIXTURE = new IngestServiceFixture();
+
+    @DynamicPropertySource
+    static void services(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> FIXTURE.jdbcUrl);
+        registry.add("ingest.bootstrap-servers", FIXTURE.broker::bootstrapServers);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        FIXTURE.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    private static String event(String id, String user) {
+        return "{\"event_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
+                + "\"input_tokens\":1000,\"output_tokens\":50}";
+    }
+
+    private static String fixture(String name) throws Exception {
+        try (InputStream in = IngestEndpointsTest.class.getResourceAsStream("/fixtures/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void nativeJsonSingleArrayAndNdjsonArePublishedKeyedByUser() throws Exception {
+        assertThat(FIXTURE.post(port, "/api/v1/usage/events", "application/json", event("n1", "native@example.com")).statusCode()).isEqualTo(202);
+        HttpResponse<String> array = FIXTURE.post(port, "/api/v1/usage/events", "application/json",
+                "[" + event("n2", "native@example.com") + "," + event("n3", "other@example.com") + "]");
+        assertThat(array.statusCode()).isEqualTo(202);
+        assertThat(array.body()).contains("\"accepted\":2").contains("\"rejected\":[]");
+        assertThat(FIXTURE.post(port, "/api/v1/usage/events", "application/x-ndjson",
+                event("n4", "native@example.com") + "\n" + event("n5", "native@example.com") + "\n").statusCode()).isEqualTo(202);
+
+        List<ConsumerRecord<String, UsageEvent>> records = FIXTURE.published(5, Duration.ofSeconds(20));
+        assertThat(records).extracting(r -> r.value().getEventId()).containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5");
+        assertThat(records).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getUserId()));
+        assertThat(records).allSatisfy(r -> assertThat(r.value().getSource()).isEqualTo("litellm-eu-1"));
+    }
+
+    @Test
+    @Order(2)
+    void openMeterCloudEventsBatchAnswers204() throws Exception {
+        HttpResponse<String> response = FIXTURE.post(port, "/api/v1/events", "application/cloudevents-batch+json",
+                fixture("openmeter-cloudevents-batch.json"));
+        assertThat(response.statusCode()).isEqualTo(204);
+        String single = fixture("openmeter-cloudevents-batch.json").strip();
+        single = single.substring(1, single.indexOf("},\n  {") + 1).replace("5c10fade", "5c10fad0");
+        assertThat(FIXTURE.post(port, "/api/v1/events", "application/cloudevents+json", single).statusCode()).isEqualTo(204);
+        assertThat(FIXTURE.published(3, Duration.ofSeconds(20))).extracting(r -> r.value().getUserId())
+                .containsExactlyInAnyOrder("customer-1@example.com", "customer-2@example.com", "customer-1@example.com");
+    }
+
+    @Test
+    @Order(3)
+    void liteLlmGenericApiPayloadIsTakenAndFailuresIgnored() throws Exception {
+        HttpResponse<String> response = FIXTURE.post(port, "/api/v1/ingest/litellm", "application/json", fixture("litellm-generic-api-array.json"));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"accepted\":2", "\"ignored\":1");
+        assertThat(FIXTURE.published(2, Duration.ofSeconds(20))).extracting(r -> r.value().getUserId())
+                .containsExactlyInAnyOrder("alice@example.com", "bob@example.com");
+    }
+
+    @Test
+    @Order(4)
+    void aBatchWithBadEventsPublishesExactlyTheGoodOnesAndNamesTheBadOnes() throws Exception {
+        String batch = "[" + event("p1", "partial@example.com") + ",{\"event_id\":\"p2\",\"provider\":\"openai\",\"model\":\"gpt-4o\",\"input_tokens\":1},"
+                + event("p3", "partial@example.com") + ",{\"event_id\":\"p4\",\"user_id\":\"u\",\"provider\":\"o\",\"model\":\"m\",\"input_tokens\":-1}]";
+        HttpResponse<String> response = FIXTURE.post(port, "/api/v1/usage/events", "application/json", batch);
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(response.body()).contains("\"accepted\":2", "\"index\":1", "\"reason\":\"missing_field\"", "\"index\":3", "\"reason\":\"invalid_tokens\"");
+        assertThat(FIXTURE.published(2, Duration.ofSeconds(20))).extracting(r -> r.value().getEventId()).containsExactlyInAnyOrder("p1", "p3");
+    }
+
+    @Test
+    @Order(5)
+    @Tag("security")
+    void brokenAndHostileRequestsGetAClearProblemAndPublishNothing() throws Exception {
+        record Case(String path, String contentType, String body, Map<String, String> headers, int status, String type) {
+        }
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + FIXTURE.key);
+        String revoked = FIXTURE.createKey("old", "gone", true);
+        String ok = event("h1", "hostile@example.com");
+        List<Case> cases = List.of(
+                new Case("/api/v1/usage/events", "application/json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Bearer mk_notarealkey00_secret"), 401, "unauthorized"),
+                new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Bearer " + revoked), 401, "unauthorized"),
+                new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Basic dXNlcjpwYXNz"), 401, "unauthorized"),
+                new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Bearer " + FIXTURE.key + "x"), 401, "unauthorized"),
+                new Case("/api/v1/ingest/litellm", "application/json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/api/v1/events", "application/cloudevents+json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/api/v1/usage/events", "text/plain", ok, auth, 415, "unsupported-media-type"),
+                new Case("/api/v1/usage/events", "application/xml", "<event/>", auth, 415, "unsupported-media-type"),
+                new Case("/api/v1/events", "application/json-patch+json", ok, auth, 415, "unsupported-media-type"),
+                new Case("/api/v1/usage/events", "application/json", "{\"event_id\": ", auth, 400, "malformed-body"),
+                new Case("/api/v1/usage/events", "application/json", "[1, 2, 3", auth, 400, "malformed-body"),
+                new Case("/api/v1/usage/events", "application/json", "\"just a string\"", auth, 400, "malformed-body"),
+                new Case("/api/v1/usage/events", "application/json", "[]", auth, 400, "no-events"),
+                new Case("/api/v1/usage/events", "application/json", "{\"a\":1}".repeat(1), auth, 400, null),
+                new Case("/api/v1/usage/events", "application/x-ndjson", "{\"a\":1}\n{oops}\n", auth, 400, "malformed-body"),
+                new Case("/api/v1/events", "application/cloudevents-batch+json", "{\"id\":\"x\"}", auth, 400, "malformed-body"),
+                new Case("/api/v1/events", "application/cloudevents-batch+json", "[{\"id\":\"x\",\"subject\":\"u\"}]", auth, 400, "invalid-events"),
+                new Case("/api/v1/usage/events", "application/json", "[" + "1,".repeat(10_001) + "1]", auth, 413, "too-many-events"),
+                new Case("/api/v1/usage/events", "application/json", "[" + ok + "]" + " ".repeat(5 * 1024 * 1024), auth, 413, "body-too-large"),
+                new Case("/api/v1/usage/events", "application/json",
+                        "{\"event_id\":\"h2\",\"user_id\":\"u\",\"provider\":\"o\",\"model\":\"gpt-4o\",\"input_tokens\":1,\"occurred_at\":\"2099-01-01T00:00:00Z\"}",
+                        auth, 400, null),
+                new Case("/api/v1/usage/events", "application/json",
+                        "{\"event_id\":\"h3\",\"user_id\":\"u\",\"provider\":\"o\",\"model\":\"gpt-4o\",\"input_tokens\":1,\"power_level\":\"ludicrous\"}",
+                        auth, 400, null));
+        for (Case c : cases) {
+            HttpResponse<String> response = FIXTURE.post(port, c.path(), c.contentType(), c.body(), c.headers());
+            assertThat(response.statusCode()).as(c.path() + " " + c.contentType() + " " + c.headers().keySet()).isEqualTo(c.status());
+            if (c.type() != null) {
+                assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).contains("application/problem+json"));
+                assertThat(response.body()).contains("/problems/" + c.type());
+            }
+            assertThat(response.body()).doesNotContain(FIXTURE.key);
+        }
+        assertThat(FIXTURE.published(1, Duration.ofSeconds(3))).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void whileKafkaIsDownTheServiceAnswers503AndRecoversByItself() throws Exception {
+        FIXTURE.broker.stop();
+        HttpResponse<String> down = FIXTURE.post(port, "/api/v1/usage/events", "application/json", event("k1", "outage@example.com"));
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(down.headers().firstValue("Retry-After")).contains("5");
+        assertThat(down.body()).contains("/problems/kafka-unavailable");
+
+        FIXTURE.broker.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int status = 0;
+        while (status != 202 && System.nanoTime() < deadline) {
+            status = FIXTURE.post(port, "/api/v1/usage/events", "application/json", event("k1", "outage@example.com")).statusCode();
+            if (status != 202) {
+                Thread.sleep(500);
+            }
+        }
+        assertThat(status).isEqualTo(202);
+        assertThat(FIXTURE.published(1, Duration.ofSeconds(30))).extracting(r -> r.value().getEventId()).contains("k1");
+    }
+}
