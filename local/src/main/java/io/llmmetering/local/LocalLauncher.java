@@ -1,0 +1,163 @@
+package io.llmmetering.local;
+
+import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import io.llmmetering.meteringstreams.service.StreamsConfigFactory;
+import io.llmmetering.meteringstreams.service.StreamsRuntime;
+import io.llmmetering.meteringstreams.service.TopicProvisioner;
+import io.llmmetering.meteringstreams.topology.MeteringTopology;
+import io.llmmetering.meteringstreams.topology.TopologySettings;
+import io.llmmetering.usageingest.UsageIngestApplication;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code java -jar local/target/metering-local.jar}: the whole system in one JVM on embedded defaults. A real
+ * KRaft broker with its log on disk, the exactly-once topology, credit-api (the ledger) on 8084 and
+ * usage-ingest on 8085, against the local PostgreSQL and Redis. Prints where everything is and an ingest key,
+ * and runs until Ctrl-C, then shuts down in reverse order. A command-line tool, so it talks on stdout.
+ */
+public final class LocalLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalLauncher.class);
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+
+    public static void main(String[] args) throws Exception {
+        LocalSettings settings;
+        try {
+            settings = LocalSettings.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(LocalSettings.USAGE);
+            System.exit(2);
+            return;
+        }
+        LocalLauncher launcher = new LocalLauncher();
+        Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "local-shutdown"));
+        try {
+            launcher.start(settings);
+        } catch (Exception e) {
+            System.err.println("[local] start failed: " + e.getMessage());
+            launcher.stop();
+            System.exit(1);
+        }
+        Thread.currentThread().join();
+    }
+
+    void start(LocalSettings settings) throws Exception {
+        long started = System.nanoTime();
+        URI db = URI.create(settings.databaseUrl().substring("jdbc:".length()));
+        require("PostgreSQL", db.getHost(), db.getPort() < 0 ? 5432 : db.getPort(),
+                "start it (pg_ctlcluster ... main start) or pass --db-url");
+        URI redis = URI.create(settings.redisUrl());
+        boolean redisUp = reachable(redis.getHost(), redis.getPort() < 0 ? 6379 : redis.getPort());
+        say("PostgreSQL: local server " + settings.databaseUrl());
+        say("Redis: " + (redisUp ? "local server " + settings.redisUrl() : "not reachable at " + settings.redisUrl()
+                + " - balances are served from PostgreSQL until it is"));
+
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().logDir(settings.dataDir().resolve("kafka"))
+                .port(settings.kafkaPort()).controllerPort(settings.controllerPort()).build().start();
+        running.push(broker);
+        say("Kafka: in-JVM KRaft broker " + settings.bootstrapServers() + ", log in " + broker.logDir());
+
+        PriceBook book = PriceBookReader.defaultPriceBook();
+        TopicProvisioner provisioner = new TopicProvisioner(settings.bootstrapServers());
+        provisioner.createTopics(6, (short) 1);
+        provisioner.seedPriceBookIfEmpty(book);
+
+        ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", Map.of(
+                "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl()), settings);
+        running.push(creditApi::close);
+
+        StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),
+                StreamsConfigFactory.create(settings.bootstrapServers(), "metering-streams", "local",
+                        settings.dataDir().resolve("streams").toString(), 2, (short) 1, Duration.ofMillis(100)));
+        streams.start();
+        running.push(streams);
+
+        ConfigurableApplicationContext ingest = spring(UsageIngestApplication.class, settings.ingestPort(), "usage-ingest",
+                Map.of("ingest.bootstrap-servers", settings.bootstrapServers()), settings);
+        running.push(ingest::close);
+
+        streams.awaitRunning(Duration.ofSeconds(60));
+        String key = new LocalIngestKey(settings.databaseUrl(), settings.databaseUser()).create("local-demo", "local");
+        long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+        say("ready in " + seconds + " s");
+        say("  usage-ingest  http://127.0.0.1:" + settings.ingestPort() + "/api/v1/usage/events   (also /api/v1/events, /api/v1/ingest/litellm)");
+        say("  credit-api    http://127.0.0.1:" + settings.apiPort() + "/actuator/health");
+        say("  metrics       http://127.0.0.1:" + settings.apiPort() + "/actuator/prometheus, http://127.0.0.1:" + settings.ingestPort() + "/actuator/prometheus");
+        say("  ingest key    " + key);
+        say("  try: curl -X POST http://127.0.0.1:" + settings.ingestPort() + "/api/v1/usage/events -H 'Authorization: Bearer " + key
+                + "' -H 'Content-Type: application/json' -d '{\"event_id\":\"req-1\",\"user_id\":\"test@example.com\",\"provider\":\"openai\","
+                + "\"model\":\"gpt-4o\",\"input_tokens\":1000,\"output_tokens\":0}'");
+        say("       psql -h 127.0.0.1 -U postgres -d metering -c \"SELECT user_id, balance FROM user_credits\"");
+        say("Ctrl-C stops everything.");
+    }
+
+    private static ConfigurableApplicationContext spring(Class<?> application, int port, String name, Map<String, Object> extra,
+                                                         LocalSettings settings) {
+        Map<String, Object> properties = new HashMap<>(extra);
+        // both services ship an application.yml; in one jar only one would win, so each gets its settings here
+        properties.put("spring.config.name", "local-" + name);
+        properties.put("spring.application.name", name);
+        properties.put("spring.main.banner-mode", "off");
+        properties.put("server.port", port);
+        properties.put("server.address", "127.0.0.1");
+        properties.put("server.shutdown", "graceful");
+        properties.put("spring.datasource.url", settings.databaseUrl());
+        properties.put("spring.datasource.username", settings.databaseUser());
+        properties.put("management.endpoints.web.exposure.include", "health,info,prometheus,metrics");
+        properties.put("management.endpoint.health.show-details", "always");
+        // no shutdown hook of Spring's own: the launcher's hook closes everything in reverse order of start
+        return new SpringApplicationBuilder(application).web(WebApplicationType.SERVLET).registerShutdownHook(false)
+                .properties(properties).run();
+    }
+
+    void stop() {
+        if (!running.isEmpty()) {
+            say("stopping");
+        }
+        while (!running.isEmpty()) {
+            try {
+                running.pop().close();
+            } catch (Exception e) {
+                log.warn("stop failed error={}", e.toString());
+            }
+        }
+        say("stopped");
+    }
+
+    private static void require(String what, String host, int port, String hint) {
+        if (!reachable(host, port)) {
+            throw new IllegalStateException(what + " is not reachable at " + host + ":" + port + ": " + hint);
+        }
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println("[local] " + line);
+    }
+}
