@@ -202,12 +202,21 @@ public final class BatchApplier {
             statement.setArray(2, array(connection, "text", offsets.stream().map(PartitionOffset::topic).toArray(String[]::new)));
             statement.setArray(3, connection.createArrayOf("int4", offsets.stream().map(PartitionOffset::partition).toArray(Integer[]::new)));
             statement.setArray(4, connection.createArrayOf("bigint", offsets.stream().map(PartitionOffset::nextOffset).toArray(Long[]::new)));
+            statement.setArray(5, array(connection, "text", offsets.stream().map(PartitionOffset::topicId).toArray(String[]::new)));
             statement.executeUpdate();
         }
     }
 
     /** The offsets stored for {@code topic}: partition to next offset to read. */
     public Map<Integer, Long> storedOffsets(String topic) throws SQLException {
+        return storedOffsets(topic, null);
+    }
+
+    /**
+     * The offsets stored for {@code topic} while it had the id {@code topicId}. Offsets stored under another id
+     * belong to an earlier topic of that name and are ignored; with a null id every stored offset counts.
+     */
+    public Map<Integer, Long> storedOffsets(String topic, String topicId) throws SQLException {
         Map<Integer, Long> offsets = new HashMap<>();
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(LedgerStatements.READ_OFFSETS)) {
@@ -215,7 +224,10 @@ public final class BatchApplier {
             statement.setString(2, topic);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    offsets.put(rows.getInt(1), rows.getLong(2));
+                    String storedId = rows.getString(3);
+                    if (topicId == null || storedId == null || storedId.equals(topicId)) {
+                        offsets.put(rows.getInt(1), rows.getLong(2));
+                    }
                 }
             }
         }

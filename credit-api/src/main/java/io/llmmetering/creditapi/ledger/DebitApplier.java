@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -64,6 +66,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
     private final AvroSerde<CreditAlert> alertSerde = AvroSerde.of(CreditAlert.class);
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile String topicId;
     private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pending = new LinkedHashMap<>();
     private int pendingCount;
     private long firstPendingNanos;
@@ -104,6 +107,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
+        topicId = currentTopicId();
         consumer.subscribe(List.of(Topics.CREDIT_DEBITS), new SeekToStoredOffsets());
         try {
             while (running.get()) {
@@ -143,7 +147,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 }
             }
             long next = records.get(records.size() - 1).offset() + 1;
-            offsets.add(new PartitionOffset(partition.getKey().topic(), partition.getKey().partition(), next));
+            offsets.add(new PartitionOffset(partition.getKey().topic(), topicId, partition.getKey().partition(), next));
             kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
         }
         try {
@@ -210,7 +214,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
             return;
         }
         try {
-            Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS);
+            Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS, topicId);
             List<TopicPartition> fromStart = new ArrayList<>();
             for (TopicPartition partition : partitions) {
                 Long offset = stored.get(partition.partition());
@@ -230,6 +234,18 @@ public final class DebitApplier implements Runnable, AutoCloseable {
             sleep(settings.retryBackoff());
             consumer.resume(partitions);
             seekToStoredOffsets(partitions);
+        }
+    }
+
+    /** The id Kafka gave credit.debits, so offsets stored for an earlier topic of the same name are not used. */
+    private String currentTopicId() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+            return admin.describeTopics(List.of(Topics.CREDIT_DEBITS)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .get(Topics.CREDIT_DEBITS).topicId().toString();
+        } catch (Exception e) {
+            // without the id every stored offset counts, as before ids were stored
+            log.warn("cannot read the id of {}; stored offsets are used as they are error={}", Topics.CREDIT_DEBITS, e.toString());
+            return null;
         }
     }
 

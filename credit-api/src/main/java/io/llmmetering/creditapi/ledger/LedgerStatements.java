@@ -78,14 +78,14 @@ final class LedgerStatements {
             """;
 
     static final String STORE_OFFSETS = """
-            INSERT INTO applier_offsets (consumer_group, topic, partition_id, next_offset, updated_at)
-            SELECT ?, o.topic, o.partition_id, o.next_offset, now()
-              FROM unnest(?::text[], ?::int[], ?::bigint[]) AS o(topic, partition_id, next_offset)
+            INSERT INTO applier_offsets (consumer_group, topic, partition_id, next_offset, topic_id, updated_at)
+            SELECT ?, o.topic, o.partition_id, o.next_offset, o.topic_id, now()
+              FROM unnest(?::text[], ?::int[], ?::bigint[], ?::text[]) AS o(topic, partition_id, next_offset, topic_id)
             ON CONFLICT (consumer_group, topic, partition_id)
-            DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+            DO UPDATE SET next_offset = EXCLUDED.next_offset, topic_id = EXCLUDED.topic_id, updated_at = now()
             """;
 
     static final String READ_OFFSETS = """
-            SELECT partition_id, next_offset FROM applier_offsets WHERE consumer_group = ? AND topic = ?
+            SELECT partition_id, next_offset, topic_id FROM applier_offsets WHERE consumer_group = ? AND topic = ?
             """;
 }

@@ -189,6 +189,15 @@ class BatchApplierTest {
     }
 
     @Test
+    void offsetsStoredForAnEarlierTopicOfTheSameNameAreIgnored() throws SQLException {
+        BatchApplier applier = new BatchApplier(dataSource, "recreated");
+        applier.apply(List.of(), List.of(new PartitionOffset("credit.debits", "old-topic-id", 0, 500)));
+        assertThat(applier.storedOffsets("credit.debits", "old-topic-id")).containsEntry(0, 500L);
+        assertThat(applier.storedOffsets("credit.debits", "new-topic-id")).isEmpty();
+        assertThat(applier.storedOffsets("credit.debits")).containsEntry(0, 500L);
+    }
+
+    @Test
     void aNegativeDebitCannotBeConstructed() {
         assertThatThrownBy(() -> debit("neg", "n@example.com", -1, T0)).isInstanceOf(IllegalArgumentException.class);
     }
