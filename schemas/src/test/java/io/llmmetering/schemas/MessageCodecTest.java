@@ -5,6 +5,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -112,6 +113,7 @@ class MessageCodecTest {
     }
 
     @Test
+    @Tag("security")
     void anUnknownFingerprintIsNamedInTheError() {
         byte[] bytes = usageCodec.encode(usageEvent());
         bytes[5] ^= 0x5A;
@@ -122,6 +124,7 @@ class MessageCodecTest {
     }
 
     @Test
+    @Tag("security")
     void aDebitReadAsAUsageEventIsTheWrongType() {
         byte[] debit = MessageCodec.of(Debit.class).encode((Debit) oneOfEachType().get(1));
         assertThatThrownBy(() -> usageCodec.decode(debit))
@@ -131,6 +134,7 @@ class MessageCodecTest {
     }
 
     @Test
+    @Tag("security")
     void aTruncatedBodyIsCorrupt() {
         byte[] bytes = usageCodec.encode(usageEvent());
         byte[] truncated = Arrays.copyOf(bytes, bytes.length - 20);

@@ -1,5 +1,6 @@
 package io.llmmetering.core.money;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -36,6 +37,7 @@ class CreditsTest {
     }
 
     @Test
+    @Tag("security")
     void rejectsTextThatIsNotANumber() {
         assertThatThrownBy(() -> Credits.parse("ten")).isInstanceOf(InvalidAmountException.class);
         assertThatThrownBy(() -> Credits.parse("NaN")).isInstanceOf(InvalidAmountException.class);
@@ -44,6 +46,7 @@ class CreditsTest {
     }
 
     @Test
+    @Tag("security")
     void rejectsHostileExponentsWithoutExpandingThem() {
         assertThatThrownBy(() -> Credits.parse("1E999999999")).isInstanceOf(InvalidAmountException.class);
         assertThatThrownBy(() -> Credits.parse("1".repeat(100))).isInstanceOf(InvalidAmountException.class);

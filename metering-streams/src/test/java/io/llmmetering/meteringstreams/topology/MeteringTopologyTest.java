@@ -9,6 +9,7 @@ import io.llmmetering.schemas.UsageRollup;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -181,6 +182,7 @@ class MeteringTopologyTest {
     }
 
     @Test
+    @Tag("security")
     void garbageBytesGoToTheDeadLetterTopicUnchangedAndProcessingContinues() {
         byte[] garbage = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
         fixture.usageEvents.pipeInput("alice", garbage, T0);
@@ -194,6 +196,7 @@ class MeteringTopologyTest {
     }
 
     @Test
+    @Tag("security")
     void aNullValueIsDeadLetteredNotACrash() {
         fixture.usageEvents.pipeInput("alice", (byte[]) null, T0);
         assertThat(header(fixture.deadLetters.readRecord(), DeadLetters.REASON)).isEqualTo("bad_header");
@@ -218,6 +221,7 @@ class MeteringTopologyTest {
     }
 
     @Test
+    @Tag("security")
     void controlCharactersInAUserIdAreDeadLettered() {
         UsageEvent hostile = event("cc", "alice\u0000admin", "gpt-4o", 5, 10, T0).build();
         fixture.usageEvents.pipeInput("alice\u0000admin", io.llmmetering.schemas.MessageCodec.of(UsageEvent.class).encode(hostile), T0);
@@ -225,6 +229,7 @@ class MeteringTopologyTest {
     }
 
     @Test
+    @Tag("security")
     void anEventKeyedByAnotherUserIsDeadLettered() {
         UsageEvent event = event("k", "alice", "gpt-4o", 5, 10, T0).build();
         fixture.usageEvents.pipeInput("mallory", io.llmmetering.schemas.MessageCodec.of(UsageEvent.class).encode(event), T0);
