@@ -49,17 +49,24 @@ public final class LocalLauncher {
         }
         LocalLauncher launcher = new LocalLauncher();
         Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "local-shutdown"));
+        String key;
         try {
-            launcher.start(settings);
+            key = launcher.start(settings);
         } catch (Exception e) {
             System.err.println("[local] start failed: " + e.getMessage());
             launcher.stop();
             System.exit(1);
+            return;
+        }
+        if (settings.demo()) {
+            long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
+            System.exit(discrepancies == 0 ? 0 : 1);
         }
         Thread.currentThread().join();
     }
 
-    void start(LocalSettings settings) throws Exception {
+    /** Starts everything; returns the ingest key it created. */
+    String start(LocalSettings settings) throws Exception {
         long started = System.nanoTime();
         URI db = URI.create(settings.databaseUrl().substring("jdbc:".length()));
         require("PostgreSQL", db.getHost(), db.getPort() < 0 ? 5432 : db.getPort(),
@@ -106,7 +113,8 @@ public final class LocalLauncher {
                 + "' -H 'Content-Type: application/json' -d '{\"event_id\":\"req-1\",\"user_id\":\"test@example.com\",\"provider\":\"openai\","
                 + "\"model\":\"gpt-4o\",\"input_tokens\":1000,\"output_tokens\":0}'");
         say("       psql -h 127.0.0.1 -U postgres -d metering -c \"SELECT user_id, balance FROM user_credits\"");
-        say("Ctrl-C stops everything.");
+        say(settings.demo() ? "demo: " + settings.demoEvents() + " events" : "Ctrl-C stops everything.");
+        return key;
     }
 
     private static ConfigurableApplicationContext spring(Class<?> application, int port, String name, Map<String, Object> extra,

@@ -8,7 +8,7 @@ import java.util.Map;
  * 8084, usage-ingest on 8085, the local PostgreSQL (database {@code metering}) and Redis.
  */
 record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPort, int ingestPort, String databaseUrl,
-                     String databaseUser, String redisUrl) {
+                     String databaseUser, String redisUrl, boolean demo, int demoEvents) {
 
     static final String USAGE = """
             usage: java -jar local/target/metering-local.jar [options]
@@ -19,6 +19,9 @@ record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPor
               --db-url URL        PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/metering)
               --db-user USER      PostgreSQL user (default postgres)
               --redis-url URL     Redis URI (default redis://127.0.0.1:6379/0)
+              --demo              drive synthetic proxy traffic through the system, check the invariants, print
+                                  "discrepancies: N" and exit (non-zero when N > 0)
+              --events N          events the demo sends (default 20000)
             """;
 
     static LocalSettings parse(String[] args, Map<String, String> env) {
@@ -29,8 +32,14 @@ record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPor
         String dbUrl = env.getOrDefault("METERING_DB_URL", "jdbc:postgresql://127.0.0.1:5432/metering");
         String dbUser = env.getOrDefault("METERING_DB_USER", "postgres");
         String redis = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379/0");
+        boolean demo = false;
+        int demoEvents = 20_000;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--demo")) {
+                demo = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("option " + flag + " needs a value");
             }
@@ -43,14 +52,28 @@ record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPor
                 case "--db-url" -> dbUrl = value;
                 case "--db-user" -> dbUser = value;
                 case "--redis-url" -> redis = value;
+                case "--events" -> demoEvents = count(flag, value);
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
-        return new LocalSettings(dataDir.toAbsolutePath(), kafkaPort, kafkaPort + 1, apiPort, ingestPort, dbUrl, dbUser, redis);
+        return new LocalSettings(dataDir.toAbsolutePath(), kafkaPort, kafkaPort + 1, apiPort, ingestPort, dbUrl, dbUser, redis,
+                demo, demoEvents);
     }
 
     String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
+    }
+
+    private static int count(String flag, String value) {
+        try {
+            int count = Integer.parseInt(value);
+            if (count < 1 || count > 10_000_000) {
+                throw new NumberFormatException();
+            }
+            return count;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " must be 1-10000000, was '" + value + "'");
+        }
     }
 
     private static int port(String flag, String value) {
