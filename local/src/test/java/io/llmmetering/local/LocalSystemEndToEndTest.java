@@ -1,0 +1,67 @@
+package io.llmmetering.local;
+
+import io.llmmetering.core.pricing.PriceBookReader;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole system as the README's first command runs it (in-JVM broker, topology, credit-api, usage-ingest),
+ * driven through HTTP with retried duplicates and bad events: every user's spend in the ledger equals the
+ * price of their unique events to the nano-credit, and every balance equals its ledger rows.
+ */
+@Tag("integration")
+class LocalSystemEndToEndTest {
+
+    @Test
+    void proxyTrafficEndsInTheLedgerExactlyOnceToTheNanoCredit(@TempDir Path dataDir) throws Exception {
+        String database = "t_e2e_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        int kafkaPort = freePortPair();
+        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, freePort(), freePort(),
+                "jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "redis://127.0.0.1:6379/13", true, 3_000);
+        LocalLauncher launcher = new LocalLauncher();
+        try {
+            String key = launcher.start(settings);
+            long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
+            assertThat(discrepancies).isZero();
+        } finally {
+            launcher.stop();
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+                 Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A port whose successor is free too: the broker's controller listens on port + 1. */
+    private static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = freePort();
+            try (ServerSocket next = new ServerSocket()) {
+                next.bind(new InetSocketAddress("127.0.0.1", port + 1));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free pair of ports");
+    }
+}
