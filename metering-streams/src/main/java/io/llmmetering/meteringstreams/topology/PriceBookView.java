@@ -34,6 +34,8 @@ final class PriceBookView {
 
     private final PriceBook base;
     private final AtomicReference<Snapshot> current;
+    /** Counts applied changes, so a reload that raced with one can tell and start over. Guarded by {@code this}. */
+    private long changes;
 
     PriceBookView(PriceBook base) {
         this.base = base;
@@ -45,20 +47,33 @@ final class PriceBookView {
     }
 
     /** Applies one record of {@code pricing.models}: a price (new or changed), or a retirement or tombstone. */
-    void apply(String model, io.llmmetering.schemas.ModelPrice value) {
+    synchronized void apply(String model, io.llmmetering.schemas.ModelPrice value) {
+        changes++;
         current.updateAndGet(snapshot -> applied(snapshot, model, value));
     }
 
     /** Rebuilds the view from the whole store: after a restart the global store is restored without the updater. */
     void reloadFrom(KeyValueStore<String, io.llmmetering.schemas.ModelPrice> store) {
-        Snapshot rebuilt = empty();
-        try (KeyValueIterator<String, io.llmmetering.schemas.ModelPrice> entries = store.all()) {
-            while (entries.hasNext()) {
-                var entry = entries.next();
-                rebuilt = applied(rebuilt, entry.key, entry.value);
+        while (true) {
+            long seen;
+            synchronized (this) {
+                seen = changes;
+            }
+            Snapshot rebuilt = empty();
+            try (KeyValueIterator<String, io.llmmetering.schemas.ModelPrice> entries = store.all()) {
+                while (entries.hasNext()) {
+                    var entry = entries.next();
+                    rebuilt = applied(rebuilt, entry.key, entry.value);
+                }
+            }
+            synchronized (this) {
+                // a price applied while the store was read might be missing from what was read: read again
+                if (changes == seen) {
+                    current.set(rebuilt);
+                    return;
+                }
             }
         }
-        current.set(rebuilt);
     }
 
     private Snapshot empty() {
