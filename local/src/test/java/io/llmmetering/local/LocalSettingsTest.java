@@ -1,0 +1,46 @@
+package io.llmmetering.local;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LocalSettingsTest {
+
+    @Test
+    void defaultsRunOnTheDocumentedPortsAndTheLocalServers() {
+        LocalSettings settings = LocalSettings.parse(new String[0], Map.of());
+        assertThat(settings.apiPort()).isEqualTo(8084);
+        assertThat(settings.ingestPort()).isEqualTo(8085);
+        assertThat(settings.bootstrapServers()).isEqualTo("127.0.0.1:9092");
+        assertThat(settings.controllerPort()).isEqualTo(9093);
+        assertThat(settings.databaseUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/metering");
+        assertThat(settings.dataDir()).isEqualTo(Path.of("data").toAbsolutePath());
+        assertThat(settings.demo()).isFalse();
+    }
+
+    @Test
+    void optionsAndEnvironmentOverrideTheDefaults() {
+        LocalSettings settings = LocalSettings.parse(new String[]{"--api-port", "9084", "--demo", "--events", "500", "--kafka-port", "19092"},
+                Map.of("METERING_DB_URL", "jdbc:postgresql://db:5432/x"));
+        assertThat(settings.apiPort()).isEqualTo(9084);
+        assertThat(settings.demo()).isTrue();
+        assertThat(settings.demoEvents()).isEqualTo(500);
+        assertThat(settings.controllerPort()).isEqualTo(19093);
+        assertThat(settings.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/x");
+    }
+
+    @Test
+    void aWrongValueSaysWhichOption() {
+        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--api-port", "eighty"}, Map.of()))
+                .hasMessageContaining("--api-port");
+        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--ingest-port", "70000"}, Map.of()))
+                .hasMessageContaining("--ingest-port");
+        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--events", "0"}, Map.of())).hasMessageContaining("--events");
+        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--colour", "blue"}, Map.of())).hasMessageContaining("unknown option --colour");
+        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--db-url"}, Map.of())).hasMessageContaining("needs a value");
+    }
+}
