@@ -38,6 +38,10 @@ public final class LocalLauncher {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
     public static void main(String[] args) throws Exception {
+        if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
+            System.out.print(LocalSettings.USAGE);
+            return;
+        }
         LocalSettings settings;
         try {
             settings = LocalSettings.parse(args, System.getenv());
