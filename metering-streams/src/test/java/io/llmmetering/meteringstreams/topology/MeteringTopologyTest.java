@@ -3,6 +3,7 @@ package io.llmmetering.meteringstreams.topology;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.Debit;
+import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.UsageEvent;
 import io.llmmetering.schemas.UsageRollup;
@@ -150,7 +151,7 @@ class MeteringTopologyTest {
         assertThat(fixture.debits.isEmpty()).isTrue();
         TestRecord<String, byte[]> letter = fixture.deadLetters.readRecord();
         assertThat(letter.key()).isEqualTo("alice");
-        assertThat(letter.value()).isEqualTo(io.llmmetering.schemas.MessageCodec.of(UsageEvent.class).encode(unknown));
+        assertThat(letter.value()).isEqualTo(MessageCodec.of(UsageEvent.class).encode(unknown));
         assertThat(header(letter, DeadLetters.REASON)).isEqualTo("unknown_model");
         assertThat(header(letter, DeadLetters.ERROR)).contains("gpt-9-ultra");
         assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo("usage.events");
@@ -223,16 +224,14 @@ class MeteringTopologyTest {
     @Test
     @Tag("security")
     void controlCharactersInAUserIdAreDeadLettered() {
-        UsageEvent hostile = event("cc", "alice\u0000admin", "gpt-4o", 5, 10, T0).build();
-        fixture.usageEvents.pipeInput("alice\u0000admin", io.llmmetering.schemas.MessageCodec.of(UsageEvent.class).encode(hostile), T0);
+        fixture.send(event("cc", "alice\u0000admin", "gpt-4o", 5, 10, T0).build());
         assertThat(header(fixture.deadLetters.readRecord(), DeadLetters.REASON)).isEqualTo("invalid_characters");
     }
 
     @Test
     @Tag("security")
     void anEventKeyedByAnotherUserIsDeadLettered() {
-        UsageEvent event = event("k", "alice", "gpt-4o", 5, 10, T0).build();
-        fixture.usageEvents.pipeInput("mallory", io.llmmetering.schemas.MessageCodec.of(UsageEvent.class).encode(event), T0);
+        fixture.sendKeyed("mallory", event("k", "alice", "gpt-4o", 5, 10, T0).build());
         assertThat(header(fixture.deadLetters.readRecord(), DeadLetters.REASON)).isEqualTo("wrong_key");
         assertThat(fixture.debits.isEmpty()).isTrue();
     }

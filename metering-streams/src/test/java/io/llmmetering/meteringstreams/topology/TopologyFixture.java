@@ -69,7 +69,12 @@ final class TopologyFixture implements AutoCloseable {
     }
 
     void send(UsageEvent event) {
-        usageEvents.pipeInput(event.getUserId(), codec.encode(event), event.getOccurredAt());
+        sendKeyed(event.getUserId(), event);
+    }
+
+    /** Sends under any record key: a well-behaved producer keys by the event's user. */
+    void sendKeyed(String key, UsageEvent event) {
+        usageEvents.pipeInput(key, codec.encode(event), event.getOccurredAt());
     }
 
     void setTier(String userId, String tier) {
