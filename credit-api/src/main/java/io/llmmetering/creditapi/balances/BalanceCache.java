@@ -105,6 +105,16 @@ public final class BalanceCache implements AutoCloseable {
         }
     }
 
+    /** True when Redis answers a PING now. */
+    public boolean ping() {
+        Optional<StatefulRedisConnection<String, String>> redis = connection();
+        try {
+            return redis.isPresent() && "PONG".equals(redis.get().sync().ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public void evict(String userId) {
         connection().ifPresent(redis -> {
             try {

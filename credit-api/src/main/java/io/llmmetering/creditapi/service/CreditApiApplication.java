@@ -24,8 +24,8 @@ import org.springframework.context.annotation.Bean;
 import javax.sql.DataSource;
 import java.sql.SQLException;
 
-/** credit-api: the ledger workers, the balance cache and (in its own issue) the REST API. Port 8084. */
-@SpringBootApplication
+/** credit-api: the REST API, the ledger workers and the balance cache. Port 8084. */
+@SpringBootApplication(scanBasePackages = "io.llmmetering.creditapi")
 @EnableConfigurationProperties(CreditApiProperties.class)
 public class CreditApiApplication {
 

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param systemEnabled  when false the ledger workers do not start (the seed's kill switch)
  * @param cacheTtl       TTL of credits:balance:{user_id}, in seconds when given as a bare number
  * @param migrateOnStart apply pending migrations (creating the database if missing) before anything else
+ * @param auth           how bearer tokens are checked
  * @param usageRetentionMonths months of usage_events kept before the current one (whole partitions dropped);
  *                             0 keeps everything
  */
@@ -29,7 +30,8 @@ public record CreditApiProperties(
         @DefaultValue("60") @DurationUnit(ChronoUnit.SECONDS) Duration cacheTtl,
         @DefaultValue("true") boolean migrateOnStart,
         @DefaultValue("0") int usageRetentionMonths,
-        @DefaultValue Applier applier) {
+        @DefaultValue Applier applier,
+        @DefaultValue Auth auth) {
 
     public CreditApiProperties {
         if (cacheTtl.isNegative() || cacheTtl.isZero() || cacheTtl.toSeconds() > 86_400) {
@@ -60,6 +62,29 @@ public record CreditApiProperties(
                     "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50)));
             lowBalance.forEach((tier, amount) -> thresholds.put(tier, Credits.parse(amount)));
             return thresholds;
+        }
+    }
+
+    /**
+     * Either an HMAC secret (HS256, at least 32 bytes; what the local system and small deployments use) or an
+     * issuer / JWK set of an identity provider. Tokens carry the user id in {@code sub} and roles in {@code roles}.
+     *
+     * @param jwtSecret  {@code JWT_SECRET}
+     * @param issuerUri  {@code JWT_ISSUER_URI}: OpenID issuer, whose discovery document names the JWK set
+     * @param jwkSetUri  {@code JWT_JWK_SET_URI}: the JWK set directly
+     */
+    public record Auth(
+            @DefaultValue("") String jwtSecret,
+            @DefaultValue("") String issuerUri,
+            @DefaultValue("") String jwkSetUri) {
+
+        public Auth {
+            if (jwtSecret.isBlank() && issuerUri.isBlank() && jwkSetUri.isBlank()) {
+                throw new IllegalArgumentException("credit.auth: set JWT_SECRET (at least 32 bytes) or JWT_ISSUER_URI or JWT_JWK_SET_URI");
+            }
+            if (!jwtSecret.isBlank() && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+                throw new IllegalArgumentException("credit.auth.jwt-secret (JWT_SECRET) must be at least 32 bytes for HS256");
+            }
         }
     }
 }

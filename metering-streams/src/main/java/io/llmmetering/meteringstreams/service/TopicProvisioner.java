@@ -1,7 +1,7 @@
 package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.core.pricing.PriceBook;
-import io.llmmetering.meteringstreams.topology.PriceBookRecords;
+import io.llmmetering.schemas.pricing.PriceBookRecords;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.TopicDefinitions;

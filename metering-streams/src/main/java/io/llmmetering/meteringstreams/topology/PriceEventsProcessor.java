@@ -2,6 +2,7 @@ package io.llmmetering.meteringstreams.topology;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.pricing.CostCalculator;
+import io.llmmetering.schemas.pricing.PriceBookSnapshot;
 import io.llmmetering.core.pricing.ModelPrice;
 import io.llmmetering.core.pricing.PricingException;
 import io.llmmetering.core.pricing.TokenUsage;
@@ -46,7 +47,7 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
         UsageEvent event = record.value().event();
         AccountState account = accounts.get(event.getUserId());
         String tier = account == null ? null : account.getTier();
-        PriceBookView.Snapshot snapshot = priceBook.snapshot();
+        PriceBookSnapshot snapshot = priceBook.snapshot();
         CostCalculator calculator = new CostCalculator(snapshot.book());
         Debit debit;
         try {

@@ -1,5 +1,7 @@
 package io.llmmetering.meteringstreams.topology;
 
+import io.llmmetering.schemas.pricing.PriceBookRecords;
+
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.schemas.AccountState;

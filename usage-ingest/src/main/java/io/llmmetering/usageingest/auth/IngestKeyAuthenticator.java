@@ -1,9 +1,9 @@
 package io.llmmetering.usageingest.auth;
 
+import io.llmmetering.core.keys.IngestApiKeys;
+
 import javax.sql.DataSource;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class IngestKeyAuthenticator {
 
     public static final Duration CACHE_TTL = Duration.ofSeconds(5);
-    static final int PREFIX_LENGTH = 15; // "mk_" + 12 characters
     private static final String FIND_KEY = """
             SELECT id::text, key_hash, name, source FROM ingest_api_keys WHERE key_prefix = ? AND revoked_at IS NULL
             """;
@@ -40,10 +39,10 @@ public final class IngestKeyAuthenticator {
 
     /** The key behind {@code presented}, if it is a valid, unrevoked key. */
     public Optional<IngestKey> authenticate(String presented) throws SQLException {
-        if (presented == null || presented.length() < PREFIX_LENGTH + 8 || presented.length() > 200 || !presented.startsWith("mk_")) {
+        if (presented == null || presented.length() < IngestApiKeys.PREFIX_LENGTH + 8 || presented.length() > 200 || !presented.startsWith("mk_")) {
             return Optional.empty();
         }
-        String prefix = presented.substring(0, PREFIX_LENGTH);
+        String prefix = presented.substring(0, IngestApiKeys.PREFIX_LENGTH);
         Cached cached = cache.get(prefix);
         if (cached == null || cached.expiresAtNanos() < System.nanoTime()) {
             cached = new Cached(load(prefix), System.nanoTime() + CACHE_TTL.toNanos());
@@ -53,7 +52,7 @@ public final class IngestKeyAuthenticator {
             cache.put(prefix, cached);
         }
         return cached.key()
-                .filter(stored -> MessageDigest.isEqual(stored.hash(), sha256(presented)))
+                .filter(stored -> MessageDigest.isEqual(stored.hash(), IngestApiKeys.sha256(presented)))
                 .map(stored -> new IngestKey(stored.id(), stored.name(), stored.source()));
     }
 
@@ -64,18 +63,6 @@ public final class IngestKeyAuthenticator {
                 return row.next() ? Optional.of(new Stored(row.getString(1), row.getBytes(2), row.getString(3), row.getString(4)))
                         : Optional.empty();
             }
-        }
-    }
-
-    public static String prefixOf(String key) {
-        return key.substring(0, PREFIX_LENGTH);
-    }
-
-    public static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

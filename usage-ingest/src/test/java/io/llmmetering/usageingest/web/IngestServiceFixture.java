@@ -7,7 +7,7 @@ import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.TopicDefinitions;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import io.llmmetering.core.keys.IngestApiKeys;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -61,8 +61,8 @@ final class IngestServiceFixture {
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
              PreparedStatement s = c.prepareStatement("INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source, revoked_at) VALUES (?, ?, ?, ?, "
                      + (revoked ? "now()" : "NULL") + ")")) {
-            s.setString(1, IngestKeyAuthenticator.prefixOf(secret));
-            s.setBytes(2, IngestKeyAuthenticator.sha256(secret));
+            s.setString(1, IngestApiKeys.prefixOf(secret));
+            s.setBytes(2, IngestApiKeys.sha256(secret));
             s.setString(3, name);
             s.setString(4, source);
             s.executeUpdate();

@@ -1,4 +1,4 @@
-package io.llmmetering.meteringstreams.topology;
+package io.llmmetering.schemas.pricing;
 
 import io.llmmetering.core.pricing.ModelPrice;
 import io.llmmetering.core.pricing.PriceBook;
@@ -6,6 +6,7 @@ import io.llmmetering.core.pricing.PriceBook;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /** The records of {@code pricing.models} that publish a price book: one per model, keyed by model id. */
 public final class PriceBookRecords {
@@ -25,5 +26,13 @@ public final class PriceBookRecords {
                 .setBlendedPer1k(price.blendedPer1k().map(BigDecimal::toPlainString).orElse(null))
                 .setAliases(aliases).setVersion(version).setEffectiveFrom(effectiveFrom).setRetired(false)
                 .build();
+    }
+
+    /** The price a record carries; fails with IllegalArgumentException (NumberFormatException included) when it is invalid. */
+    public static ModelPrice toCore(io.llmmetering.schemas.ModelPrice value) {
+        return new ModelPrice(value.getModel(), value.getProvider(),
+                new BigDecimal(value.getInputPer1k()), new BigDecimal(value.getOutputPer1k()),
+                Optional.ofNullable(value.getCachedInputPer1k()).map(BigDecimal::new),
+                Optional.ofNullable(value.getBlendedPer1k()).map(BigDecimal::new));
     }
 }

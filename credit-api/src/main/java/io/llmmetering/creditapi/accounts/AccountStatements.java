@@ -1,0 +1,132 @@
+package io.llmmetering.creditapi.accounts;
+
+/**
+ * The SQL of the synchronous account operations. A balance change locks the account row with its UPDATE, so
+ * concurrent deducts, allocations, coupon redemptions and the debit applier's batches serialize on it; each
+ * touches one account, so lock order cannot deadlock with the applier's user-id ordered batches.
+ */
+final class AccountStatements {
+
+    private AccountStatements() {
+    }
+
+    static final String OPEN_ACCOUNT = "INSERT INTO user_credits (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING";
+
+    static final String READ_ACCOUNT = """
+            SELECT balance, tier, monthly_cap,
+                   CASE WHEN spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN month_to_date_spend ELSE 0 END,
+                   status, spend_blocked_reason
+              FROM user_credits WHERE user_id = ?
+            """;
+
+    /** The answer given the first time an idempotency key was used, replayed for a retry. */
+    static final String FIND_BY_IDEMPOTENCY_KEY = """
+            SELECT id, amount, balance_after, transaction_type FROM credit_transactions WHERE user_id = ? AND idempotency_key = ?
+            """;
+
+    /** A credit; a balance back above zero lifts a block the ledger set for lack of credits. */
+    static final String CREDIT_ACCOUNT = """
+            UPDATE user_credits
+               SET balance = balance + ?,
+                   spend_blocked_reason = CASE WHEN spend_blocked_reason = 'insufficient_credits' AND balance + ? > 0
+                                               THEN NULL ELSE spend_blocked_reason END,
+                   updated_at = now()
+             WHERE user_id = ?
+            RETURNING balance
+            """;
+
+    /**
+     * A debit that may not overdraw, exceed the monthly cap or spend from a suspended account: the conditions are
+     * in the WHERE clause, so checking and charging are one atomic step and no row comes back when refused.
+     */
+    static final String DEBIT_ACCOUNT = """
+            WITH m AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            UPDATE user_credits u
+               SET balance = u.balance - ?,
+                   month_to_date_spend = CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ?,
+                   spend_month = m.this_month,
+                   updated_at = now()
+              FROM m
+             WHERE u.user_id = ? AND u.status = 'active' AND u.balance >= ?
+               AND (u.monthly_cap IS NULL
+                    OR CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ? <= u.monthly_cap)
+            RETURNING u.balance
+            """;
+
+    static final String RECORD_TRANSACTION = """
+            INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, reason, provider, model, tokens_used,
+                                             power_level, idempotency_key, metadata, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+            RETURNING id
+            """;
+
+    /** Takes one use of a coupon if it can still be used; the row lock serializes concurrent redemptions. */
+    static final String TAKE_COUPON_USE = """
+            UPDATE coupon_codes SET times_used = times_used + 1
+             WHERE code = ? AND is_active AND (expires_at IS NULL OR expires_at > now())
+               AND (max_uses IS NULL OR times_used < max_uses)
+            RETURNING id, discount_type, discount_value
+            """;
+
+    static final String READ_COUPON_STATE = "SELECT is_active, expires_at <= now(), max_uses IS NOT NULL AND times_used >= max_uses FROM coupon_codes WHERE code = ?";
+
+    static final String FIND_REDEMPTION = "SELECT 1 FROM coupon_redemptions WHERE coupon_id = ? AND user_id = ?";
+
+    /** A percentage coupon is a bonus on the account's latest top-up. */
+    static final String LATEST_TOP_UP = """
+            SELECT amount FROM credit_transactions
+             WHERE user_id = ? AND transaction_type IN ('allocation', 'purchase')
+             ORDER BY created_at DESC, id DESC LIMIT 1
+            """;
+
+    static final String RECORD_REDEMPTION = """
+            INSERT INTO coupon_redemptions (coupon_id, user_id, amount, transaction_id) VALUES (?, ?, ?, ?)
+            """;
+
+    /** Newest first, keyset-paginated on (created_at, id), optionally of one type and within [from, to). */
+    static final String PAGE_OF_TRANSACTIONS = """
+            SELECT id, amount, balance_after, transaction_type, reason, provider, model, tokens_used, power_level, event_count,
+                   metadata::text, created_at
+              FROM credit_transactions
+             WHERE user_id = ? AND created_at >= ? AND created_at < ? AND (created_at, id) < (?, ?)
+             ORDER BY created_at DESC, id DESC
+             LIMIT ?
+            """;
+
+    static final String PAGE_OF_TRANSACTIONS_OF_TYPE = """
+            SELECT id, amount, balance_after, transaction_type, reason, provider, model, tokens_used, power_level, event_count,
+                   metadata::text, created_at
+              FROM credit_transactions
+             WHERE user_id = ? AND transaction_type = ? AND created_at >= ? AND created_at < ? AND (created_at, id) < (?, ?)
+             ORDER BY created_at DESC, id DESC
+             LIMIT ?
+            """;
+
+    static final String SET_TIER = """
+            UPDATE user_credits SET tier = ?, updated_at = now() WHERE user_id = ?
+            RETURNING tier, monthly_cap, status
+            """;
+
+    /** A new cap; a cap-reached block is set or lifted at once by comparing this month's spend with it. */
+    static final String SET_MONTHLY_CAP = """
+            WITH c AS (SELECT ?::numeric AS cap,
+                              date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            UPDATE user_credits u
+               SET monthly_cap = c.cap,
+                   spend_blocked_reason = CASE
+                       WHEN u.spend_blocked_reason = 'insufficient_credits' THEN u.spend_blocked_reason
+                       WHEN c.cap IS NOT NULL
+                            AND CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END >= c.cap
+                            THEN 'monthly_cap_reached'
+                       ELSE NULL END,
+                   updated_at = now()
+              FROM c
+             WHERE u.user_id = ?
+            RETURNING u.tier, u.monthly_cap, u.status
+            """;
+
+    static final String SET_STATUS = """
+            UPDATE user_credits SET status = ?, updated_at = now() WHERE user_id = ?
+            RETURNING tier, monthly_cap, status
+            """;
+}

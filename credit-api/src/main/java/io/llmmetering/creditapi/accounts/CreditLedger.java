@@ -1,0 +1,290 @@
+package io.llmmetering.creditapi.accounts;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.balances.BalanceCache;
+
+import javax.sql.DataSource;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Synchronous balance changes: admin allocations, deducts by callers that do not go through Kafka, coupon
+ * redemptions. Each is one PostgreSQL transaction that changes the balance and writes its ledger row together,
+ * so {@code balance = sum(credit_transactions.amount)} holds after every commit. The new balance goes to Redis
+ * after the commit; a Redis failure is absorbed by the cache.
+ *
+ * <p>Idempotency keys: the first request with a key books and records the key on its ledger row (unique per
+ * user); a retry finds that row and gets the first answer back. Two concurrent requests with one key both try,
+ * the loser's insert violates the unique index, its whole transaction rolls back, and it answers the winner's
+ * receipt. A key reused for a different amount or operation is refused.
+ */
+public final class CreditLedger {
+
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+
+    private final DataSource dataSource;
+    private final BalanceCache cache;
+
+    public CreditLedger(DataSource dataSource, BalanceCache cache) {
+        this.dataSource = dataSource;
+        this.cache = cache;
+    }
+
+    /** Adds {@code amount} (positive) to an account, opening it if needed; {@code type} is allocation, purchase or refund. */
+    public Receipt credit(String userId, Credits amount, String type, String reason, String actor, Optional<String> idempotencyKey)
+            throws SQLException {
+        requirePositive(amount);
+        return book(userId, idempotencyKey, amount, type, connection -> {
+            Credits balance = creditAccount(connection, userId, amount);
+            UUID id = record(connection, userId, amount, balance, type, reason, UsageDetails.none(), idempotencyKey, actor);
+            return new Receipt(balance, id, amount, false);
+        });
+    }
+
+    /**
+     * Takes {@code amount} (positive) from an account if it is active, holds that much and stays within its
+     * monthly cap; otherwise refuses and changes nothing. Concurrent deducts serialize on the account row and
+     * never overdraw.
+     */
+    public Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
+            throws SQLException {
+        requirePositive(amount);
+        return book(userId, idempotencyKey, amount.negate(), "deduction", connection -> {
+            Credits balance = debitAccount(connection, userId, amount)
+                    .orElseThrow(() -> whyNotDebited(connection, userId, amount));
+            UUID id = record(connection, userId, amount.negate(), balance, "deduction", reason, usage, idempotencyKey, userId);
+            return new Receipt(balance, id, amount.negate(), false);
+        });
+    }
+
+    /**
+     * Redeems a coupon once per user: a fixed coupon credits its value, a percentage coupon that share of the
+     * account's latest top-up (allocation or purchase). The coupon row is locked while its use is taken, so
+     * {@code max_uses} holds under any concurrency.
+     */
+    public Receipt redeem(String userId, String code) throws SQLException {
+        return book(userId, Optional.empty(), null, "coupon", connection -> {
+            UUID couponId;
+            String discountType;
+            BigDecimal discountValue;
+            try (PreparedStatement take = connection.prepareStatement(AccountStatements.TAKE_COUPON_USE)) {
+                take.setString(1, code);
+                try (ResultSet row = take.executeQuery()) {
+                    if (!row.next()) {
+                        throw whyNotRedeemable(connection, code);
+                    }
+                    couponId = row.getObject(1, UUID.class);
+                    discountType = row.getString(2);
+                    discountValue = row.getBigDecimal(3);
+                }
+            }
+            try (PreparedStatement find = connection.prepareStatement(AccountStatements.FIND_REDEMPTION)) {
+                find.setObject(1, couponId);
+                find.setString(2, userId);
+                try (ResultSet row = find.executeQuery()) {
+                    if (row.next()) {
+                        throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon " + code + " was already redeemed by this account");
+                    }
+                }
+            }
+            Credits amount = discountType.equals("fixed") ? Credits.ofExact(discountValue) : percentOfLatestTopUp(connection, userId, discountValue);
+            Credits balance = creditAccount(connection, userId, amount);
+            String metadata = "{\"coupon_id\":\"" + couponId + "\",\"discount_type\":\"" + discountType + "\"}";
+            UUID id = record(connection, userId, amount, balance, "coupon", "coupon " + code,
+                    new UsageDetails(Optional.empty(), Optional.empty(), java.util.OptionalLong.empty(), Optional.empty(), metadata),
+                    Optional.empty(), userId);
+            try (PreparedStatement redemption = connection.prepareStatement(AccountStatements.RECORD_REDEMPTION)) {
+                redemption.setObject(1, couponId);
+                redemption.setString(2, userId);
+                redemption.setBigDecimal(3, amount.toBigDecimal());
+                redemption.setObject(4, id);
+                redemption.executeUpdate();
+            }
+            return new Receipt(balance, id, amount, false);
+        });
+    }
+
+    @FunctionalInterface
+    private interface Booking {
+        Receipt apply(Connection connection) throws SQLException;
+    }
+
+    private Receipt book(String userId, Optional<String> idempotencyKey, Credits signedAmount, String type, Booking booking)
+            throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                try {
+                    openAccount(connection, userId);
+                    if (idempotencyKey.isPresent()) {
+                        Optional<Receipt> earlier = earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type);
+                        if (earlier.isPresent()) {
+                            connection.rollback();
+                            return earlier.get();
+                        }
+                    }
+                    Receipt receipt = booking.apply(connection);
+                    connection.commit();
+                    cache.put(userId, receipt.newBalance());
+                    return receipt;
+                } catch (SQLException e) {
+                    connection.rollback();
+                    if (UNIQUE_VIOLATION.equals(e.getSQLState()) && idempotencyKey.isPresent() && attempt == 1) {
+                        continue; // a concurrent request with the same key committed first: answer with its receipt
+                    }
+                    if (UNIQUE_VIOLATION.equals(e.getSQLState()) && type.equals("coupon")) {
+                        throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon was already redeemed by this account");
+                    }
+                    throw e;
+                } catch (RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void openAccount(Connection connection, String userId) throws SQLException {
+        try (PreparedStatement open = connection.prepareStatement(AccountStatements.OPEN_ACCOUNT)) {
+            open.setString(1, userId);
+            open.executeUpdate();
+        }
+    }
+
+    private static Optional<Receipt> earlierReceipt(Connection connection, String userId, String key, Credits signedAmount, String type)
+            throws SQLException {
+        try (PreparedStatement find = connection.prepareStatement(AccountStatements.FIND_BY_IDEMPOTENCY_KEY)) {
+            find.setString(1, userId);
+            find.setString(2, key);
+            try (ResultSet row = find.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                Credits amount = Credits.ofExact(row.getBigDecimal(2));
+                if (!row.getString(4).equals(type) || !amount.equals(signedAmount)) {
+                    throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
+                            "this Idempotency-Key was already used for a different request (" + row.getString(4) + " of " + amount + ")");
+                }
+                return Optional.of(new Receipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true));
+            }
+        }
+    }
+
+    private static Credits creditAccount(Connection connection, String userId, Credits amount) throws SQLException {
+        try (PreparedStatement credit = connection.prepareStatement(AccountStatements.CREDIT_ACCOUNT)) {
+            credit.setBigDecimal(1, amount.toBigDecimal());
+            credit.setBigDecimal(2, amount.toBigDecimal());
+            credit.setString(3, userId);
+            try (ResultSet row = credit.executeQuery()) {
+                row.next();
+                return Credits.ofExact(row.getBigDecimal(1));
+            }
+        }
+    }
+
+    private static Optional<Credits> debitAccount(Connection connection, String userId, Credits amount) throws SQLException {
+        try (PreparedStatement debit = connection.prepareStatement(AccountStatements.DEBIT_ACCOUNT)) {
+            BigDecimal value = amount.toBigDecimal();
+            debit.setBigDecimal(1, value);
+            debit.setBigDecimal(2, value);
+            debit.setString(3, userId);
+            debit.setBigDecimal(4, value);
+            debit.setBigDecimal(5, value);
+            try (ResultSet row = debit.executeQuery()) {
+                return row.next() ? Optional.of(Credits.ofExact(row.getBigDecimal(1))) : Optional.empty();
+            }
+        }
+    }
+
+    private static LedgerRefusal whyNotDebited(Connection connection, String userId, Credits amount) {
+        try (PreparedStatement read = connection.prepareStatement(AccountStatements.READ_ACCOUNT)) {
+            read.setString(1, userId);
+            try (ResultSet row = read.executeQuery()) {
+                row.next();
+                Credits balance = Credits.ofExact(row.getBigDecimal(1));
+                if (!row.getString(5).equals("active")) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.ACCOUNT_SUSPENDED, "the account is " + row.getString(5));
+                }
+                if (balance.isLessThan(amount)) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.INSUFFICIENT_CREDITS,
+                            "balance " + balance + " is less than the amount " + amount);
+                }
+                return new LedgerRefusal(LedgerRefusal.Reason.MONTHLY_CAP_REACHED, "month-to-date spend " + Credits.ofExact(row.getBigDecimal(4))
+                        + " plus " + amount + " would exceed the monthly cap " + Credits.ofExact(row.getBigDecimal(3)));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the account after a refused debit", e);
+        }
+    }
+
+    private static LedgerRefusal whyNotRedeemable(Connection connection, String code) throws SQLException {
+        try (PreparedStatement read = connection.prepareStatement(AccountStatements.READ_COUPON_STATE)) {
+            read.setString(1, code);
+            try (ResultSet row = read.executeQuery()) {
+                if (!row.next()) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_NOT_FOUND, "no coupon with this code");
+                }
+                if (!row.getBoolean(1)) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_INACTIVE, "coupon " + code + " has been deactivated");
+                }
+                if (row.getBoolean(2)) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_EXPIRED, "coupon " + code + " has expired");
+                }
+                return new LedgerRefusal(LedgerRefusal.Reason.COUPON_EXHAUSTED, "coupon " + code + " has no uses left");
+            }
+        }
+    }
+
+    private static Credits percentOfLatestTopUp(Connection connection, String userId, BigDecimal percent) throws SQLException {
+        try (PreparedStatement read = connection.prepareStatement(AccountStatements.LATEST_TOP_UP)) {
+            read.setString(1, userId);
+            try (ResultSet row = read.executeQuery()) {
+                if (!row.next()) {
+                    throw new LedgerRefusal(LedgerRefusal.Reason.NOTHING_TO_DISCOUNT,
+                            "a percentage coupon is a bonus on the latest top-up, and this account has none");
+                }
+                return Credits.of(row.getBigDecimal(1).multiply(percent).divide(HUNDRED), RoundingMode.HALF_EVEN);
+            }
+        }
+    }
+
+    private static UUID record(Connection connection, String userId, Credits amount, Credits balanceAfter, String type, String reason,
+                               UsageDetails usage, Optional<String> idempotencyKey, String actor) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(AccountStatements.RECORD_TRANSACTION)) {
+            insert.setString(1, userId);
+            insert.setBigDecimal(2, amount.toBigDecimal());
+            insert.setBigDecimal(3, balanceAfter.toBigDecimal());
+            insert.setString(4, type);
+            insert.setString(5, reason);
+            insert.setString(6, usage.provider().orElse(null));
+            insert.setString(7, usage.model().orElse(null));
+            if (usage.tokensUsed().isPresent()) {
+                insert.setLong(8, usage.tokensUsed().getAsLong());
+            } else {
+                insert.setNull(8, Types.BIGINT);
+            }
+            insert.setString(9, usage.powerLevel().orElse(null));
+            insert.setString(10, idempotencyKey.orElse(null));
+            insert.setString(11, usage.metadataJson());
+            insert.setString(12, actor);
+            try (ResultSet row = insert.executeQuery()) {
+                row.next();
+                return row.getObject(1, UUID.class);
+            }
+        }
+    }
+
+    private static void requirePositive(Credits amount) {
+        if (!amount.isPositive()) {
+            throw new IllegalArgumentException("amount must be positive, was " + amount);
+        }
+    }
+}

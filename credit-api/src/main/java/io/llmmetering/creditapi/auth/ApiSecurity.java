@@ -1,0 +1,119 @@
+package io.llmmetering.creditapi.auth;
+
+import io.llmmetering.creditapi.service.CreditApiProperties;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoders;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
+import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
+import org.springframework.security.web.SecurityFilterChain;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Who may call what. Users reach their own data, admins also {@code /api/v1/admin/**}; the price quote, the
+ * price book, system status, health, Prometheus and the API docs are public. Stateless: every request carries
+ * its token, in the Authorization header or, as the seed's clients send it, in the {@code session_token} cookie.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ApiSecurity {
+
+    public static final String SESSION_COOKIE = "session_token";
+    static final int MAX_SUBJECT_LENGTH = 255;
+
+    @Bean
+    SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder) throws Exception {
+        http
+                // no server-side session and no cookie set by us; a cookie-carried token on a state-changing
+                // request still needs a JSON body, which a cross-site form cannot send without a CORS preflight
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(requests -> requests
+                        .requestMatchers(HttpMethod.GET, "/api/v1/system/status", "/api/v1/credits/pricing").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/api/v1/credits/calculate-cost").permitAll()
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**").permitAll()
+                        .requestMatchers("/error").permitAll()
+                        .requestMatchers("/api/v1/admin/**", "/actuator/**").hasRole("ADMIN")
+                        .anyRequest().authenticated())
+                .oauth2ResourceServer(resourceServer -> resourceServer
+                        .bearerTokenResolver(bearerTokenResolver())
+                        .jwt(jwt -> jwt.decoder(jwtDecoder).jwtAuthenticationConverter(new Roles()))
+                        .authenticationEntryPoint(ProblemWriter.unauthenticated())
+                        .accessDeniedHandler(ProblemWriter.forbidden()))
+                .exceptionHandling(exceptions -> exceptions
+                        .authenticationEntryPoint(ProblemWriter.unauthenticated())
+                        .accessDeniedHandler(ProblemWriter.forbidden()));
+        return http.build();
+    }
+
+    /** The Authorization header when present, else the session_token cookie. */
+    static BearerTokenResolver bearerTokenResolver() {
+        DefaultBearerTokenResolver header = new DefaultBearerTokenResolver();
+        return request -> {
+            String fromHeader = header.resolve(request);
+            return fromHeader != null ? fromHeader : fromCookie(request);
+        };
+    }
+
+    private static String fromCookie(HttpServletRequest request) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) {
+            return null;
+        }
+        for (Cookie cookie : cookies) {
+            if (SESSION_COOKIE.equals(cookie.getName()) && !cookie.getValue().isBlank()) {
+                return cookie.getValue();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * HS256 with the configured secret, or an identity provider's keys. Either way a token must be signed,
+     * unexpired, carry an expiry at all and name a user id that fits an account.
+     */
+    @Bean
+    JwtDecoder jwtDecoder(CreditApiProperties properties) {
+        CreditApiProperties.Auth auth = properties.auth();
+        NimbusJwtDecoder decoder;
+        OAuth2TokenValidator<Jwt> defaults;
+        if (!auth.jwtSecret().isBlank()) {
+            decoder = NimbusJwtDecoder.withSecretKey(new SecretKeySpec(auth.jwtSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"))
+                    .macAlgorithm(MacAlgorithm.HS256).build();
+            defaults = JwtValidators.createDefault();
+        } else if (!auth.jwkSetUri().isBlank()) {
+            decoder = NimbusJwtDecoder.withJwkSetUri(auth.jwkSetUri()).build();
+            defaults = auth.issuerUri().isBlank() ? JwtValidators.createDefault() : JwtValidators.createDefaultWithIssuer(auth.issuerUri());
+        } else {
+            decoder = (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(auth.issuerUri());
+            defaults = JwtValidators.createDefaultWithIssuer(auth.issuerUri());
+        }
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(defaults,
+                new JwtClaimValidator<Instant>(JwtClaimNames.EXP, Objects::nonNull),
+                new JwtClaimValidator<String>(JwtClaimNames.SUB, ApiSecurity::isUsableSubject)));
+        return decoder;
+    }
+
+    static boolean isUsableSubject(String subject) {
+        return subject != null && !subject.isBlank() && subject.length() <= MAX_SUBJECT_LENGTH
+                && subject.chars().noneMatch(Character::isISOControl);
+    }
+}

@@ -1,0 +1,43 @@
+package io.llmmetering.creditapi.auth;
+
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.access.AccessDeniedHandler;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * 401 and 403 as problem+json, written before the request reaches Spring MVC. The texts are fixed: what was
+ * wrong with a token is never echoed back (it would help forging one) and never logged with the token.
+ */
+final class ProblemWriter {
+
+    static final String TYPE_BASE = "https://llm-metering.dev/problems/";
+
+    private ProblemWriter() {
+    }
+
+    static AuthenticationEntryPoint unauthenticated() {
+        return (request, response, failure) -> {
+            response.setHeader("WWW-Authenticate", "Bearer");
+            write(response, HttpStatus.UNAUTHORIZED, "unauthenticated",
+                    "a valid bearer token (Authorization header or session_token cookie) is required");
+        };
+    }
+
+    static AccessDeniedHandler forbidden() {
+        return (request, response, denied) -> write(response, HttpStatus.FORBIDDEN, "forbidden",
+                "your token does not grant access to this resource");
+    }
+
+    private static void write(HttpServletResponse response, HttpStatus status, String type, String detail) throws IOException {
+        response.setStatus(status.value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        String body = "{\"type\":\"" + TYPE_BASE + type + "\",\"title\":\"" + status.getReasonPhrase() + "\",\"status\":"
+                + status.value() + ",\"detail\":\"" + detail + "\"}";
+        response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,121 @@
+package io.llmmetering.creditapi.service;
+
+import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.creditapi.accounts.AccountQueries;
+import io.llmmetering.creditapi.accounts.AccountSettings;
+import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.balances.BalanceReader;
+import io.llmmetering.creditapi.coupons.CouponAdmin;
+import io.llmmetering.creditapi.events.ControlPlanePublisher;
+import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
+import io.llmmetering.creditapi.web.BodySizeLimitFilter;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import tools.jackson.core.StreamWriteFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.PropertyNamingStrategies;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.util.Map;
+
+/** The REST API's collaborators: plain classes, wired here. */
+@Configuration(proxyBeanMethods = false)
+class ApiConfiguration {
+
+    /** Requests and answers in snake_case (the seed's field names); money in plain decimal notation, never 1E-9. */
+    @Bean
+    JsonMapperBuilderCustomizer apiJson() {
+        return builder -> builder.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    }
+
+    @Bean
+    FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimit() {
+        FilterRegistrationBean<BodySizeLimitFilter> registration = new FilterRegistrationBean<>(new BodySizeLimitFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
+    @Bean
+    CreditLedger creditLedger(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceCache cache) {
+        return new CreditLedger(dataSource, cache);
+    }
+
+    @Bean
+    AccountQueries accountQueries(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceReader balances) {
+        return new AccountQueries(dataSource, balances);
+    }
+
+    @Bean
+    AccountSettings accountSettings(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new AccountSettings(dataSource);
+    }
+
+    @Bean
+    CouponAdmin couponAdmin(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new CouponAdmin(dataSource);
+    }
+
+    @Bean
+    IngestKeyAdmin ingestKeyAdmin(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new IngestKeyAdmin(dataSource);
+    }
+
+    @Bean(destroyMethod = "close")
+    ControlPlanePublisher controlPlanePublisher(CreditApiProperties properties) {
+        return new ControlPlanePublisher(properties.bootstrapServers());
+    }
+
+    @Bean(destroyMethod = "close")
+    Admin kafkaAdmin(CreditApiProperties properties) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000));
+    }
+
+    @Bean
+    PriceBookFeed priceBookFeed(CreditApiProperties properties) {
+        return new PriceBookFeed(properties.bootstrapServers(), PriceBookReader.defaultPriceBook());
+    }
+
+    /** Runs the price feed on its own thread for the life of the application. */
+    @Bean
+    SmartLifecycle priceBookFeedThread(PriceBookFeed feed) {
+        return new SmartLifecycle() {
+            private Thread thread;
+
+            @Override
+            public void start() {
+                thread = new Thread(feed, "price-book-feed");
+                thread.setDaemon(true);
+                thread.start();
+            }
+
+            @Override
+            public void stop() {
+                feed.close();
+                try {
+                    thread.join(Duration.ofSeconds(5).toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                thread = null;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return thread != null;
+            }
+        };
+    }
+}

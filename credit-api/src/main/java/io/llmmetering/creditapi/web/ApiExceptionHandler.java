@@ -1,0 +1,121 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.core.pricing.PricingException;
+import io.llmmetering.core.pricing.UnknownModelException;
+import io.llmmetering.creditapi.accounts.LedgerRefusal;
+import io.llmmetering.creditapi.events.ControlPlanePublisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * Every error as problem+json with a stable type. Spring MVC's own errors (unreadable JSON, wrong method,
+ * unsupported media type, missing parameter) keep their status and get a type named after it.
+ */
+@RestControllerAdvice
+final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    static final String TYPE_BASE = "https://llm-metering.dev/problems/";
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiProblem.class)
+    ResponseEntity<ProblemDetail> apiProblem(ApiProblem problem) {
+        return problem(problem.status(), problem.type(), problem.getMessage(), problem.properties());
+    }
+
+    @ExceptionHandler(LedgerRefusal.class)
+    ResponseEntity<ProblemDetail> refused(LedgerRefusal refusal) {
+        HttpStatus status = switch (refusal.reason()) {
+            case INSUFFICIENT_CREDITS, MONTHLY_CAP_REACHED, ACCOUNT_SUSPENDED -> HttpStatus.PAYMENT_REQUIRED;
+            case COUPON_NOT_FOUND, ACCOUNT_NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case COUPON_EXPIRED, COUPON_INACTIVE -> HttpStatus.GONE;
+            case IDEMPOTENCY_KEY_REUSED, COUPON_EXHAUSTED, COUPON_ALREADY_REDEEMED, NOTHING_TO_DISCOUNT -> HttpStatus.CONFLICT;
+        };
+        String reason = refusal.reason().name().toLowerCase(java.util.Locale.ROOT);
+        return problem(status, reason.replace('_', '-'), refusal.getMessage(), Map.of("reason", reason));
+    }
+
+    @ExceptionHandler(PricingException.class)
+    ResponseEntity<ProblemDetail> unpriceable(PricingException e) {
+        return problem(HttpStatus.BAD_REQUEST, e.reason().replace('_', '-'), e.getMessage(),
+                e instanceof UnknownModelException ? Map.of("reason", e.reason(), "hint", "GET /api/v1/credits/pricing lists the models")
+                        : Map.of("reason", e.reason()));
+    }
+
+    @ExceptionHandler(ControlPlanePublisher.PublishFailedException.class)
+    ResponseEntity<ProblemDetail> notPublished(ControlPlanePublisher.PublishFailedException e) {
+        log.warn("control-plane publish failed error={}", e.getMessage());
+        ResponseEntity<ProblemDetail> answer = problem(HttpStatus.SERVICE_UNAVAILABLE, "kafka-unavailable",
+                "the change is saved but has not reached pricing yet; repeat the request to publish it", Map.of());
+        return ResponseEntity.status(answer.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "5")
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
+    }
+
+    @ExceptionHandler(SQLException.class)
+    ResponseEntity<ProblemDetail> database(SQLException e) {
+        log.warn("database error sqlstate={} error={}", e.getSQLState(), e.getMessage());
+        if ("23514".equals(e.getSQLState()) || "22001".equals(e.getSQLState()) || "22003".equals(e.getSQLState())) {
+            return problem(HttpStatus.BAD_REQUEST, "validation", "a value is out of the range the ledger accepts", Map.of());
+        }
+        return problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable", "the ledger database is unavailable; retry later", Map.of());
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        log.error("unexpected error error={}", e.toString(), e);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "unexpected error; it has been logged", Map.of());
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        Throwable cause = e;
+        while (cause != null) {
+            if (cause instanceof BodyTooLargeException) {
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                        .body(problemBody(HttpStatus.CONTENT_TOO_LARGE, "too-large", cause.getMessage(), Map.of()));
+            }
+            cause = cause.getCause();
+        }
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problemBody(HttpStatus.BAD_REQUEST, "malformed-body",
+                        "the body is not the JSON this endpoint expects (numbers must be JSON numbers, not NaN or Infinity)", Map.of()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers, HttpStatusCode status,
+                                                             WebRequest request) {
+        if (body instanceof ProblemDetail problem) {
+            HttpStatus known = HttpStatus.resolve(status.value());
+            String type = known == null ? "error" : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            problem.setType(URI.create(TYPE_BASE + type));
+        }
+        return super.handleExceptionInternal(e, body, headers, status, request);
+    }
+
+    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String detail, Map<String, Object> properties) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problemBody(status, type, detail, properties));
+    }
+
+    private static ProblemDetail problemBody(HttpStatus status, String type, String detail, Map<String, Object> properties) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(TYPE_BASE + type));
+        problem.setTitle(status.getReasonPhrase());
+        properties.forEach(problem::setProperty);
+        return problem;
+    }
+}

@@ -1,0 +1,151 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PowerLevel;
+import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.core.pricing.Tier;
+import io.llmmetering.creditapi.accounts.Account;
+import io.llmmetering.creditapi.accounts.AccountQueries;
+import io.llmmetering.creditapi.accounts.LedgerEntry;
+import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.TransactionQuery;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The JSON shapes of answers, in the seed's field names and order, shared by the user and admin endpoints.
+ * Built as ordered maps so the wire format is visible here rather than inferred from Java names.
+ */
+final class ApiViews {
+
+    static final Set<String> TRANSACTION_TYPES = Set.of("allocation", "purchase", "coupon", "refund", "deduction", "usage", "adjustment");
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private ApiViews() {
+    }
+
+    static Map<String, Object> balance(Account account) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("balance", Inputs.amount(account.balance()));
+        view.put("tier", account.tier());
+        view.put("monthly_cap", account.monthlyCap().map(Inputs::amount).orElse(null));
+        view.put("month_to_date_spend", Inputs.amount(account.monthToDateSpend()));
+        view.put("status", account.status());
+        view.put("spend_blocked_reason", account.spendBlockedReason().orElse(null));
+        return view;
+    }
+
+    static Map<String, Object> receipt(Receipt receipt) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("new_balance", Inputs.amount(receipt.newBalance()));
+        view.put("transaction_id", receipt.transactionId().toString());
+        if (receipt.replayed()) {
+            view.put("replayed", true);
+        }
+        return view;
+    }
+
+    static TransactionQuery transactionQuery(Integer limit, String cursor, String type, String from, String to) {
+        int size = limit == null ? 20 : limit;
+        if (size < 1 || size > TransactionQuery.MAX_LIMIT) {
+            throw ApiProblem.validation("limit", "limit must be between 1 and " + TransactionQuery.MAX_LIMIT);
+        }
+        if (type != null && !TRANSACTION_TYPES.contains(type)) {
+            throw ApiProblem.validation("type", "type must be one of " + TRANSACTION_TYPES.stream().sorted().toList());
+        }
+        Instant start = instant("from", from, Instant.parse("1970-01-01T00:00:00Z"));
+        Instant end = instant("to", to, Instant.parse("9999-01-01T00:00:00Z"));
+        if (!start.isBefore(end)) {
+            throw ApiProblem.validation("from", "from must be before to");
+        }
+        Optional<TransactionQuery.Position> after;
+        try {
+            after = cursor == null ? Optional.empty() : Optional.of(TransactionQuery.Position.ofCursor(cursor));
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.validation("cursor", e.getMessage());
+        }
+        return new TransactionQuery(size, Optional.ofNullable(type), start, end, after);
+    }
+
+    private static Instant instant(String field, String text, Instant otherwise) {
+        if (text == null) {
+            return otherwise;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.validation(field, field + " must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+        }
+    }
+
+    static Map<String, Object> transactions(AccountQueries.Page page) {
+        List<Map<String, Object>> rows = new ArrayList<>(page.entries().size());
+        for (LedgerEntry entry : page.entries()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", entry.id().toString());
+            row.put("transaction_type", entry.type());
+            row.put("amount", Inputs.amount(entry.amount()));
+            row.put("balance_after", Inputs.amount(entry.balanceAfter()));
+            row.put("reason", entry.reason().orElse(null));
+            row.put("provider", entry.provider().orElse(null));
+            row.put("model", entry.model().orElse(null));
+            row.put("tokens_used", entry.tokensUsed().isPresent() ? entry.tokensUsed().getAsLong() : null);
+            row.put("power_level", entry.powerLevel().orElse(null));
+            row.put("event_count", entry.eventCount());
+            row.put("metadata", JSON.readTree(entry.metadataJson()));
+            row.put("created_at", entry.createdAt().toString());
+            rows.add(row);
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("transactions", rows);
+        view.put("next_cursor", page.next().map(TransactionQuery.Position::cursor).orElse(null));
+        return view;
+    }
+
+    /** What the seed's troubleshooting prints: MODEL_PRICING, TIER_MARKUP, POWER_LEVELS and the formula. */
+    static Map<String, Object> pricing(PriceBook book, Map<String, String> versions) {
+        Map<String, Object> models = new LinkedHashMap<>();
+        book.models().stream().sorted(java.util.Comparator.comparing(ModelPrice::model)).forEach(price -> {
+            Map<String, Object> model = new LinkedHashMap<>();
+            model.put("provider", price.provider());
+            model.put("input_per_1k", plain(price.inputPer1k()));
+            model.put("output_per_1k", plain(price.outputPer1k()));
+            model.put("cached_input_per_1k", price.cachedInputPer1k().map(ApiViews::plain).orElse(null));
+            model.put("blended_per_1k", price.blendedPer1k().map(ApiViews::plain).orElse(null));
+            model.put("aliases", book.aliasesOf(price.model()));
+            model.put("version", versions.getOrDefault(price.model().strip().toLowerCase(java.util.Locale.ROOT), book.version()));
+            models.put(price.model(), model);
+        });
+        Map<String, Object> tiers = new LinkedHashMap<>();
+        for (Tier tier : book.tiers()) {
+            tiers.put(tier.name(), plain(tier.multiplier()));
+        }
+        Map<String, Object> powerLevels = new LinkedHashMap<>();
+        for (PowerLevel level : book.powerLevels()) {
+            powerLevels.put(level.name(), plain(level.multiplier()));
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("version", book.version());
+        view.put("unit", "credits per 1,000 tokens");
+        view.put("formula", "cost = (tokens / 1000) * base_cost * power_multiplier * tier_multiplier; "
+                + "base_cost for a bare tokens_used count is blended_per_1k, else (5 * input_per_1k + output_per_1k) / 6");
+        view.put("model_pricing", models);
+        view.put("tier_markup", tiers);
+        view.put("power_levels", powerLevels);
+        return view;
+    }
+
+    private static BigDecimal plain(BigDecimal value) {
+        BigDecimal stripped = value.stripTrailingZeros();
+        return stripped.scale() < 1 ? stripped.setScale(1) : stripped;
+    }
+}

@@ -1,0 +1,169 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.core.pricing.CostCalculator;
+import io.llmmetering.core.pricing.PowerLevel;
+import io.llmmetering.core.pricing.TokenUsage;
+import io.llmmetering.creditapi.accounts.Account;
+import io.llmmetering.creditapi.accounts.AccountQueries;
+import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.llmmetering.creditapi.accounts.UsageDetails;
+import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.service.CreditApiProperties;
+import org.springframework.http.MediaType;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** What users do with their own account. The caller is always the token's subject: no endpoint takes a user id. */
+@RestController
+final class CreditsController {
+
+    static final int MAX_METADATA_BYTES = 8 * 1024;
+
+    private final AccountQueries accounts;
+    private final CreditLedger ledger;
+    private final PriceBookFeed prices;
+    private final boolean creditSystemEnabled;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    CreditsController(AccountQueries accounts, CreditLedger ledger, PriceBookFeed prices, CreditApiProperties properties) {
+        this.accounts = accounts;
+        this.ledger = ledger;
+        this.prices = prices;
+        this.creditSystemEnabled = properties.systemEnabled();
+    }
+
+    @GetMapping("/api/v1/credits/balance")
+    Map<String, Object> balance(@AuthenticationPrincipal Jwt caller) throws SQLException {
+        return ApiViews.balance(accounts.account(caller.getSubject()));
+    }
+
+    record CostRequest(Long tokensUsed, Long inputTokens, Long outputTokens, Long cachedInputTokens, String model, String powerLevel) {
+    }
+
+    /** A price quote: at the caller's tier with a token, at the free tier without one. Nothing is charged. */
+    @PostMapping(path = "/api/v1/credits/calculate-cost", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> calculateCost(@AuthenticationPrincipal Jwt caller, @RequestBody CostRequest request) throws SQLException {
+        String model = Inputs.requiredText("model", request.model(), 200);
+        String powerLevel = request.powerLevel() == null ? PowerLevel.DEFAULT_NAME : request.powerLevel();
+        String tier = caller == null ? "free" : accounts.storedAccount(caller.getSubject()).map(Account::tier).orElse("free");
+        CostCalculator calculator = new CostCalculator(prices.priceBook());
+        Credits cost;
+        if (request.tokensUsed() != null) {
+            if (request.inputTokens() != null || request.outputTokens() != null) {
+                throw ApiProblem.validation("tokens_used", "send either tokens_used or input_tokens/output_tokens, not both");
+            }
+            cost = calculator.costOfTokens(model, request.tokensUsed(), powerLevel, tier);
+        } else if (request.inputTokens() != null || request.outputTokens() != null) {
+            TokenUsage usage = new TokenUsage(orZero(request.inputTokens()), orZero(request.outputTokens()), orZero(request.cachedInputTokens()));
+            cost = calculator.costOfUsage(model, usage, powerLevel, tier);
+        } else {
+            throw ApiProblem.validation("tokens_used", "tokens_used (or input_tokens and output_tokens) is required");
+        }
+        return Map.of("cost", Inputs.amount(cost));
+    }
+
+    private static long orZero(Long count) {
+        return count == null ? 0 : count;
+    }
+
+    @GetMapping("/api/v1/credits/pricing")
+    Map<String, Object> pricing() {
+        return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
+    }
+
+    record DeductRequest(BigDecimal amount, String reason, Map<String, Object> metadata) {
+    }
+
+    /**
+     * A synchronous debit for callers that do not publish usage to Kafka. Refused with 402 (and nothing
+     * charged) when it would overdraw, pass the monthly cap or spend from a suspended account.
+     */
+    @PostMapping(path = "/api/v1/credits/deduct", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> deduct(@AuthenticationPrincipal Jwt caller, @RequestBody DeductRequest request,
+                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
+        Credits amount = Inputs.positiveAmount("amount", request.amount());
+        Optional<String> key = Inputs.idempotencyKey(idempotencyKey);
+        String reason = Inputs.optionalText("reason", request.reason(), 1000).orElse("API deduction");
+        UsageDetails usage = usageDetails(request.metadata());
+        if (!creditSystemEnabled) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("new_balance", Inputs.amount(accounts.account(caller.getSubject()).balance()));
+            view.put("transaction_id", null);
+            view.put("credit_system_enabled", false);
+            view.put("detail", "CREDIT_SYSTEM_ENABLED=false: nothing was deducted");
+            return view;
+        }
+        return ApiViews.receipt(ledger.deduct(caller.getSubject(), amount, reason, usage, key));
+    }
+
+    private UsageDetails usageDetails(Map<String, Object> metadata) {
+        if (metadata == null) {
+            return UsageDetails.none();
+        }
+        String text = json.writeValueAsString(metadata);
+        if (text.length() > MAX_METADATA_BYTES) {
+            throw ApiProblem.validation("metadata", "metadata must be at most " + MAX_METADATA_BYTES + " bytes of JSON");
+        }
+        OptionalLong tokens = OptionalLong.empty();
+        Object tokensUsed = metadata.get("tokens_used");
+        if (tokensUsed != null) {
+            boolean whole = tokensUsed instanceof Integer || tokensUsed instanceof Long;
+            if (!whole || ((Number) tokensUsed).longValue() < 0 || ((Number) tokensUsed).longValue() > TokenUsage.MAX_TOKENS_PER_CALL) {
+                throw ApiProblem.validation("metadata.tokens_used", "metadata.tokens_used must be a whole number from 0 to "
+                        + TokenUsage.MAX_TOKENS_PER_CALL);
+            }
+            tokens = OptionalLong.of(((Number) tokensUsed).longValue());
+        }
+        return new UsageDetails(metadataText("provider", metadata.get("provider")), metadataText("model", metadata.get("model")), tokens,
+                metadataText("power_level", metadata.get("power_level")), text);
+    }
+
+    private static Optional<String> metadataText(String field, Object value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof String text)) {
+            throw ApiProblem.validation("metadata." + field, "metadata." + field + " must be a string");
+        }
+        return Inputs.optionalText("metadata." + field, text, 200);
+    }
+
+    @GetMapping("/api/v1/credits/transactions")
+    Map<String, Object> transactions(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) Integer limit,
+                                     @RequestParam(required = false) String cursor, @RequestParam(required = false) String type,
+                                     @RequestParam(required = false) String from, @RequestParam(required = false) String to)
+            throws SQLException {
+        return ApiViews.transactions(accounts.transactions(caller.getSubject(), ApiViews.transactionQuery(limit, cursor, type, from, to)));
+    }
+
+    record RedeemRequest(String code) {
+    }
+
+    @PostMapping(path = "/api/v1/credits/coupons/redeem", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> redeem(@AuthenticationPrincipal Jwt caller, @RequestBody RedeemRequest request) throws SQLException {
+        String code = Inputs.requiredText("code", request.code(), 64);
+        if (!code.matches("[A-Za-z0-9_-]{3,64}")) {
+            throw ApiProblem.validation("code", "code must be 3-64 letters, digits, '-' or '_'");
+        }
+        var receipt = ledger.redeem(caller.getSubject(), code);
+        Map<String, Object> view = ApiViews.receipt(receipt);
+        view.put("amount", Inputs.amount(receipt.amount()));
+        view.put("code", code);
+        return view;
+    }
+}

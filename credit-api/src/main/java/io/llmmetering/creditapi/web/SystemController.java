@@ -1,0 +1,115 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.schemas.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /api/v1/system/status}, public: what an operator checks first. 200 when PostgreSQL (the ledger)
+ * answers, 503 when it does not; Redis and Kafka being down degrade the system without stopping reads.
+ */
+@RestController
+final class SystemController {
+
+    private static final String APPLIER_OFFSETS = "SELECT partition_id, next_offset FROM applier_offsets WHERE consumer_group = ? AND topic = ?";
+
+    private final DataSource dataSource;
+    private final BalanceCache cache;
+    private final Admin kafka;
+    private final CreditApiProperties properties;
+
+    SystemController(DataSource dataSource, BalanceCache cache, Admin kafka, CreditApiProperties properties) {
+        this.dataSource = dataSource;
+        this.cache = cache;
+        this.kafka = kafka;
+        this.properties = properties;
+    }
+
+    @GetMapping("/api/v1/system/status")
+    ResponseEntity<Map<String, Object>> status() {
+        Map<String, Object> components = new LinkedHashMap<>();
+        Map<Integer, Long> applied = new HashMap<>();
+        boolean database = false;
+        try (Connection connection = dataSource.getConnection()) {
+            String version;
+            try (PreparedStatement statement = connection.prepareStatement("SHOW server_version"); ResultSet row = statement.executeQuery()) {
+                row.next();
+                version = row.getString(1);
+            }
+            try (PreparedStatement statement = connection.prepareStatement(APPLIER_OFFSETS)) {
+                statement.setString(1, properties.applier().consumerGroup());
+                statement.setString(2, Topics.CREDIT_DEBITS);
+                try (ResultSet row = statement.executeQuery()) {
+                    while (row.next()) {
+                        applied.put(row.getInt(1), row.getLong(2));
+                    }
+                }
+            }
+            components.put("postgresql", Map.of("status", "up", "version", version));
+            database = true;
+        } catch (Exception e) {
+            components.put("postgresql", Map.of("status", "down"));
+        }
+        components.put("redis", Map.of("status", cache.ping() ? "up" : "down"));
+        Map<String, Object> kafkaStatus = new LinkedHashMap<>();
+        Long lag = null;
+        try {
+            kafkaStatus.put("brokers", kafka.describeCluster().nodes().get(2, TimeUnit.SECONDS).size());
+            var partitions = kafka.describeTopics(java.util.List.of(Topics.CREDIT_DEBITS)).allTopicNames().get(2, TimeUnit.SECONDS)
+                    .get(Topics.CREDIT_DEBITS).partitions();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(p -> latest.put(new TopicPartition(Topics.CREDIT_DEBITS, p.partition()), OffsetSpec.latest()));
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = kafka.listOffsets(latest).all().get(2, TimeUnit.SECONDS);
+            long total = 0;
+            for (var end : ends.entrySet()) {
+                total += Math.max(0, end.getValue().offset() - applied.getOrDefault(end.getKey().partition(), 0L));
+            }
+            lag = database ? total : null;
+            kafkaStatus.put("status", "up");
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            kafkaStatus.put("status", "down");
+        }
+        components.put("kafka", kafkaStatus);
+        Map<String, Object> applier = new LinkedHashMap<>();
+        applier.put("consumer_group", properties.applier().consumerGroup());
+        applier.put("lag", lag);
+        components.put("debit_applier", applier);
+
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("status", database ? (components.values().stream().allMatch(SystemController::isUp) ? "ok" : "degraded") : "down");
+        status.put("service", "credit-api");
+        status.put("version", version());
+        status.put("credit_system_enabled", properties.systemEnabled());
+        status.put("components", components);
+        return ResponseEntity.status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(status);
+    }
+
+    private static boolean isUp(Object component) {
+        return !(component instanceof Map<?, ?> map) || !map.containsKey("status") || "up".equals(map.get("status"));
+    }
+
+    private static String version() {
+        String version = SystemController.class.getPackage().getImplementationVersion();
+        return version == null ? "development" : version;
+    }
+}
