@@ -21,6 +21,7 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,11 @@ public class ApiSecurity {
                         .authenticationEntryPoint(ProblemWriter.unauthenticated())
                         .accessDeniedHandler(ProblemWriter.forbidden()));
         return http.build();
+    }
+
+    @Bean
+    RequestRejectedHandler requestRejectedHandler() {
+        return ProblemWriter.rejected();
     }
 
     /** The Authorization header when present, else the session_token cookie. */

@@ -5,6 +5,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,12 @@ final class ProblemWriter {
     static AccessDeniedHandler forbidden() {
         return (request, response, denied) -> write(response, HttpStatus.FORBIDDEN, "forbidden",
                 "your token does not grant access to this resource");
+    }
+
+    /** The firewall's refusal of a URL with encoded slashes, semicolons, path traversal or control characters. */
+    static RequestRejectedHandler rejected() {
+        return (request, response, rejected) -> write(response, HttpStatus.BAD_REQUEST, "validation",
+                "the request URL contains characters or sequences that are not allowed");
     }
 
     private static void write(HttpServletResponse response, HttpStatus status, String type, String detail) throws IOException {

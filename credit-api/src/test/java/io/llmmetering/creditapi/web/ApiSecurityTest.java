@@ -1,0 +1,218 @@
+package io.llmmetering.creditapi.web;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.llmmetering.creditapi.auth.TokenIssuer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Who may call what, and what a forged, stale or borrowed token gets: always a problem+json, never data. */
+@Tag("integration")
+@Tag("security")
+class ApiSecurityTest {
+
+    private final ApiServer api = ApiServer.get();
+
+    private static void assertProblem(HttpResponse<String> response, int status, String type) {
+        assertThat(response.statusCode()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(response.body()).contains("\"type\":\"https://llm-metering.dev/problems/" + type + "\"");
+    }
+
+    @Test
+    void aRequestWithoutATokenIsUnauthenticated() throws Exception {
+        HttpResponse<String> response = api.get("/api/v1/credits/balance", null);
+        assertProblem(response, 401, "unauthenticated");
+        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertProblem(api.post("/api/v1/credits/deduct", null, "{\"amount\":1}"), 401, "unauthenticated");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", null, "{\"user_id\":\"x\",\"amount\":1}"), 401, "unauthenticated");
+    }
+
+    @Test
+    void anExpiredTokenIsRefused() throws Exception {
+        TokenIssuer lastWeek = new TokenIssuer(ApiServer.JWT_SECRET, Clock.fixed(Instant.now().minus(Duration.ofDays(7)), ZoneOffset.UTC));
+        assertProblem(api.get("/api/v1/credits/balance", lastWeek.user("stale@example.com", Duration.ofHours(1))), 401, "unauthenticated");
+    }
+
+    @Test
+    void aTokenSignedWithAnotherSecretIsRefused() throws Exception {
+        String forged = new TokenIssuer("another-secret-0123456789-abcdefghijklm").admin("attacker@example.com", Duration.ofHours(1));
+        assertProblem(api.get("/api/v1/credits/balance", forged), 401, "unauthenticated");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", forged, "{\"user_id\":\"attacker@example.com\",\"amount\":1000}"),
+                401, "unauthenticated");
+    }
+
+    @Test
+    void anUnsignedAlgNoneTokenIsRefused() throws Exception {
+        String header = base64("{\"alg\":\"none\",\"typ\":\"JWT\"}");
+        String claims = base64("{\"sub\":\"admin@example.com\",\"roles\":[\"admin\"],\"exp\":" + (Instant.now().getEpochSecond() + 3600) + "}");
+        assertProblem(api.get("/api/v1/admin/users/someone/balance", header + "." + claims + "."), 401, "unauthenticated");
+    }
+
+    @Test
+    void aUserWhoEditsTheirTokenToBecomeAdminOrSomeoneElseIsRefused() throws Exception {
+        String token = api.userToken("mallory@example.com");
+        String[] parts = token.split("\\.");
+        String escalated = base64("{\"sub\":\"mallory@example.com\",\"roles\":[\"user\",\"admin\"],\"iss\":\"llm-metering\",\"exp\":"
+                + (Instant.now().getEpochSecond() + 3600) + "}");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", parts[0] + "." + escalated + "." + parts[2],
+                "{\"user_id\":\"mallory@example.com\",\"amount\":1000}"), 401, "unauthenticated");
+        String impersonating = base64("{\"sub\":\"victim@example.com\",\"roles\":[\"user\"],\"exp\":" + (Instant.now().getEpochSecond() + 3600) + "}");
+        assertProblem(api.get("/api/v1/credits/balance", parts[0] + "." + impersonating + "." + parts[2]), 401, "unauthenticated");
+    }
+
+    @Test
+    void aTokenWithoutExpiryOrWithoutSubjectIsRefused() throws Exception {
+        assertProblem(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder().subject("forever@example.com")
+                .claim("roles", List.of("user")).build())), 401, "unauthenticated");
+        assertProblem(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder()
+                .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("roles", List.of("user")).build())), 401, "unauthenticated");
+        assertProblem(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder().subject("x".repeat(300))
+                .expirationTime(Date.from(Instant.now().plusSeconds(600))).build())), 401, "unauthenticated");
+    }
+
+    @Test
+    void aUserTokenNeverReachesAdminEndpointsOrOtherUsersData() throws Exception {
+        String user = api.userToken("alice-" + System.nanoTime() + "@example.com");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", user, "{\"user_id\":\"alice@example.com\",\"amount\":100}"), 403, "forbidden");
+        assertProblem(api.get("/api/v1/admin/users/bob@example.com/balance", user), 403, "forbidden");
+        assertProblem(api.get("/api/v1/admin/users/bob@example.com/transactions", user), 403, "forbidden");
+        assertProblem(api.put("/api/v1/admin/users/bob@example.com/tier", user, "{\"tier\":\"enterprise\"}"), 403, "forbidden");
+        assertProblem(api.get("/api/v1/admin/ingest-keys", user), 403, "forbidden");
+        assertProblem(api.get("/actuator/metrics", user), 403, "forbidden");
+        // a service token (a proxy) is not an admin either
+        String service = api.tokens.issue("proxy-eu-1", List.of("service"), Duration.ofMinutes(5));
+        assertProblem(api.post("/api/v1/admin/credits/allocate", service, "{\"user_id\":\"proxy-eu-1\",\"amount\":100}"), 403, "forbidden");
+    }
+
+    @Test
+    void userEndpointsIgnoreAUserIdInTheQueryAndShowOnlyTheCallersOwnData() throws Exception {
+        String bob = "bob-" + System.nanoTime() + "@example.com";
+        api.post("/api/v1/admin/credits/allocate", api.adminToken(), "{\"user_id\":\"" + bob + "\",\"amount\":77}");
+        String eve = api.userToken("eve-" + System.nanoTime() + "@example.com");
+        assertThat(api.get("/api/v1/credits/balance?user_id=" + bob, eve).body()).startsWith("{\"balance\":0.0,");
+        assertThat(api.get("/api/v1/credits/transactions?user_id=" + bob, eve).body()).isEqualTo("{\"transactions\":[],\"next_cursor\":null}");
+        assertThat(api.get("/api/v1/credits/balance", api.userToken(bob)).body()).startsWith("{\"balance\":77.0,");
+    }
+
+    @Test
+    void theSessionTokenCookieAuthenticatesLikeTheHeaderAndAGarbageCookieIsRefused() throws Exception {
+        String user = "cookie-" + System.nanoTime() + "@example.com";
+        HttpResponse<String> viaCookie = api.http.send(api.request("/api/v1/credits/balance")
+                .header("Cookie", "session_token=" + api.userToken(user)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(viaCookie.statusCode()).isEqualTo(200);
+        HttpResponse<String> garbage = api.http.send(api.request("/api/v1/credits/balance")
+                .header("Cookie", "session_token=not.a.token").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(garbage, 401, "unauthenticated");
+    }
+
+    @Test
+    void sqlInjectionInEveryParameterIsDataNotSql() throws Exception {
+        String admin = api.adminToken();
+        String injection = "x'; DROP TABLE credit_transactions; --";
+        HttpResponse<String> allocated = api.post("/api/v1/admin/credits/allocate", admin,
+                "{\"user_id\":\"" + injection + "\",\"amount\":1,\"reason\":\"' OR 1=1 --\"}");
+        assertThat(allocated.statusCode()).isEqualTo(200);
+        String token = api.userToken(injection);
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":1.0,");
+        assertProblem(api.get("/api/v1/credits/transactions?type=" + enc("usage' OR '1'='1"), token), 400, "validation");
+        assertProblem(api.get("/api/v1/credits/transactions?cursor=" + enc("1' OR '1'='1"), token), 400, "validation");
+        assertProblem(api.get("/api/v1/credits/transactions?from=" + enc("2020-01-01' OR 1=1"), token), 400, "validation");
+        assertProblem(api.post("/api/v1/credits/coupons/redeem", token, "{\"code\":\"X' OR '1'='1\"}"), 400, "validation");
+        assertProblem(api.post("/api/v1/credits/calculate-cost", null, "{\"tokens_used\":1,\"model\":\"gpt-4o' OR 1=1 --\"}"), 400, "unknown-model");
+        assertProblem(api.get("/api/v1/admin/users/" + enc(injection) + "/transactions?type=" + enc("' UNION SELECT 1 --"), admin), 400, "validation");
+        try (Connection c = api.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet row = s.executeQuery("SELECT count(*) FROM credit_transactions WHERE user_id = '" + injection.replace("'", "''") + "'")) {
+            row.next();
+            assertThat(row.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void oversizedBodiesAndStringsAreRefusedWithTheRightStatus() throws Exception {
+        String token = api.userToken("big-" + System.nanoTime() + "@example.com");
+        String megabyte = "{\"amount\":1,\"reason\":\"" + "a".repeat(1024 * 1024) + "\"}";
+        assertProblem(api.post("/api/v1/credits/deduct", token, megabyte), 413, "too-large");
+        HttpResponse<String> chunked = api.http.send(api.request("/api/v1/credits/deduct").header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(megabyte.getBytes(StandardCharsets.UTF_8))))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(chunked, 413, "too-large");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", api.adminToken(),
+                "{\"user_id\":\"" + "u".repeat(256) + "\",\"amount\":1}"), 400, "validation");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", api.adminToken(),
+                "{\"user_id\":\"ok@example.com\",\"amount\":1,\"reason\":\"" + "r".repeat(1001) + "\"}"), 400, "validation");
+        assertProblem(api.post("/api/v1/credits/deduct", token, "{\"amount\":1}", "Idempotency-Key", "k".repeat(256)), 400, "validation");
+    }
+
+    @Test
+    void hostileJsonIsRefusedAsMalformedNeverA500() throws Exception {
+        String token = api.userToken("json-" + System.nanoTime() + "@example.com");
+        String nested = "[".repeat(5000) + "]".repeat(5000);
+        for (String body : List.of("{\"amount\":NaN}", "{\"amount\":Infinity}", "{\"amount\":-Infinity}", "{\"amount\":\"ten\"}",
+                "{\"amount\":1}{\"amount\":2}", "{\"amount\":", "not json", "{\"amount\":1,\"metadata\":" + nested + "}",
+                "{\"amount\":[1]}", "{\"amount\":{\"$gt\":0}}")) {
+            HttpResponse<String> response = api.post("/api/v1/credits/deduct", token, body);
+            assertThat(response.statusCode()).as(body.length() > 60 ? body.substring(0, 60) : body).isEqualTo(400);
+            assertThat(response.body()).contains("https://llm-metering.dev/problems/");
+        }
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":0.0,");
+    }
+
+    @Test
+    void amountsThatAreNotExactPositiveCreditsAreRefused() throws Exception {
+        String admin = api.adminToken();
+        String user = "amounts-" + System.nanoTime() + "@example.com";
+        for (String amount : List.of("0", "-0", "-0.0", "-5", "0.0000000001", "1e400", "1000000000.000000001", "1e-10")) {
+            assertProblem(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":" + amount + "}"),
+                    400, "validation");
+        }
+        assertThat(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":0.000000001}").body())
+                .startsWith("{\"new_balance\":0.000000001,");
+        assertThat(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":1e9}").body())
+                .startsWith("{\"new_balance\":1000000000.000000001,");
+    }
+
+    @Test
+    void unicodeUserIdsRoundTripExactlyAndControlCharactersAreRefused() throws Exception {
+        String admin = api.adminToken();
+        String user = "用户-" + System.nanoTime() + "-🙂@例え.jp";
+        assertThat(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":3}").statusCode()).isEqualTo(200);
+        assertThat(api.get("/api/v1/credits/balance", api.userToken(user)).body()).startsWith("{\"balance\":3.0,");
+        assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).startsWith("{\"balance\":3.0,");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"bad\\u0000id\",\"amount\":1}"), 400, "validation");
+    }
+
+    private static String signed(JWTClaimsSet claims) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(ApiServer.JWT_SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    private static String base64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String enc(String text) {
+        return java.net.URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
