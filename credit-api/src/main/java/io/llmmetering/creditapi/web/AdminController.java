@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.pricing.ModelPrice;
 import io.llmmetering.core.pricing.PriceBook;
@@ -247,8 +248,11 @@ final class AdminController {
         return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
     }
 
-    record ModelPriceRequest(String provider, BigDecimal inputPer1k, BigDecimal outputPer1k, BigDecimal cachedInputPer1k,
-                             BigDecimal blendedPer1k, List<String> aliases) {
+    /** Snake case does not split digits from letters, so the per-1K names are spelled out. */
+    record ModelPriceRequest(String provider, @JsonProperty("input_per_1k") BigDecimal inputPer1k,
+                             @JsonProperty("output_per_1k") BigDecimal outputPer1k,
+                             @JsonProperty("cached_input_per_1k") BigDecimal cachedInputPer1k,
+                             @JsonProperty("blended_per_1k") BigDecimal blendedPer1k, List<String> aliases) {
     }
 
     /**

@@ -13,6 +13,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -99,6 +100,9 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers, HttpStatusCode status,
                                                              WebRequest request) {
+        if (body == null && e instanceof ErrorResponse response) {
+            body = response.getBody();
+        }
         if (body instanceof ProblemDetail problem) {
             HttpStatus known = HttpStatus.resolve(status.value());
             String type = known == null ? "error" : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
