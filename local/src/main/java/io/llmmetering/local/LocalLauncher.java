@@ -2,6 +2,7 @@ package io.llmmetering.local;
 
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.creditapi.auth.TokenIssuer;
 import io.llmmetering.creditapi.service.CreditApiApplication;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import io.llmmetering.meteringstreams.service.StreamsConfigFactory;
@@ -38,6 +39,10 @@ public final class LocalLauncher {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("token")) {
+            System.exit(TokenCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
+            return;
+        }
         if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
             System.out.print(LocalSettings.USAGE);
             return;
@@ -91,8 +96,10 @@ public final class LocalLauncher {
         provisioner.createTopics(6, (short) 1);
         provisioner.seedPriceBookIfEmpty(book);
 
+        String jwtSecret = LocalSecret.jwtSecret(settings.dataDir(), System.getenv());
         ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", Map.of(
-                "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl()), settings);
+                "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl(),
+                "credit.auth.jwt-secret", jwtSecret), settings);
         running.push(creditApi::close);
 
         StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),
@@ -110,12 +117,19 @@ public final class LocalLauncher {
         long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
         say("ready in " + seconds + " s");
         say("  usage-ingest  http://127.0.0.1:" + settings.ingestPort() + "/api/v1/usage/events   (also /api/v1/events, /api/v1/ingest/litellm)");
-        say("  credit-api    http://127.0.0.1:" + settings.apiPort() + "/actuator/health");
+        TokenIssuer tokens = new TokenIssuer(jwtSecret);
+        String api = "http://127.0.0.1:" + settings.apiPort();
+        say("  credit-api    " + api + "/api/v1/credits/balance   (status: " + api + "/api/v1/system/status)");
+        say("  swagger ui    " + api + "/swagger-ui.html   (OpenAPI: " + api + "/v3/api-docs)");
         say("  metrics       http://127.0.0.1:" + settings.apiPort() + "/actuator/prometheus, http://127.0.0.1:" + settings.ingestPort() + "/actuator/prometheus");
         say("  ingest key    " + key);
+        say("  admin token   " + tokens.admin("admin@example.com", Duration.ofHours(8)));
+        say("  user token    " + tokens.user("test@example.com", Duration.ofHours(8)) + "   (test@example.com)");
+        say("                more: java -jar local/target/metering-local.jar token --user ID [--admin]");
         say("  try: curl -X POST http://127.0.0.1:" + settings.ingestPort() + "/api/v1/usage/events -H 'Authorization: Bearer " + key
                 + "' -H 'Content-Type: application/json' -d '{\"event_id\":\"req-1\",\"user_id\":\"test@example.com\",\"provider\":\"openai\","
                 + "\"model\":\"gpt-4o\",\"input_tokens\":1000,\"output_tokens\":0}'");
+        say("       curl " + api + "/api/v1/credits/balance -H 'Authorization: Bearer <user token>'");
         say("       psql -h 127.0.0.1 -U postgres -d metering -c \"SELECT user_id, balance FROM user_credits\"");
         say(settings.demo() ? "demo: " + settings.demoEvents() + " events" : "Ctrl-C stops everything.");
         return key;

@@ -12,6 +12,7 @@ record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPor
 
     static final String USAGE = """
             usage: java -jar local/target/metering-local.jar [options]
+                   java -jar local/target/metering-local.jar token --user ID [--admin]   (see token --help)
               --data-dir DIR      where Kafka's log and the topology's state live (default ./data)
               --kafka-port N      Kafka client port (default 9092; the controller uses N+1)
               --api-port N        credit-api port (default 8084)

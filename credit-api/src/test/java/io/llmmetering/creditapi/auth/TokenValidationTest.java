@@ -1,0 +1,64 @@
+package io.llmmetering.creditapi.auth;
+
+import io.llmmetering.creditapi.service.CreditApiProperties;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The decoder credit-api builds, without a server: what it accepts and what it refuses. */
+@Tag("security")
+class TokenValidationTest {
+
+    private static final String SECRET = "unit-test-secret-0123456789-abcdefghij";
+    private final JwtDecoder decoder = new ApiSecurity().jwtDecoder(new CreditApiProperties(true, "127.0.0.1:9092", "redis://127.0.0.1:6379/0",
+            Duration.ofSeconds(60), false, 0, null, new CreditApiProperties.Auth(SECRET, "", "")));
+
+    @Test
+    void anIssuedTokenDecodesToItsSubjectAndRoles() {
+        Jwt jwt = decoder.decode(new TokenIssuer(SECRET).admin("ops@example.com", Duration.ofMinutes(5)));
+        assertThat(jwt.getSubject()).isEqualTo("ops@example.com");
+        assertThat(new Roles().convert(jwt).getAuthorities()).extracting(Object::toString).containsExactlyInAnyOrder("ROLE_USER", "ROLE_ADMIN");
+    }
+
+    @Test
+    void anExpiredTokenOrOneFromAnotherSecretIsRefused() {
+        TokenIssuer old = new TokenIssuer(SECRET, Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC));
+        assertThatThrownBy(() -> decoder.decode(old.user("u", Duration.ofHours(1)))).isInstanceOf(JwtException.class);
+        assertThatThrownBy(() -> decoder.decode(new TokenIssuer("other-secret-0123456789-abcdefghijkl").user("u", Duration.ofHours(1))))
+                .isInstanceOf(JwtException.class);
+    }
+
+    @Test
+    void onlyKnownRolesBecomeAuthoritiesWhateverTheirSpelling() {
+        assertThat(Roles.authorities(List.of("admin", "root", "superuser", 42))).extracting(Object::toString).containsExactly("ROLE_ADMIN");
+        assertThat(Roles.authorities("user service")).extracting(Object::toString).containsExactly("ROLE_USER", "ROLE_SERVICE");
+        assertThat(Roles.authorities(" ADMIN ")).extracting(Object::toString).containsExactly("ROLE_ADMIN");
+        assertThat(Roles.authorities(null)).isEmpty();
+        assertThat(Roles.authorities(Boolean.TRUE)).isEmpty();
+    }
+
+    @Test
+    void aSubjectMustFitAnAccountId() {
+        assertThat(ApiSecurity.isUsableSubject("test@example.com")).isTrue();
+        assertThat(ApiSecurity.isUsableSubject("")).isFalse();
+        assertThat(ApiSecurity.isUsableSubject("a".repeat(256))).isFalse();
+        assertThat(ApiSecurity.isUsableSubject("line\nbreak")).isFalse();
+    }
+
+    @Test
+    void theServiceRefusesToStartWithoutAWayToCheckTokensOrWithAShortSecret() {
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "")).hasMessageContaining("JWT_SECRET");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("short", "", "")).hasMessageContaining("at least 32 bytes");
+    }
+}
