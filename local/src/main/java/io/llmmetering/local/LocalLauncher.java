@@ -36,6 +36,13 @@ import java.util.Map;
 public final class LocalLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(LocalLauncher.class);
+    private static final String INGEST_EXCLUDED_AUTO_CONFIGURATION = String.join(",",
+            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet.OAuth2ResourceServerAutoConfiguration");
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
     public static void main(String[] args) throws Exception {
@@ -109,7 +116,9 @@ public final class LocalLauncher {
         running.push(streams);
 
         ConfigurableApplicationContext ingest = spring(UsageIngestApplication.class, settings.ingestPort(), "usage-ingest",
-                Map.of("ingest.bootstrap-servers", settings.bootstrapServers()), settings);
+                Map.of("ingest.bootstrap-servers", settings.bootstrapServers(),
+                        // credit-api's Spring Security is on this shared class path; usage-ingest checks ingest keys itself
+                        "spring.autoconfigure.exclude", INGEST_EXCLUDED_AUTO_CONFIGURATION), settings);
         running.push(ingest::close);
 
         streams.awaitRunning(Duration.ofSeconds(60));

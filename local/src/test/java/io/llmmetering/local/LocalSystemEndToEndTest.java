@@ -1,17 +1,26 @@
 package io.llmmetering.local;
 
 import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.creditapi.auth.TokenIssuer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +44,7 @@ class LocalSystemEndToEndTest {
             String key = launcher.start(settings);
             long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
             assertThat(discrepancies).isZero();
+            assertTheApiServesALedgerBalanceToItsUser(settings, database);
         } finally {
             launcher.stop();
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
@@ -42,6 +52,24 @@ class LocalSystemEndToEndTest {
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         }
+    }
+
+    /** The REST API of the same launcher answers a demo user's balance, to the nano-credit of the ledger. */
+    private static void assertTheApiServesALedgerBalanceToItsUser(LocalSettings settings, String database) throws Exception {
+        String user;
+        BigDecimal balance;
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
+             Statement s = c.createStatement(); ResultSet row = s.executeQuery("SELECT user_id, balance FROM user_credits ORDER BY balance LIMIT 1")) {
+            assertThat(row.next()).isTrue();
+            user = row.getString(1);
+            balance = row.getBigDecimal(2);
+        }
+        String token = new TokenIssuer(LocalSecret.jwtSecret(settings.dataDir(), Map.of())).user(user, Duration.ofMinutes(5));
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + settings.apiPort() + "/api/v1/credits/balance"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(new BigDecimal(response.body().replaceAll("^\\{\"balance\":([-0-9.E]+),.*$", "$1"))).isEqualByComparingTo(balance);
     }
 
     private static int freePort() throws IOException {
