@@ -4,6 +4,7 @@ import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.llmmetering.creditapi.accounts.UsageSummary;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
@@ -60,6 +61,11 @@ class ApiConfiguration {
     @Bean
     AccountSettings accountSettings(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
         return new AccountSettings(dataSource);
+    }
+
+    @Bean
+    UsageSummary usageSummary(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new UsageSummary(dataSource);
     }
 
     @Bean

@@ -7,6 +7,7 @@ import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.llmmetering.creditapi.accounts.UsageSummary;
 import io.llmmetering.creditapi.coupons.Coupon;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
@@ -48,13 +49,15 @@ final class AdminController {
     private final CreditLedger ledger;
     private final AccountQueries accounts;
     private final AccountSettings settings;
+    private final UsageSummary usage;
     private final CouponAdmin coupons;
     private final IngestKeyAdmin ingestKeys;
     private final PriceBookFeed prices;
     private final ControlPlanePublisher publisher;
 
-    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, CouponAdmin coupons, IngestKeyAdmin ingestKeys,
-                    PriceBookFeed prices, ControlPlanePublisher publisher) {
+    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, UsageSummary usage, CouponAdmin coupons,
+                    IngestKeyAdmin ingestKeys, PriceBookFeed prices, ControlPlanePublisher publisher) {
+        this.usage = usage;
         this.ledger = ledger;
         this.accounts = accounts;
         this.settings = settings;
@@ -88,6 +91,12 @@ final class AdminController {
             throws SQLException {
         return ApiViews.transactions(accounts.transactions(Inputs.userId("user_id", userId),
                 ApiViews.transactionQuery(limit, cursor, type, from, to)));
+    }
+
+    @GetMapping("/api/v1/admin/users/{userId}/usage")
+    Map<String, Object> usage(@PathVariable String userId, @RequestParam(required = false) String from,
+                              @RequestParam(required = false) String to) throws SQLException {
+        return ApiViews.usage(usage, Inputs.userId("user_id", userId), from, to);
     }
 
     record TierRequest(String tier) {

@@ -9,6 +9,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.LedgerEntry;
 import io.llmmetering.creditapi.accounts.Receipt;
 import io.llmmetering.creditapi.accounts.TransactionQuery;
+import io.llmmetering.creditapi.accounts.UsageSummary;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
@@ -108,6 +109,40 @@ final class ApiViews {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("transactions", rows);
         view.put("next_cursor", page.next().map(TransactionQuery.Position::cursor).orElse(null));
+        return view;
+    }
+
+    /** Usage by model in [from, to): the current UTC month so far unless the caller says otherwise; at most 400 days. */
+    static Map<String, Object> usage(UsageSummary summary, String userId, String from, String to) throws java.sql.SQLException {
+        Instant now = Instant.now();
+        Instant monthStart = now.atZone(java.time.ZoneOffset.UTC).withDayOfMonth(1).toLocalDate().atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Instant start = instant("from", from, monthStart);
+        Instant end = instant("to", to, now);
+        if (!start.isBefore(end) || java.time.Duration.between(start, end).toDays() > 400) {
+            throw ApiProblem.validation("from", "from must be before to, at most 400 days apart");
+        }
+        List<Map<String, Object>> models = new ArrayList<>();
+        io.llmmetering.core.money.Credits total = io.llmmetering.core.money.Credits.ZERO;
+        long requests = 0;
+        for (UsageSummary.ModelUsage usage : summary.byModel(userId, start, end)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("provider", usage.provider());
+            row.put("model", usage.model());
+            row.put("requests", usage.requests());
+            row.put("input_tokens", usage.inputTokens());
+            row.put("output_tokens", usage.outputTokens());
+            row.put("cached_input_tokens", usage.cachedInputTokens());
+            row.put("cost", Inputs.amount(usage.cost()));
+            models.add(row);
+            total = total.plus(usage.cost());
+            requests += usage.requests();
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("from", start.toString());
+        view.put("to", end.toString());
+        view.put("requests", requests);
+        view.put("cost", Inputs.amount(total));
+        view.put("by_model", models);
         return view;
     }
 

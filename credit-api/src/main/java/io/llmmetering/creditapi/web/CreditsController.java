@@ -8,6 +8,7 @@ import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.accounts.UsageDetails;
+import io.llmmetering.creditapi.accounts.UsageSummary;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.service.CreditApiProperties;
 import org.springframework.http.MediaType;
@@ -36,12 +37,14 @@ final class CreditsController {
 
     private final AccountQueries accounts;
     private final CreditLedger ledger;
+    private final UsageSummary usage;
     private final PriceBookFeed prices;
     private final boolean creditSystemEnabled;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    CreditsController(AccountQueries accounts, CreditLedger ledger, PriceBookFeed prices, CreditApiProperties properties) {
+    CreditsController(AccountQueries accounts, CreditLedger ledger, UsageSummary usage, PriceBookFeed prices, CreditApiProperties properties) {
         this.accounts = accounts;
+        this.usage = usage;
         this.ledger = ledger;
         this.prices = prices;
         this.creditSystemEnabled = properties.systemEnabled();
@@ -149,6 +152,12 @@ final class CreditsController {
                                      @RequestParam(required = false) String from, @RequestParam(required = false) String to)
             throws SQLException {
         return ApiViews.transactions(accounts.transactions(caller.getSubject(), ApiViews.transactionQuery(limit, cursor, type, from, to)));
+    }
+
+    @GetMapping("/api/v1/credits/usage")
+    Map<String, Object> usage(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) String from,
+                              @RequestParam(required = false) String to) throws SQLException {
+        return ApiViews.usage(usage, caller.getSubject(), from, to);
     }
 
     record RedeemRequest(String code) {

@@ -197,4 +197,37 @@ class CreditsEndpointsTest {
         assertThat(api.post("/api/v1/credits/coupons/redeem", token, "{\"code\":\"" + code + "\"}").body())
                 .startsWith("{\"new_balance\":60.0,").contains("\"amount\":20.0");
     }
+
+    @Test
+    void meteredUsageAppliedFromKafkaShowsByModelToTheUserAndTheAdmin() throws Exception {
+        String user = newUser("metered");
+        java.time.Instant now = java.time.Instant.now();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(java.util.Map.<String, Object>of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, api.broker.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                io.llmmetering.schemas.AvroSerde.of(io.llmmetering.schemas.Debit.class).serializer())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(io.llmmetering.schemas.Topics.CREDIT_DEBITS, user,
+                        io.llmmetering.schemas.Debit.newBuilder().setEventId(user + "-" + i).setUserId(user).setAmountNanos(3_750_000)
+                                .setModel("gpt-4o").setProvider("openai").setInputTokens(1000).setOutputTokens(0).setPowerLevel("balanced")
+                                .setTier("free").setOccurredAt(now).setPricedAt(now).setPriceVersion("test").build())).get();
+            }
+        }
+        String token = api.userToken(user);
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        JsonNode usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
+        while (usage.get("requests").asLong() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
+        }
+        assertThat(usage.get("requests").asLong()).isEqualTo(3);
+        assertThat(usage.get("cost").decimalValue()).isEqualByComparingTo("0.01125");
+        assertThat(usage.get("by_model").get(0).get("model").asString()).isEqualTo("gpt-4o");
+        assertThat(usage.get("by_model").get(0).get("input_tokens").asLong()).isEqualTo(3000);
+        JsonNode asAdmin = JSON.readTree(api.get("/api/v1/admin/users/" + user + "/usage", api.adminToken()).body());
+        assertThat(asAdmin.get("requests").asLong()).isEqualTo(3);
+        assertThat(asAdmin.get("by_model")).isEqualTo(usage.get("by_model"));
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":-0.01125,");
+        assertProblem(api.get("/api/v1/credits/usage?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", token), 400, "validation");
+    }
 }
