@@ -45,6 +45,8 @@ public final class SchemaVerifier {
         indexes.put("idx_coupon_redemptions_user_id_redeemed_at", "coupon_redemptions");
         indexes.put("idx_ingest_api_keys_key_prefix", "ingest_api_keys");
         indexes.put("idx_ingest_api_keys_created_at", "ingest_api_keys");
+        indexes.put("idx_credit_holds_user_id_request_id", "credit_holds");
+        indexes.put("idx_credit_holds_expires_at", "credit_holds");
         indexes.put("idx_usage_rollups_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_model_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_provider_granularity_window_start", "usage_rollups");

@@ -59,13 +59,15 @@ public final class BatchApplier {
         int applied = 0;
         if (!debits.isEmpty()) {
             // user id -> [charged nanos, event count], sorted so balances are locked and charged in user-id order
-            TreeMap<String, long[]> charges = recordEvents(connection, debits);
+            List<String[]> recorded = new ArrayList<>();
+            TreeMap<String, long[]> charges = recordEvents(connection, debits, recorded);
             applied = charges.values().stream().mapToInt(charge -> (int) charge[1]).sum();
             if (!charges.isEmpty()) {
                 String[] charged = charges.keySet().toArray(String[]::new);
                 lockOrOpenAccounts(connection, charged);
                 changes = chargeAccounts(connection, charges);
                 writeTransactions(connection, changes);
+                settleHolds(connection, recorded);
             }
         }
         storeOffsets(connection, offsets);
@@ -93,7 +95,8 @@ public final class BatchApplier {
         }
     }
 
-    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits) throws SQLException {
+    /** @param recorded receives (user id, event id) of every event really inserted */
+    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits, List<String[]> recorded) throws SQLException {
         int n = debits.size();
         String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
         String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
@@ -129,6 +132,7 @@ public final class BatchApplier {
                     long[] charge = charges.computeIfAbsent(inserted.getString(1), user -> new long[2]);
                     charge[0] = Math.addExact(charge[0], inserted.getLong(2));
                     charge[1]++;
+                    recorded.add(new String[]{inserted.getString(1), inserted.getString(3)});
                 }
             }
         }
@@ -168,6 +172,15 @@ public final class BatchApplier {
             ordered.add(change);
         }
         return ordered;
+    }
+
+    private void settleHolds(Connection connection, List<String[]> recorded) throws SQLException {
+        String[] users = recorded.stream().map(pair -> pair[0]).toArray(String[]::new);
+        String[] events = recorded.stream().map(pair -> pair[1]).toArray(String[]::new);
+        execute(connection, LedgerStatements.SETTLE_HOLDS, statement -> {
+            statement.setArray(1, array(connection, "text", users));
+            statement.setArray(2, array(connection, "text", events));
+        });
     }
 
     private void writeTransactions(Connection connection, List<BalanceChange> changes) throws SQLException {

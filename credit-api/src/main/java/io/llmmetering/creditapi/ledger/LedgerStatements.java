@@ -32,7 +32,23 @@ final class LedgerStatements {
                    AS e(event_id, occurred_ms, user_id, provider, model, input_tokens, output_tokens, cached_input_tokens,
                         power_level, tier, cost_nanos, price_version, source, priced_ms)
             ON CONFLICT (event_id, occurred_at) DO NOTHING
-            RETURNING user_id, (cost * 1000000000)::bigint AS cost_nanos
+            RETURNING user_id, (cost * 1000000000)::bigint AS cost_nanos, event_id
+            """;
+
+    /**
+     * Settles the holds whose request id is one of the events just recorded: each is closed and its amount no
+     * longer held. The events' debits charge the real cost; the estimate only ever reserved. The accounts are
+     * already locked by this transaction, so this takes no new account lock.
+     */
+    static final String SETTLE_HOLDS = """
+            WITH settled AS (
+                UPDATE credit_holds h SET status = 'settled', closed_at = now()
+                  FROM unnest(?::text[], ?::text[]) AS e(user_id, event_id)
+                 WHERE h.user_id = e.user_id AND h.request_id = e.event_id AND h.status = 'active'
+                RETURNING h.user_id, h.amount)
+            UPDATE user_credits u SET held = u.held - s.amount
+              FROM (SELECT user_id, sum(amount) AS amount FROM settled GROUP BY user_id) s
+             WHERE u.user_id = s.user_id
             """;
 
     /** Row locks in user-id order: every writer of balances takes them in this order, so none deadlocks. */

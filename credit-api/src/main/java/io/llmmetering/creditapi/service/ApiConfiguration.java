@@ -10,10 +10,13 @@ import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
 import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import io.llmmetering.creditapi.web.BodySizeLimitFilter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.SmartLifecycle;
@@ -27,6 +30,9 @@ import tools.jackson.databind.PropertyNamingStrategies;
 import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** The REST API's collaborators: plain classes, wired here. */
 @Configuration(proxyBeanMethods = false)
@@ -66,6 +72,48 @@ class ApiConfiguration {
     @Bean
     UsageSummary usageSummary(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
         return new UsageSummary(dataSource);
+    }
+
+    @Bean
+    SpendHolds spendHolds(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, MeterRegistry registry) {
+        return new SpendHolds(dataSource, registry);
+    }
+
+    /** Releases holds nobody settled; every instance runs it, which is safe (each release is conditional and locked). */
+    @Bean
+    SmartLifecycle holdExpiry(SpendHolds holds) {
+        return new SmartLifecycle() {
+            private ScheduledExecutorService scheduler;
+
+            @Override
+            public void start() {
+                scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "hold-expiry");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                scheduler.scheduleWithFixedDelay(() -> {
+                    try {
+                        while (holds.expireDue(500) == 500) {
+                            // a backlog: keep going
+                        }
+                    } catch (Exception e) {
+                        LoggerFactory.getLogger(SpendHolds.class).warn("hold expiry failed error={}", e.toString());
+                    }
+                }, 5, 5, TimeUnit.SECONDS);
+            }
+
+            @Override
+            public void stop() {
+                scheduler.shutdownNow();
+                scheduler = null;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return scheduler != null;
+            }
+        };
     }
 
     @Bean

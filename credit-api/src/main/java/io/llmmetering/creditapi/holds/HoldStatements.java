@@ -1,0 +1,79 @@
+package io.llmmetering.creditapi.holds;
+
+/**
+ * The SQL of spend holds. Every statement that changes a hold first holds (or takes) the lock on its account
+ * row, the same order the debit applier uses (accounts, then holds), so holds, voids, the expiry sweep and
+ * the applier's settlement never deadlock.
+ */
+final class HoldStatements {
+
+    private HoldStatements() {
+    }
+
+    static final String OPEN_ACCOUNT = "INSERT INTO user_credits (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING";
+
+    static final String FIND_BY_REQUEST = """
+            SELECT id, amount, status, expires_at FROM credit_holds WHERE user_id = ? AND request_id = ?
+            """;
+
+    /**
+     * Reserves the estimate if what the account may still spend covers it: balance minus active holds, and
+     * this month's spend plus active holds within the cap. Check and reservation are one UPDATE, so they
+     * cannot be separated by a concurrent hold on any instance.
+     */
+    static final String RESERVE = """
+            WITH m AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            UPDATE user_credits u SET held = u.held + ?
+              FROM m
+             WHERE u.user_id = ? AND u.status = 'active' AND u.balance - u.held >= ?
+               AND (u.monthly_cap IS NULL
+                    OR CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + u.held + ? <= u.monthly_cap)
+            RETURNING u.balance - u.held
+            """;
+
+    static final String RECORD_HOLD = """
+            INSERT INTO credit_holds (user_id, request_id, amount, created_by, expires_at)
+            VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))
+            RETURNING id, expires_at
+            """;
+
+    /** What the account may spend now, and why not if it may not: the read-only authorization check. */
+    static final String SPENDABLE = """
+            SELECT u.balance - u.held, u.status, u.monthly_cap,
+                   CASE WHEN u.spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN u.month_to_date_spend ELSE 0 END + u.held
+              FROM user_credits u WHERE u.user_id = ?
+            """;
+
+    static final String OWNER_OF_HOLD = "SELECT user_id FROM credit_holds WHERE id = ?";
+
+    static final String LOCK_ACCOUNT = "SELECT 1 FROM user_credits WHERE user_id = ? FOR UPDATE";
+
+    static final String VOID_HOLD = """
+            WITH voided AS (
+                UPDATE credit_holds SET status = 'voided', closed_at = now() WHERE id = ? AND status = 'active'
+                RETURNING user_id, amount)
+            UPDATE user_credits u SET held = u.held - v.amount FROM voided v WHERE u.user_id = v.user_id
+            RETURNING u.balance - u.held
+            """;
+
+    static final String STATUS_OF_HOLD = "SELECT status FROM credit_holds WHERE id = ?";
+
+    static final String DUE_HOLDS = """
+            SELECT id, user_id FROM credit_holds WHERE status = 'active' AND expires_at <= now() ORDER BY expires_at LIMIT ?
+            """;
+
+    static final String LOCK_ACCOUNTS_IN_ORDER = "SELECT user_id FROM user_credits WHERE user_id = ANY(?::text[]) ORDER BY user_id FOR UPDATE";
+
+    static final String EXPIRE_HOLDS = """
+            WITH expired AS (
+                UPDATE credit_holds SET status = 'expired', closed_at = now()
+                 WHERE id = ANY(?::uuid[]) AND status = 'active' AND expires_at <= now()
+                RETURNING user_id, amount),
+            released AS (
+                UPDATE user_credits u SET held = u.held - e.amount
+                  FROM (SELECT user_id, sum(amount) AS amount FROM expired GROUP BY user_id) e
+                 WHERE u.user_id = e.user_id
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM expired), (SELECT count(*) FROM released)
+            """;
+}

@@ -1,0 +1,158 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.core.pricing.CostCalculator;
+import io.llmmetering.core.pricing.PowerLevel;
+import io.llmmetering.core.pricing.TokenUsage;
+import io.llmmetering.creditapi.accounts.Account;
+import io.llmmetering.creditapi.accounts.AccountQueries;
+import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.holds.SpendHolds;
+import io.llmmetering.creditapi.service.CreditApiProperties;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Holds and the authorization check, for proxies. A token with the {@code service} or {@code admin} role may
+ * act for any user; a user token only for its own account.
+ */
+@RestController
+final class HoldsController {
+
+    static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+    static final Duration MAX_TTL = Duration.ofHours(1);
+
+    private final SpendHolds holds;
+    private final AccountQueries accounts;
+    private final PriceBookFeed prices;
+    private final boolean creditSystemEnabled;
+
+    HoldsController(SpendHolds holds, AccountQueries accounts, PriceBookFeed prices, CreditApiProperties properties) {
+        this.holds = holds;
+        this.accounts = accounts;
+        this.prices = prices;
+        this.creditSystemEnabled = properties.systemEnabled();
+    }
+
+    record HoldRequest(String userId, String requestId, BigDecimal estimatedCost, String model, Long maxTokens, Long inputTokens,
+                       String powerLevel, Integer ttlSeconds) {
+    }
+
+    @PostMapping(path = "/api/v1/credits/holds", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<Map<String, Object>> place(JwtAuthenticationToken caller, @RequestBody HoldRequest request) throws SQLException {
+        String userId = actingFor(caller, request.userId());
+        String requestId = Inputs.requiredText("request_id", request.requestId(), 255);
+        Duration ttl = request.ttlSeconds() == null ? DEFAULT_TTL : Duration.ofSeconds(request.ttlSeconds());
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
+            throw ApiProblem.validation("ttl_seconds", "ttl_seconds must be 1-" + MAX_TTL.toSeconds());
+        }
+        Credits estimate = estimate(userId, request);
+        Map<String, Object> view = new LinkedHashMap<>();
+        if (!creditSystemEnabled) {
+            view.put("hold_id", null);
+            view.put("allowed", true);
+            view.put("credit_system_enabled", false);
+            return ResponseEntity.status(HttpStatus.CREATED).body(view);
+        }
+        SpendHolds.Hold hold = holds.place(userId, requestId, estimate, ttl, caller.getName());
+        view.put("hold_id", hold.id().toString());
+        view.put("allowed", hold.status().equals("active"));
+        view.put("available", Inputs.amount(hold.available()));
+        view.put("amount", Inputs.amount(hold.amount()));
+        view.put("expires_at", hold.expiresAt().toString());
+        view.put("status", hold.status());
+        if (hold.replayed()) {
+            view.put("replayed", true);
+        }
+        return ResponseEntity.status(hold.replayed() ? HttpStatus.OK : HttpStatus.CREATED).body(view);
+    }
+
+    private Credits estimate(String userId, HoldRequest request) throws SQLException {
+        if (request.estimatedCost() != null) {
+            if (request.model() != null || request.maxTokens() != null) {
+                throw ApiProblem.validation("estimated_cost", "send either estimated_cost or model and max_tokens, not both");
+            }
+            return Inputs.positiveAmount("estimated_cost", request.estimatedCost());
+        }
+        if (request.model() == null || request.maxTokens() == null) {
+            throw ApiProblem.validation("estimated_cost", "estimated_cost (or model and max_tokens) is required");
+        }
+        String tier = accounts.storedAccount(userId).map(Account::tier).orElse("free");
+        // the most the call can cost: its prompt and every output token it may generate
+        TokenUsage worstCase = new TokenUsage(request.inputTokens() == null ? 0 : request.inputTokens(), request.maxTokens(), 0);
+        Credits cost = new CostCalculator(prices.priceBook()).costOfUsage(Inputs.requiredText("model", request.model(), 200), worstCase,
+                request.powerLevel() == null ? PowerLevel.DEFAULT_NAME : request.powerLevel(), tier);
+        if (!cost.isPositive()) {
+            throw ApiProblem.validation("max_tokens", "the estimate must be positive: max_tokens must be at least 1");
+        }
+        return cost;
+    }
+
+    @DeleteMapping("/api/v1/credits/holds/{id}")
+    Map<String, Object> voidHold(JwtAuthenticationToken caller, @PathVariable String id) throws SQLException {
+        UUID holdId;
+        try {
+            holdId = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.validation("id", "id must be a UUID");
+        }
+        // another user's hold is reported as missing, not forbidden: its existence is not the caller's business
+        String owner = holds.ownerOf(holdId).filter(user -> mayActFor(caller, user))
+                .orElseThrow(() -> ApiProblem.notFound("no hold with this id"));
+        return Map.of("hold_id", holdId.toString(), "status", holds.voidHold(holdId, owner));
+    }
+
+    @GetMapping("/api/v1/credits/authorize")
+    Map<String, Object> authorize(JwtAuthenticationToken caller, @RequestParam(name = "user_id", required = false) String userId,
+                                  @RequestParam(name = "estimated_cost", required = false) BigDecimal estimatedCost) throws SQLException {
+        String user = actingFor(caller, userId);
+        Credits estimate = estimatedCost == null ? Credits.ZERO
+                : estimatedCost.signum() == 0 ? Credits.ZERO : Inputs.positiveAmount("estimated_cost", estimatedCost);
+        Map<String, Object> view = new LinkedHashMap<>();
+        if (!creditSystemEnabled) {
+            view.put("allowed", true);
+            view.put("credit_system_enabled", false);
+            return view;
+        }
+        SpendHolds.Authorization check = holds.authorize(user, estimate);
+        view.put("allowed", check.allowed());
+        view.put("available", Inputs.amount(check.available()));
+        view.put("reason", check.reason().map(reason -> reason.name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
+        return view;
+    }
+
+    /** The account a request acts on: any for services and admins, only the caller's own for users. */
+    private static String actingFor(JwtAuthenticationToken caller, String requested) {
+        if (requested == null) {
+            return caller.getName();
+        }
+        String userId = Inputs.userId("user_id", requested);
+        if (!mayActFor(caller, userId)) {
+            throw new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "a user token can only act for its own account");
+        }
+        return userId;
+    }
+
+    private static boolean mayActFor(JwtAuthenticationToken caller, String userId) {
+        return userId.equals(caller.getName()) || caller.getAuthorities().stream()
+                .anyMatch(a -> a.getAuthority().equals("ROLE_SERVICE") || a.getAuthority().equals("ROLE_ADMIN"));
+    }
+}
