@@ -24,3 +24,7 @@ CREATE TABLE credit_holds (
 CREATE UNIQUE INDEX idx_credit_holds_user_id_request_id ON credit_holds (user_id, request_id);
 -- the expiry sweep: active holds past their expiry, oldest first (only active rows are indexed)
 CREATE INDEX idx_credit_holds_expires_at ON credit_holds (expires_at) WHERE status = 'active';
+
+-- usage analytics across all users (admin top spenders, platform timeseries): the recent and partial hours of
+-- a range come from usage_events by time alone; events arrive roughly in time order, so BRIN stays tiny
+CREATE INDEX idx_usage_events_occurred_at ON usage_events USING brin (occurred_at);

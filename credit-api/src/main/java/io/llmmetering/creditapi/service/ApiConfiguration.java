@@ -4,7 +4,7 @@ import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
-import io.llmmetering.creditapi.accounts.UsageSummary;
+import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
@@ -70,8 +70,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    UsageSummary usageSummary(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
-        return new UsageSummary(dataSource);
+    UsageAnalytics usageAnalytics(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new UsageAnalytics(dataSource);
     }
 
     @Bean

@@ -7,7 +7,7 @@ import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
-import io.llmmetering.creditapi.accounts.UsageSummary;
+import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.coupons.Coupon;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
@@ -49,13 +49,13 @@ final class AdminController {
     private final CreditLedger ledger;
     private final AccountQueries accounts;
     private final AccountSettings settings;
-    private final UsageSummary usage;
+    private final UsageAnalytics usage;
     private final CouponAdmin coupons;
     private final IngestKeyAdmin ingestKeys;
     private final PriceBookFeed prices;
     private final ControlPlanePublisher publisher;
 
-    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, UsageSummary usage, CouponAdmin coupons,
+    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, UsageAnalytics usage, CouponAdmin coupons,
                     IngestKeyAdmin ingestKeys, PriceBookFeed prices, ControlPlanePublisher publisher) {
         this.usage = usage;
         this.ledger = ledger;
@@ -94,9 +94,18 @@ final class AdminController {
     }
 
     @GetMapping("/api/v1/admin/users/{userId}/usage")
-    Map<String, Object> usage(@PathVariable String userId, @RequestParam(required = false) String from,
-                              @RequestParam(required = false) String to) throws SQLException {
-        return ApiViews.usage(usage, Inputs.userId("user_id", userId), from, to);
+    Map<String, Object> userUsage(@PathVariable String userId, @RequestParam(name = "group_by", required = false) String groupBy,
+                                  @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                                  @RequestParam(required = false) Integer limit) throws SQLException {
+        return ApiViews.usage(usage, Optional.of(Inputs.userId("user_id", userId)), groupBy, from, to, limit);
+    }
+
+    /** The whole platform: {@code ?group_by=user} lists the top spenders. */
+    @GetMapping("/api/v1/admin/usage")
+    Map<String, Object> platformUsage(@RequestParam(name = "group_by", required = false) String groupBy,
+                                      @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                                      @RequestParam(required = false) Integer limit) throws SQLException {
+        return ApiViews.usage(usage, Optional.empty(), groupBy == null ? "user" : groupBy, from, to, limit);
     }
 
     record TierRequest(String tier) {

@@ -9,7 +9,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.LedgerEntry;
 import io.llmmetering.creditapi.accounts.Receipt;
 import io.llmmetering.creditapi.accounts.TransactionQuery;
-import io.llmmetering.creditapi.accounts.UsageSummary;
+import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
@@ -112,38 +112,77 @@ final class ApiViews {
         return view;
     }
 
-    /** Usage by model in [from, to): the current UTC month so far unless the caller says otherwise; at most 400 days. */
-    static Map<String, Object> usage(UsageSummary summary, String userId, String from, String to) throws java.sql.SQLException {
+    static final int MAX_USAGE_DAYS = 400;
+
+    /**
+     * Usage in [from, to) (default: this UTC month so far) grouped as asked. Time groupings come back as a
+     * gap-free series, oldest first, ready to plot; the others as the top {@code limit} by cost.
+     */
+    static Map<String, Object> usage(UsageAnalytics analytics, Optional<String> userId, String groupByName, String from, String to,
+                                     Integer limit) throws java.sql.SQLException {
+        UsageAnalytics.GroupBy groupBy = UsageAnalytics.GroupBy.named(groupByName == null ? "model" : groupByName)
+                .filter(g -> userId.isEmpty() || g != UsageAnalytics.GroupBy.USER)
+                .orElseThrow(() -> ApiProblem.validation("group_by", "group_by must be one of model, provider, "
+                        + (userId.isEmpty() ? "user, " : "") + "hour, day"));
         Instant now = Instant.now();
         Instant monthStart = now.atZone(java.time.ZoneOffset.UTC).withDayOfMonth(1).toLocalDate().atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
         Instant start = instant("from", from, monthStart);
         Instant end = instant("to", to, now);
-        if (!start.isBefore(end) || java.time.Duration.between(start, end).toDays() > 400) {
-            throw ApiProblem.validation("from", "from must be before to, at most 400 days apart");
+        if (!start.isBefore(end) || java.time.Duration.between(start, end).toDays() > MAX_USAGE_DAYS) {
+            throw ApiProblem.validation("from", "from must be before to, at most " + MAX_USAGE_DAYS + " days apart");
         }
-        List<Map<String, Object>> models = new ArrayList<>();
-        io.llmmetering.core.money.Credits total = io.llmmetering.core.money.Credits.ZERO;
+        int size = limit == null ? 100 : limit;
+        if (size < 1 || size > 1000) {
+            throw ApiProblem.validation("limit", "limit must be between 1 and 1000");
+        }
+        List<UsageAnalytics.Row> rows = analytics.usage(userId, groupBy, start, end, groupBy.isTime() ? Integer.MAX_VALUE : size, now);
+        if (groupBy.isTime()) {
+            rows = gapFree(rows, groupBy, start, end);
+        }
+        io.llmmetering.core.money.Credits cost = io.llmmetering.core.money.Credits.ZERO;
         long requests = 0;
-        for (UsageSummary.ModelUsage usage : summary.byModel(userId, start, end)) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("provider", usage.provider());
-            row.put("model", usage.model());
-            row.put("requests", usage.requests());
-            row.put("input_tokens", usage.inputTokens());
-            row.put("output_tokens", usage.outputTokens());
-            row.put("cached_input_tokens", usage.cachedInputTokens());
-            row.put("cost", Inputs.amount(usage.cost()));
-            models.add(row);
-            total = total.plus(usage.cost());
-            requests += usage.requests();
+        long input = 0;
+        long output = 0;
+        List<Map<String, Object>> out = new ArrayList<>(rows.size());
+        for (UsageAnalytics.Row row : rows) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("key", row.key());
+            view.put("requests", row.requests());
+            view.put("input_tokens", row.inputTokens());
+            view.put("output_tokens", row.outputTokens());
+            view.put("cost", Inputs.amount(row.cost()));
+            out.add(view);
+            cost = cost.plus(row.cost());
+            requests += row.requests();
+            input += row.inputTokens();
+            output += row.outputTokens();
         }
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("requests", requests);
+        totals.put("input_tokens", input);
+        totals.put("output_tokens", output);
+        totals.put("cost", Inputs.amount(cost));
         Map<String, Object> view = new LinkedHashMap<>();
+        view.put("group_by", groupBy.name().toLowerCase(java.util.Locale.ROOT));
         view.put("from", start.toString());
         view.put("to", end.toString());
-        view.put("requests", requests);
-        view.put("cost", Inputs.amount(total));
-        view.put("by_model", models);
+        view.put("totals", totals);
+        view.put("rows", out);
         return view;
+    }
+
+    /** Every bucket from the one holding {@code from} to the one holding the end of the range, zero where nothing was used. */
+    private static List<UsageAnalytics.Row> gapFree(List<UsageAnalytics.Row> rows, UsageAnalytics.GroupBy groupBy, Instant from, Instant to) {
+        java.time.temporal.ChronoUnit unit = groupBy == UsageAnalytics.GroupBy.HOUR ? java.time.temporal.ChronoUnit.HOURS
+                : java.time.temporal.ChronoUnit.DAYS;
+        Map<String, UsageAnalytics.Row> byKey = new java.util.HashMap<>();
+        rows.forEach(row -> byKey.put(row.key(), row));
+        List<UsageAnalytics.Row> series = new ArrayList<>();
+        for (Instant bucket = from.truncatedTo(unit); bucket.isBefore(to); bucket = bucket.plus(1, unit)) {
+            String key = bucket.toString();
+            series.add(byKey.getOrDefault(key, new UsageAnalytics.Row(key, 0, 0, 0, io.llmmetering.core.money.Credits.ZERO)));
+        }
+        return series;
     }
 
     /** What the seed's troubleshooting prints: MODEL_PRICING, TIER_MARKUP, POWER_LEVELS and the formula. */

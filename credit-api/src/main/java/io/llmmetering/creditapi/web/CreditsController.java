@@ -8,7 +8,7 @@ import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.accounts.UsageDetails;
-import io.llmmetering.creditapi.accounts.UsageSummary;
+import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.service.CreditApiProperties;
 import org.springframework.http.MediaType;
@@ -37,12 +37,12 @@ final class CreditsController {
 
     private final AccountQueries accounts;
     private final CreditLedger ledger;
-    private final UsageSummary usage;
+    private final UsageAnalytics usage;
     private final PriceBookFeed prices;
     private final boolean creditSystemEnabled;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    CreditsController(AccountQueries accounts, CreditLedger ledger, UsageSummary usage, PriceBookFeed prices, CreditApiProperties properties) {
+    CreditsController(AccountQueries accounts, CreditLedger ledger, UsageAnalytics usage, PriceBookFeed prices, CreditApiProperties properties) {
         this.accounts = accounts;
         this.usage = usage;
         this.ledger = ledger;
@@ -154,10 +154,12 @@ final class CreditsController {
         return ApiViews.transactions(accounts.transactions(caller.getSubject(), ApiViews.transactionQuery(limit, cursor, type, from, to)));
     }
 
+    /** The caller's usage: {@code ?group_by=model|provider|hour|day&from=&to=&limit=}. */
     @GetMapping("/api/v1/credits/usage")
-    Map<String, Object> usage(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) String from,
-                              @RequestParam(required = false) String to) throws SQLException {
-        return ApiViews.usage(usage, caller.getSubject(), from, to);
+    Map<String, Object> usage(@AuthenticationPrincipal Jwt caller, @RequestParam(name = "group_by", required = false) String groupBy,
+                              @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                              @RequestParam(required = false) Integer limit) throws SQLException {
+        return ApiViews.usage(usage, Optional.of(caller.getSubject()), groupBy, from, to, limit);
     }
 
     record RedeemRequest(String code) {

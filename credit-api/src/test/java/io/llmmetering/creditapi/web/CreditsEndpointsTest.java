@@ -216,17 +216,18 @@ class CreditsEndpointsTest {
         String token = api.userToken(user);
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         JsonNode usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
-        while (usage.get("requests").asLong() < 3 && System.nanoTime() < deadline) {
+        while (usage.get("totals").get("requests").asLong() < 3 && System.nanoTime() < deadline) {
             Thread.sleep(100);
             usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
         }
-        assertThat(usage.get("requests").asLong()).isEqualTo(3);
-        assertThat(usage.get("cost").decimalValue()).isEqualByComparingTo("0.01125");
-        assertThat(usage.get("by_model").get(0).get("model").asString()).isEqualTo("gpt-4o");
-        assertThat(usage.get("by_model").get(0).get("input_tokens").asLong()).isEqualTo(3000);
+        assertThat(usage.get("group_by").asString()).isEqualTo("model");
+        assertThat(usage.get("totals").get("requests").asLong()).isEqualTo(3);
+        assertThat(usage.get("totals").get("cost").decimalValue()).isEqualByComparingTo("0.01125");
+        assertThat(usage.get("rows").get(0).get("key").asString()).isEqualTo("gpt-4o");
+        assertThat(usage.get("rows").get(0).get("input_tokens").asLong()).isEqualTo(3000);
         JsonNode asAdmin = JSON.readTree(api.get("/api/v1/admin/users/" + user + "/usage", api.adminToken()).body());
-        assertThat(asAdmin.get("requests").asLong()).isEqualTo(3);
-        assertThat(asAdmin.get("by_model")).isEqualTo(usage.get("by_model"));
+        assertThat(asAdmin.get("rows")).isEqualTo(usage.get("rows"));
+        assertProblem(api.get("/api/v1/credits/usage?group_by=user", token), 400, "validation");
         assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":-0.01125,");
         assertProblem(api.get("/api/v1/credits/usage?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", token), 400, "validation");
     }
