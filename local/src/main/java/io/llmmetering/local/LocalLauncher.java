@@ -158,6 +158,7 @@ public final class LocalLauncher {
         properties.put("spring.datasource.username", settings.databaseUser());
         properties.put("management.endpoints.web.exposure.include", "health,info,prometheus,metrics");
         properties.put("management.endpoint.health.show-details", "always");
+        properties.put("management.metrics.distribution.percentiles-histogram.http.server.requests", true);
         // no shutdown hook of Spring's own: the launcher's hook closes everything in reverse order of start
         return new SpringApplicationBuilder(application).web(WebApplicationType.SERVLET).registerShutdownHook(false)
                 .properties(properties).run();

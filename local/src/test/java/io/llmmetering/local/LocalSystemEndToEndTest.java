@@ -45,6 +45,7 @@ class LocalSystemEndToEndTest {
             long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
             assertThat(discrepancies).isZero();
             assertTheApiServesALedgerBalanceToItsUser(settings, database);
+            assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(settings);
         } finally {
             launcher.stop();
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
@@ -70,6 +71,28 @@ class LocalSystemEndToEndTest {
                 .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(new BigDecimal(response.body().replaceAll("^\\{\"balance\":([-0-9.E]+),.*$", "$1"))).isEqualByComparingTo(balance);
+    }
+
+    /** The alert rules and the dashboard query only metrics the running services really export. */
+    private static void assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(LocalSettings settings) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        TokenIssuer tokens = new TokenIssuer(LocalSecret.jwtSecret(settings.dataDir(), Map.of()));
+        String api = "http://127.0.0.1:" + settings.apiPort();
+        // one allocation and one refused deduct, so the ledger's operation counters exist
+        http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/admin/credits/allocate")).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + tokens.admin("ops@example.com", Duration.ofMinutes(5)))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"metrics@example.com\",\"amount\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+        http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/credits/deduct")).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + tokens.user("metrics@example.com", Duration.ofMinutes(5)))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":5}")).build(), HttpResponse.BodyHandlers.ofString());
+        StringBuilder exported = new StringBuilder();
+        for (int port : new int[]{settings.apiPort(), settings.ingestPort()}) {
+            exported.append(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        }
+        for (String metric : DeploymentFiles.referencedMetrics()) {
+            assertThat(exported.toString()).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
+        }
     }
 
     private static int freePort() throws IOException {

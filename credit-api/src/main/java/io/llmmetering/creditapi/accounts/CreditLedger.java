@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.accounts;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
@@ -32,10 +33,17 @@ public final class CreditLedger {
 
     private final DataSource dataSource;
     private final BalanceCache cache;
+    private final MeterRegistry registry;
 
-    public CreditLedger(DataSource dataSource, BalanceCache cache) {
+    public CreditLedger(DataSource dataSource, BalanceCache cache, MeterRegistry registry) {
         this.dataSource = dataSource;
         this.cache = cache;
+        this.registry = registry;
+    }
+
+    /** Counts every operation by type and outcome: a spike of refusals is what the "failed transactions" alert watches. */
+    private void count(String type, String outcome) {
+        registry.counter("credit.ledger.operations", "type", type, "outcome", outcome).increment();
     }
 
     /** Adds {@code amount} (positive) to an account, opening it if needed; {@code type} is allocation, purchase or refund. */
@@ -128,11 +136,13 @@ public final class CreditLedger {
                         Optional<Receipt> earlier = earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type);
                         if (earlier.isPresent()) {
                             connection.rollback();
+                            count(type, "replayed");
                             return earlier.get();
                         }
                     }
                     Receipt receipt = booking.apply(connection);
                     connection.commit();
+                    count(type, "booked");
                     cache.put(userId, receipt.newBalance());
                     return receipt;
                 } catch (SQLException e) {
@@ -144,6 +154,10 @@ public final class CreditLedger {
                         throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon was already redeemed by this account");
                     }
                     throw e;
+                } catch (LedgerRefusal refusal) {
+                    connection.rollback();
+                    count(type, "refused");
+                    throw refusal;
                 } catch (RuntimeException e) {
                     connection.rollback();
                     throw e;

@@ -1,10 +1,16 @@
 package io.llmmetering.creditapi.ledger;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The outcome of one batch: how many debits it held, how many were newly recorded and charged, how many were
- * already in the ledger (replays older than the topology's dedupe horizon), and the balance changes.
+ * already in the ledger (replays older than the topology's dedupe horizon), the balance changes, and what
+ * the newly charged spend was for.
  */
-public record AppliedBatch(int debits, int applied, int alreadyRecorded, List<BalanceChange> changes) {
+public record AppliedBatch(int debits, int applied, int alreadyRecorded, List<BalanceChange> changes, Map<ModelKey, Long> spendNanosByModel) {
+
+    /** What the charged spend was for, for the spend-by-model metric. */
+    public record ModelKey(String provider, String model) {
+    }
 }

@@ -56,11 +56,12 @@ public final class BatchApplier {
 
     private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
         List<BalanceChange> changes = List.of();
+        Map<AppliedBatch.ModelKey, Long> spend = new HashMap<>();
         int applied = 0;
         if (!debits.isEmpty()) {
             // user id -> [charged nanos, event count], sorted so balances are locked and charged in user-id order
             List<String[]> recorded = new ArrayList<>();
-            TreeMap<String, long[]> charges = recordEvents(connection, debits, recorded);
+            TreeMap<String, long[]> charges = recordEvents(connection, debits, recorded, spend);
             applied = charges.values().stream().mapToInt(charge -> (int) charge[1]).sum();
             if (!charges.isEmpty()) {
                 String[] charged = charges.keySet().toArray(String[]::new);
@@ -71,7 +72,7 @@ public final class BatchApplier {
             }
         }
         storeOffsets(connection, offsets);
-        return new AppliedBatch(debits.size(), applied, debits.size() - applied, changes);
+        return new AppliedBatch(debits.size(), applied, debits.size() - applied, changes, spend);
     }
 
     /**
@@ -95,8 +96,12 @@ public final class BatchApplier {
         }
     }
 
-    /** @param recorded receives (user id, event id) of every event really inserted */
-    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits, List<String[]> recorded) throws SQLException {
+    /**
+     * @param recorded receives (user id, event id) of every event really inserted
+     * @param spend    receives the charged nano-credits per provider and model
+     */
+    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits, List<String[]> recorded,
+                                                 Map<AppliedBatch.ModelKey, Long> spend) throws SQLException {
         int n = debits.size();
         String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
         String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
@@ -133,6 +138,7 @@ public final class BatchApplier {
                     charge[0] = Math.addExact(charge[0], inserted.getLong(2));
                     charge[1]++;
                     recorded.add(new String[]{inserted.getString(1), inserted.getString(3)});
+                    spend.merge(new AppliedBatch.ModelKey(inserted.getString(4), inserted.getString(5)), inserted.getLong(2), Math::addExact);
                 }
             }
         }

@@ -71,6 +71,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private int pendingCount;
     private long firstPendingNanos;
 
+    private final MeterRegistry registry;
     private final Counter applied;
     private final Counter alreadyRecorded;
     private final Counter deadLettered;
@@ -95,6 +96,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new StringSerializer(), new ByteArraySerializer());
+        this.registry = registry;
         this.applied = Counter.builder("credit.applier.debits.applied").register(registry);
         this.alreadyRecorded = Counter.builder("credit.applier.debits.already_recorded").register(registry);
         this.deadLettered = Counter.builder("credit.applier.debits.dead_lettered").register(registry);
@@ -170,6 +172,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     }
 
     private void afterCommit(AppliedBatch result) {
+        // in credits, for dashboards; the ledger itself never goes through a double
+        result.spendNanosByModel().forEach((key, nanos) -> registry.counter("credit.spend", "provider", key.provider(), "model", key.model())
+                .increment(nanos / (double) Credits.NANOS_PER_CREDIT));
         if (result.changes().isEmpty()) {
             return;
         }

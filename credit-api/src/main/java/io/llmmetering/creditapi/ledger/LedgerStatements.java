@@ -32,7 +32,7 @@ final class LedgerStatements {
                    AS e(event_id, occurred_ms, user_id, provider, model, input_tokens, output_tokens, cached_input_tokens,
                         power_level, tier, cost_nanos, price_version, source, priced_ms)
             ON CONFLICT (event_id, occurred_at) DO NOTHING
-            RETURNING user_id, (cost * 1000000000)::bigint AS cost_nanos, event_id
+            RETURNING user_id, (cost * 1000000000)::bigint AS cost_nanos, event_id, provider, model
             """;
 
     /**

@@ -1,6 +1,8 @@
 package io.llmmetering.creditapi.service;
 
 import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.accounts.AccountGauges;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
@@ -55,8 +57,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    CreditLedger creditLedger(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceCache cache) {
-        return new CreditLedger(dataSource, cache);
+    CreditLedger creditLedger(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceCache cache, MeterRegistry registry) {
+        return new CreditLedger(dataSource, cache, registry);
     }
 
     @Bean
@@ -79,28 +81,35 @@ class ApiConfiguration {
         return new SpendHolds(dataSource, registry);
     }
 
-    /** Releases holds nobody settled; every instance runs it, which is safe (each release is conditional and locked). */
     @Bean
-    SmartLifecycle holdExpiry(SpendHolds holds) {
+    AccountGauges accountGauges(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, CreditApiProperties properties,
+                                MeterRegistry registry) {
+        CreditApiProperties.Applier applier = properties.applier();
+        return new AccountGauges(dataSource, applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()), registry);
+    }
+
+    /**
+     * Background upkeep on every instance: releasing holds nobody settled (safe to run concurrently: each release
+     * is conditional and locked) and refreshing the account gauges.
+     */
+    @Bean
+    SmartLifecycle maintenanceJobs(SpendHolds holds, AccountGauges gauges) {
         return new SmartLifecycle() {
             private ScheduledExecutorService scheduler;
 
             @Override
             public void start() {
                 scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread thread = new Thread(r, "hold-expiry");
+                    Thread thread = new Thread(r, "credit-api-maintenance");
                     thread.setDaemon(true);
                     return thread;
                 });
-                scheduler.scheduleWithFixedDelay(() -> {
-                    try {
-                        while (holds.expireDue(500) == 500) {
-                            // a backlog: keep going
-                        }
-                    } catch (Exception e) {
-                        LoggerFactory.getLogger(SpendHolds.class).warn("hold expiry failed error={}", e.toString());
+                scheduler.scheduleWithFixedDelay(() -> guarded("hold expiry", () -> {
+                    while (holds.expireDue(500) == 500) {
+                        // a backlog: keep going
                     }
-                }, 5, 5, TimeUnit.SECONDS);
+                }), 5, 5, TimeUnit.SECONDS);
+                scheduler.scheduleWithFixedDelay(() -> guarded("account gauges", gauges::refresh), 0, 60, TimeUnit.SECONDS);
             }
 
             @Override
@@ -114,6 +123,19 @@ class ApiConfiguration {
                 return scheduler != null;
             }
         };
+    }
+
+    @FunctionalInterface
+    private interface Job {
+        void run() throws Exception;
+    }
+
+    private static void guarded(String name, Job job) {
+        try {
+            job.run();
+        } catch (Exception e) {
+            LoggerFactory.getLogger(ApiConfiguration.class).warn("{} failed error={}", name, e.toString());
+        }
     }
 
     @Bean
