@@ -127,6 +127,9 @@ class DeploymentFilesTest {
                 assertThat((String) ((Map<String, Object>) rule.get("labels")).get("severity")).isIn("info", "warning", "critical");
                 Map<String, Object> annotations = (Map<String, Object>) rule.get("annotations");
                 assertThat(annotations).containsKeys("summary", "runbook");
+                // the runbook link lands on the alert's own section of the operations guide
+                assertThat(annotations.get("runbook")).isEqualTo("docs/operations.md#" + name.toLowerCase(java.util.Locale.ROOT));
+                assertThat(DeploymentFiles.read(DeploymentFiles.ROOT.resolve("docs/operations.md"))).contains("\n### " + name + "\n");
             }
         }
         // the seed's four, and the pipeline's own
