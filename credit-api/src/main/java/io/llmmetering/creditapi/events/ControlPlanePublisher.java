@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.events;
 
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.AvroSerde;
+import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes what the topology must price with: account state to {@code credit.accounts} and model prices to
- * {@code pricing.models} (both compacted, keyed by user and model). Each publish waits for the broker's
+ * {@code pricing.models} (both compacted, keyed by user and model); and the API's own alerts to {@code credit.alerts}. Each publish waits for the broker's
  * acknowledgement, so the API can tell its caller whether the change has reached pricing. PostgreSQL stays
  * the record of truth for accounts: publishing the same state again is harmless.
  */
@@ -29,6 +30,7 @@ public final class ControlPlanePublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final AvroSerde<AccountState> accounts = AvroSerde.of(AccountState.class);
     private final AvroSerde<ModelPrice> prices = AvroSerde.of(ModelPrice.class);
+    private final AvroSerde<CreditAlert> alerts = AvroSerde.of(CreditAlert.class);
 
     public ControlPlanePublisher(String bootstrapServers) {
         this.producer = new KafkaProducer<>(Map.of(
@@ -47,6 +49,10 @@ public final class ControlPlanePublisher implements AutoCloseable {
 
     public void publish(ModelPrice price) throws PublishFailedException {
         send(Topics.PRICING_MODELS, price.getModel(), prices.serialize(Topics.PRICING_MODELS, price));
+    }
+
+    public void publish(CreditAlert alert) throws PublishFailedException {
+        send(Topics.CREDIT_ALERTS, alert.getUserId(), alerts.serialize(Topics.CREDIT_ALERTS, alert));
     }
 
     private void send(String topic, String key, byte[] value) throws PublishFailedException {

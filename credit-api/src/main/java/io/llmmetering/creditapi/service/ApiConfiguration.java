@@ -14,11 +14,16 @@ import io.llmmetering.creditapi.events.ControlPlanePublisher;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
+import io.llmmetering.creditapi.openrouter.FernetCipher;
+import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
+import io.llmmetering.creditapi.openrouter.OpenRouterClient;
+import io.llmmetering.creditapi.openrouter.Reconciliation;
 import io.llmmetering.creditapi.web.BodySizeLimitFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.SmartLifecycle;
@@ -39,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 /** The REST API's collaborators: plain classes, wired here. */
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
+
+    private static final String OPENROUTER_CONFIGURED = "!'${credit.encryption-key:}'.isBlank()";
 
     /** Requests and answers in snake_case (the seed's field names); money in plain decimal notation, never 1E-9. */
     @Bean
@@ -136,6 +143,21 @@ class ApiConfiguration {
         } catch (Exception e) {
             LoggerFactory.getLogger(ApiConfiguration.class).warn("{} failed error={}", name, e.toString());
         }
+    }
+
+    /** Present only with an ENCRYPTION_KEY: keys are never stored any other way. */
+    @Bean
+    @ConditionalOnExpression(OPENROUTER_CONFIGURED)
+    OpenRouterAccounts openRouterAccounts(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, CreditApiProperties properties) {
+        return new OpenRouterAccounts(dataSource, new FernetCipher(properties.encryptionKey()));
+    }
+
+    @Bean
+    @ConditionalOnExpression(OPENROUTER_CONFIGURED)
+    Reconciliation reconciliation(DataSource dataSource, OpenRouterAccounts accounts, CreditApiProperties properties, PriceBookFeed prices,
+                                  ControlPlanePublisher publisher) {
+        return new Reconciliation(dataSource, accounts, new OpenRouterClient(properties.openrouterApiBaseUrl()), prices::priceBook,
+                publisher::publish);
     }
 
     @Bean

@@ -19,6 +19,9 @@ import java.util.Map;
  * @param cacheTtl       TTL of credits:balance:{user_id}, in seconds when given as a bare number
  * @param migrateOnStart apply pending migrations (creating the database if missing) before anything else
  * @param auth           how bearer tokens are checked
+ * @param encryptionKey  {@code ENCRYPTION_KEY}: the Fernet key OpenRouter API keys are stored under (the seed's);
+ *                       without it the OpenRouter account endpoints answer 503
+ * @param openrouterApiBaseUrl {@code OPENROUTER_API_BASE_URL}, read by reconciliation
  * @param usageRetentionMonths months of usage_events kept before the current one (whole partitions dropped);
  *                             0 keeps everything
  */
@@ -31,7 +34,9 @@ public record CreditApiProperties(
         @DefaultValue("true") boolean migrateOnStart,
         @DefaultValue("0") int usageRetentionMonths,
         @DefaultValue Applier applier,
-        @DefaultValue Auth auth) {
+        @DefaultValue Auth auth,
+        @DefaultValue("") String encryptionKey,
+        @DefaultValue("https://openrouter.ai/api/v1") String openrouterApiBaseUrl) {
 
     public CreditApiProperties {
         if (cacheTtl.isNegative() || cacheTtl.isZero() || cacheTtl.toSeconds() > 86_400) {

@@ -36,8 +36,15 @@ final class ApiServer {
     final int port;
     final TokenIssuer tokens = new TokenIssuer(JWT_SECRET);
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final FakeOpenRouter openRouter;
+    static final String ENCRYPTION_KEY = "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8lJx2ke7XmKnQ=";
 
     private ApiServer() {
+        try {
+            openRouter = new FakeOpenRouter();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
         broker = EmbeddedKafkaBroker.builder().build().start();
         broker.createTopics(TopicDefinitions.all(2, (short) 1));
         database = "t_creditapi_rest_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
@@ -46,7 +53,9 @@ final class ApiServer {
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database,
                 "--credit.bootstrap-servers=" + broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
-                "--credit.auth.jwt-secret=" + JWT_SECRET);
+                "--credit.auth.jwt-secret=" + JWT_SECRET,
+                "--credit.encryption-key=" + ENCRYPTION_KEY,
+                "--credit.openrouter-api-base-url=" + openRouter.baseUrl());
         port = ((WebServerApplicationContext) context).getWebServer().getPort();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
     }
@@ -60,6 +69,7 @@ final class ApiServer {
 
     private void stop() {
         context.close();
+        openRouter.close();
         broker.close();
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
              Statement s = c.createStatement()) {

@@ -63,5 +63,13 @@ class CreditSystemDisabledTest {
         assertThat(call("GET", "/api/v1/credits/transactions", token, null).body()).contains("\"transaction_type\":\"allocation\"")
                 .doesNotContain("deduction");
         assertThat(call("GET", "/api/v1/system/status", token, null).body()).contains("\"credit_system_enabled\":false");
+        // this instance has no ENCRYPTION_KEY: OpenRouter keys cannot be stored, and it says why
+        HttpResponse<String> openRouter = call("GET", "/api/v1/openrouter/account", token, null);
+        assertThat(openRouter.statusCode()).isEqualTo(503);
+        assertThat(openRouter.body()).contains("encryption-key-missing");
+        HttpResponse<String> hold = call("POST", "/api/v1/credits/holds", token, "{\"request_id\":\"r-1\",\"estimated_cost\":1000}");
+        assertThat(hold.statusCode()).isEqualTo(201);
+        assertThat(hold.body()).contains("\"allowed\":true", "\"credit_system_enabled\":false");
+        assertThat(call("GET", "/api/v1/credits/authorize?estimated_cost=1000", token, null).body()).contains("\"allowed\":true");
     }
 }

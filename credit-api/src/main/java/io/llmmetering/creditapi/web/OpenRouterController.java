@@ -1,0 +1,139 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
+import io.llmmetering.creditapi.openrouter.Reconciliation;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** OpenRouter accounts (admins register, rotate and revoke; users see their own, masked) and reconciliation. */
+@RestController
+final class OpenRouterController {
+
+    private final ObjectProvider<OpenRouterAccounts> accounts;
+    private final ObjectProvider<Reconciliation> reconciliation;
+
+    OpenRouterController(ObjectProvider<OpenRouterAccounts> accounts, ObjectProvider<Reconciliation> reconciliation) {
+        this.accounts = accounts;
+        this.reconciliation = reconciliation;
+    }
+
+    private OpenRouterAccounts accounts() {
+        OpenRouterAccounts available = accounts.getIfAvailable();
+        if (available == null) {
+            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "encryption-key-missing",
+                    "OpenRouter keys are stored encrypted: set ENCRYPTION_KEY (a Fernet key) to use these endpoints");
+        }
+        return available;
+    }
+
+    @GetMapping("/api/v1/openrouter/account")
+    Map<String, Object> own(@AuthenticationPrincipal Jwt caller) throws SQLException {
+        return view(accounts().find(caller.getSubject()).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
+    }
+
+    record AccountRequest(String apiKey, String label, BigDecimal creditLimit) {
+    }
+
+    /** Registers a key, or rotates it when the user has one. */
+    @PutMapping(path = "/api/v1/admin/users/{userId}/openrouter-account", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> register(@PathVariable String userId, @RequestBody AccountRequest request) throws SQLException {
+        String key = request.apiKey();
+        if (key == null || !key.matches("[\\x21-\\x7e]{8,500}")) {
+            throw ApiProblem.validation("api_key", "api_key must be 8-500 visible ASCII characters");
+        }
+        Optional<Credits> limit = request.creditLimit() == null ? Optional.empty() : Optional.of(Inputs.positiveAmount("credit_limit", request.creditLimit()));
+        return view(accounts().register(Inputs.userId("user_id", userId), key, Inputs.optionalText("label", request.label(), 200), limit));
+    }
+
+    @GetMapping("/api/v1/admin/users/{userId}/openrouter-account")
+    Map<String, Object> read(@PathVariable String userId) throws SQLException {
+        return view(accounts().find(Inputs.userId("user_id", userId)).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
+    }
+
+    @DeleteMapping("/api/v1/admin/users/{userId}/openrouter-account")
+    ResponseEntity<Void> revoke(@PathVariable String userId) throws SQLException {
+        if (!accounts().revoke(Inputs.userId("user_id", userId))) {
+            throw ApiProblem.notFound("no OpenRouter account is registered");
+        }
+        return ResponseEntity.noContent().build();
+    }
+
+    @PostMapping("/api/v1/admin/reconciliation/openrouter")
+    Map<String, Object> reconcile(@RequestParam String from, @RequestParam String to) throws SQLException {
+        accounts();
+        Reconciliation.Report report;
+        try {
+            report = reconciliation.getObject().run(Instant.parse(from), Instant.parse(to));
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.validation("from", "from and to must be ISO-8601 instants such as 2026-11-01T00:00:00Z");
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.validation("from", e.getMessage());
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("from", report.from().toString());
+        view.put("to", report.to().toString());
+        view.put("accounts", report.accounts());
+        view.put("events_checked", report.eventsChecked());
+        view.put("matched", report.matched());
+        view.put("cost_mismatches", report.costMismatches().stream().map(m -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("user_id", m.userId());
+            row.put("request_id", m.requestId());
+            row.put("model", m.model());
+            row.put("our_cost", Inputs.amount(m.ourCost()));
+            row.put("our_cost_before_markup", m.ourBaseCost().stripTrailingZeros().toPlainString());
+            row.put("provider_cost", m.providerCost().stripTrailingZeros().toPlainString());
+            return row;
+        }).toList());
+        view.put("missing_at_provider", report.missingAtProvider().stream()
+                .map(m -> Map.of("user_id", m.userId(), "request_id", m.requestId())).toList());
+        view.put("missing_in_ledger", report.missingInLedger().stream().map(m -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("user_id", m.userId());
+            row.put("date", m.date().toString());
+            row.put("model", m.model());
+            row.put("provider_requests", m.providerRequests());
+            row.put("our_requests", m.ourRequests());
+            return row;
+        }).toList());
+        view.put("errors", report.errors());
+        view.put("truncated", report.truncated());
+        return view;
+    }
+
+    private static Map<String, Object> view(OpenRouterAccounts.Account account) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", account.id().toString());
+        view.put("user_id", account.userId());
+        view.put("api_key", account.maskedKey());
+        view.put("label", account.label().orElse(null));
+        view.put("credit_limit", account.creditLimit().map(Inputs::amount).orElse(null));
+        view.put("provider_reported_usage", Inputs.amount(account.providerReportedUsage()));
+        view.put("status", account.status());
+        view.put("last_synced_at", account.lastSyncedAt().map(Instant::toString).orElse(null));
+        view.put("created_at", account.createdAt().toString());
+        view.put("updated_at", account.updatedAt().toString());
+        return view;
+    }
+}
