@@ -106,7 +106,8 @@ public final class LocalLauncher {
         String jwtSecret = LocalSecret.jwtSecret(settings.dataDir(), System.getenv());
         ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", Map.of(
                 "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl(),
-                "credit.auth.jwt-secret", jwtSecret), settings);
+                "credit.auth.jwt-secret", jwtSecret, "credit.encryption-key", LocalSecret.encryptionKey(settings.dataDir(), System.getenv())),
+                settings);
         running.push(creditApi::close);
 
         StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),

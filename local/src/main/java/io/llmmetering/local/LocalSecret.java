@@ -1,5 +1,7 @@
 package io.llmmetering.local;
 
+import io.llmmetering.creditapi.openrouter.FernetCipher;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,32 +10,47 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * The HMAC secret the local credit-api checks tokens with: {@code JWT_SECRET} when set, otherwise a random one
- * created once in the data directory (owner-readable only), so {@code token} can sign with it later.
+ * The local system's secrets: the HMAC secret credit-api checks tokens with ({@code JWT_SECRET}) and the Fernet
+ * key OpenRouter keys are stored under ({@code ENCRYPTION_KEY}). Each is the environment's when set, otherwise a
+ * random one created once in the data directory (owner-readable only), so {@code token} can sign with it later
+ * and stored keys stay readable across restarts.
  */
 final class LocalSecret {
 
     static final String FILE_NAME = "jwt-secret";
+    static final String ENCRYPTION_KEY_FILE = "encryption-key";
 
     private LocalSecret() {
     }
 
     static String jwtSecret(Path dataDir, Map<String, String> env) throws IOException {
-        String configured = env.get("JWT_SECRET");
+        return secret(dataDir, env, "JWT_SECRET", FILE_NAME, () -> {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return HexFormat.of().formatHex(random);
+        });
+    }
+
+    static String encryptionKey(Path dataDir, Map<String, String> env) throws IOException {
+        return secret(dataDir, env, "ENCRYPTION_KEY", ENCRYPTION_KEY_FILE, FernetCipher::generateKey);
+    }
+
+    private static String secret(Path dataDir, Map<String, String> env, String variable, String fileName, Supplier<String> generator)
+            throws IOException {
+        String configured = env.get(variable);
         if (configured != null && !configured.isBlank()) {
             return configured;
         }
-        Path file = dataDir.resolve(FILE_NAME);
+        Path file = dataDir.resolve(fileName);
         if (Files.exists(file)) {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         }
         Files.createDirectories(dataDir);
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String secret = HexFormat.of().formatHex(random);
-        Path temporary = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
+        String secret = generator.get();
+        Path temporary = Files.createTempFile(dataDir, fileName, ".tmp");
         try {
             Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {

@@ -66,6 +66,14 @@ class TokenCommandTest {
     }
 
     @Test
+    void theEncryptionKeyIsAFernetKeyCreatedOnce() throws Exception {
+        String key = LocalSecret.encryptionKey(dataDir, Map.of());
+        assertThat(new io.llmmetering.creditapi.openrouter.FernetCipher(key).decrypt(
+                new io.llmmetering.creditapi.openrouter.FernetCipher(key).encrypt("sk-or-v1-x"))).isEqualTo("sk-or-v1-x");
+        assertThat(LocalSecret.encryptionKey(dataDir, Map.of())).isEqualTo(key);
+    }
+
+    @Test
     void wrongUsageExitsTwoWithTheUsage() {
         assertThat(run(Map.of(), "--admin", "--data-dir", dataDir.toString()).code()).isEqualTo(2);
         Run unknown = run(Map.of(), "--user", "a", "--root");
