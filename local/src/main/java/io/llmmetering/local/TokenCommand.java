@@ -16,9 +16,10 @@ import java.util.Map;
 final class TokenCommand {
 
     static final String USAGE = """
-            usage: java -jar local/target/metering-local.jar token --user ID [--admin] [--ttl DURATION] [--data-dir DIR]
+            usage: java -jar local/target/metering-local.jar token --user ID [--admin | --service] [--ttl DURATION] [--data-dir DIR]
               --user ID       the token's subject: the user id whose account it reaches
               --admin         also grant the admin role
+              --service       a proxy's token: may place holds and check authorization for any user
               --ttl DURATION  how long it is valid, e.g. 30m, 8h, 7d (default 8h)
               --data-dir DIR  the local system's data directory, where its signing secret lives (default ./data)
             """;
@@ -30,6 +31,7 @@ final class TokenCommand {
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         String user = null;
         boolean admin = false;
+        boolean service = false;
         Duration ttl = Duration.ofHours(8);
         Path dataDir = Path.of("data");
         try {
@@ -40,6 +42,7 @@ final class TokenCommand {
                         return 0;
                     }
                     case "--admin" -> admin = true;
+                    case "--service" -> service = true;
                     case "--user" -> user = value(args, ++i, "--user");
                     case "--ttl" -> ttl = duration(value(args, ++i, "--ttl"));
                     case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
@@ -50,7 +53,10 @@ final class TokenCommand {
                 throw new IllegalArgumentException("--user ID is required (1-255 characters)");
             }
             TokenIssuer issuer = new TokenIssuer(LocalSecret.jwtSecret(dataDir.toAbsolutePath(), env));
-            out.println(admin ? issuer.admin(user, ttl) : issuer.user(user, ttl));
+            if (admin && service) {
+                throw new IllegalArgumentException("--admin and --service are different kinds of token: choose one");
+            }
+            out.println(admin ? issuer.admin(user, ttl) : service ? issuer.issue(user, java.util.List.of("service"), ttl) : issuer.user(user, ttl));
             return 0;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());

@@ -58,6 +58,13 @@ class TokenCommandTest {
     }
 
     @Test
+    void aServiceTokenCarriesOnlyTheServiceRole() {
+        Run run = run(Map.of(), "--user", "proxy-eu-1", "--service", "--data-dir", dataDir.toString());
+        assertThat(claims(run.out())).contains("\"roles\":[\"service\"]");
+        assertThat(run(Map.of(), "--user", "x", "--service", "--admin", "--data-dir", dataDir.toString()).code()).isEqualTo(2);
+    }
+
+    @Test
     void theSecretIsCreatedOnceAndJwtSecretOverridesIt() throws Exception {
         String first = LocalSecret.jwtSecret(dataDir, Map.of());
         assertThat(first).hasSize(64);
