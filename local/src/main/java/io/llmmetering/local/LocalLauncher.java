@@ -43,6 +43,8 @@ public final class LocalLauncher {
             "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
             "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
             "org.springframework.boot.security.oauth2.server.resource.autoconfigure.servlet.OAuth2ResourceServerAutoConfiguration");
+    private static final Map<String, String> SEED_VARIABLES = Map.of("CREDIT_SYSTEM_ENABLED", "credit.system-enabled",
+            "CREDIT_CACHE_TTL", "credit.cache-ttl", "OPENROUTER_API_BASE_URL", "credit.openrouter-api-base-url");
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
     public static void main(String[] args) throws Exception {
@@ -104,10 +106,17 @@ public final class LocalLauncher {
         provisioner.seedPriceBookIfEmpty(book);
 
         String jwtSecret = LocalSecret.jwtSecret(settings.dataDir(), System.getenv());
-        ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", Map.of(
+        Map<String, Object> creditSettings = new HashMap<>(Map.of(
                 "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl(),
-                "credit.auth.jwt-secret", jwtSecret, "credit.encryption-key", LocalSecret.encryptionKey(settings.dataDir(), System.getenv())),
-                settings);
+                "credit.auth.jwt-secret", jwtSecret, "credit.encryption-key", LocalSecret.encryptionKey(settings.dataDir(), System.getenv())));
+        // the seed's variables, which credit-api's own application.yml would map (the launcher does not load it)
+        SEED_VARIABLES.forEach((variable, property) -> {
+            String value = System.getenv(variable);
+            if (value != null && !value.isBlank()) {
+                creditSettings.put(property, value);
+            }
+        });
+        ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
         running.push(creditApi::close);
 
         StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),

@@ -115,7 +115,7 @@ public class ApiSecurity {
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(defaults,
                 new JwtClaimValidator<Instant>(JwtClaimNames.EXP, Objects::nonNull),
                 new JwtClaimValidator<String>(JwtClaimNames.SUB, ApiSecurity::isUsableSubject)));
-        return decoder;
+        return new CachingJwtDecoder(decoder, java.time.Clock.systemUTC());
     }
 
     static boolean isUsableSubject(String subject) {

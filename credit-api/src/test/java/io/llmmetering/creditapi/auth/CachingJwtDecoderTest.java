@@ -1,0 +1,81 @@
+package io.llmmetering.creditapi.auth;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.security.oauth2.jwt.BadJwtException;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Tag("security")
+class CachingJwtDecoderTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-25T12:00:00Z");
+
+    private final AtomicInteger verifications = new AtomicInteger();
+    private final AtomicReference<Instant> now = new AtomicReference<>(T0);
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    };
+    private final JwtDecoder verifying = token -> {
+        verifications.incrementAndGet();
+        if (token.startsWith("bad")) {
+            throw new BadJwtException("signature");
+        }
+        return Jwt.withTokenValue(token).header("alg", "HS256").subject("u").issuedAt(T0).expiresAt(T0.plus(Duration.ofMinutes(5))).build();
+    };
+    private final CachingJwtDecoder decoder = new CachingJwtDecoder(verifying, clock);
+
+    @Test
+    void theSameTokenIsVerifiedOnceWhileItIsValid() {
+        decoder.decode("token-a");
+        decoder.decode("token-a");
+        decoder.decode("token-a");
+        assertThat(verifications).hasValue(1);
+        decoder.decode("token-b");
+        assertThat(verifications).hasValue(2);
+    }
+
+    @Test
+    void aRememberedTokenIsRefusedOnceItExpiresAndABadOneIsNeverRemembered() {
+        decoder.decode("token-a");
+        now.set(T0.plus(Duration.ofMinutes(5)));
+        // the delegate decides again, with its own expiry check; here it would accept, so it was asked
+        decoder.decode("token-a");
+        assertThat(verifications).hasValue(2);
+        assertThatThrownBy(() -> decoder.decode("bad-token")).isInstanceOf(BadJwtException.class);
+        assertThatThrownBy(() -> decoder.decode("bad-token")).isInstanceOf(BadJwtException.class);
+        assertThat(verifications).hasValue(4);
+    }
+
+    @Test
+    void aFloodOfDistinctTokensIsBounded() {
+        for (int i = 0; i < CachingJwtDecoder.MAX_ENTRIES * 2 + 5; i++) {
+            decoder.decode("token-" + i);
+        }
+        decoder.decode("token-" + (CachingJwtDecoder.MAX_ENTRIES * 2 + 4));
+        assertThat(verifications).hasValue(CachingJwtDecoder.MAX_ENTRIES * 2 + 5);
+    }
+}
