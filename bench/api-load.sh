@@ -20,10 +20,12 @@ USER_TOKEN=$(token --user "bench-$RUN-1")
 WORK=$(mktemp -d)
 cat > "$WORK/hold.lua" <<LUA
 counter = 0
+-- each wrk thread runs its own Lua state with the same random seed: a per-thread prefix keeps request ids unique
+init = function(args) prefix = tostring({}):gsub("[^%w]", "") end
 request = function()
   counter = counter + 1
   local user = "bench-$RUN-" .. math.random(1, $USERS)
-  local body = '{"user_id":"' .. user .. '","request_id":"r-' .. math.random(1, 2000000000) .. '-' .. counter .. '","estimated_cost":0.000001,"ttl_seconds":60}'
+  local body = '{"user_id":"' .. user .. '","request_id":"r-' .. prefix .. '-' .. counter .. '","estimated_cost":0.000001,"ttl_seconds":60}'
   return wrk.format("POST", "/api/v1/credits/holds", {["Authorization"]="Bearer $SERVICE", ["Content-Type"]="application/json"}, body)
 end
 LUA
