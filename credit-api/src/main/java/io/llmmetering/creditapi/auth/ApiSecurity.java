@@ -51,6 +51,8 @@ public class ApiSecurity {
                         .requestMatchers(HttpMethod.POST, "/api/v1/credits/calculate-cost").permitAll()
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
                         .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**").permitAll()
+                        // the usage page itself holds no data: it asks the API with the user's token
+                        .requestMatchers(HttpMethod.GET, "/usage", "/usage/", "/usage/*").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/v1/admin/**", "/actuator/**").hasRole("ADMIN")
                         .anyRequest().authenticated())
