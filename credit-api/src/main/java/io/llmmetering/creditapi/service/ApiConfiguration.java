@@ -20,6 +20,11 @@ import io.llmmetering.creditapi.openrouter.OpenRouterClient;
 import io.llmmetering.creditapi.openrouter.Reconciliation;
 import io.llmmetering.creditapi.web.BodySizeLimitFilter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.LoggerFactory;
@@ -56,6 +61,18 @@ class ApiConfiguration {
                 .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    }
+
+    /** The OpenAPI document's title and the bearer scheme every non-public operation uses. */
+    @Bean
+    OpenAPI openApi() {
+        return new OpenAPI()
+                .info(new Info().title("LLM metering credit API").version("v1")
+                        .description("Balances, ledger, holds, usage, coupons and administration of the prepaid-credit system. "
+                                + "Errors are application/problem+json."))
+                .components(new Components().addSecuritySchemes("bearer",
+                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")))
+                .addSecurityItem(new SecurityRequirement().addList("bearer"));
     }
 
     /** The usage page lives at /usage/index.html; /usage and /usage/ lead there. */

@@ -1,0 +1,45 @@
+package io.llmmetering.creditapi.web;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** docs/api-reference.md lists exactly the operations of the OpenAPI document the running API serves. */
+@Tag("integration")
+class OpenApiReferenceTest {
+
+    private static final Pattern ROW = Pattern.compile("(?m)^\\| (GET|POST|PUT|DELETE|PATCH) \\| (/\\S+) \\|");
+
+    @Test
+    void theApiReferenceAndTheOpenApiDocumentListTheSameOperations() throws Exception {
+        ApiServer api = ApiServer.get();
+        JsonNode document = JsonMapper.builder().build().readTree(api.get("/v3/api-docs", null).body());
+        Set<String> served = new TreeSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").properties().iterator(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            path.getValue().propertyNames().forEach(method -> served.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey()));
+        }
+        Set<String> documented = new TreeSet<>();
+        Matcher row = ROW.matcher(Files.readString(Path.of("..", "docs", "api-reference.md")));
+        while (row.find()) {
+            documented.add(row.group(1) + " " + row.group(2));
+        }
+        assertThat(documented).isEqualTo(served);
+        assertThat(document.get("components").get("securitySchemes").get("bearer").get("scheme").asString()).isEqualTo("bearer");
+        // the seed's endpoints are all there
+        assertThat(served).contains("GET /api/v1/credits/balance", "POST /api/v1/credits/calculate-cost", "POST /api/v1/credits/deduct",
+                "GET /api/v1/credits/transactions", "POST /api/v1/admin/credits/allocate", "GET /api/v1/system/status");
+    }
+}
