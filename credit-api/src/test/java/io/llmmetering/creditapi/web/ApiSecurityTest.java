@@ -202,6 +202,36 @@ class ApiSecurityTest {
         assertProblem(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"bad\\u0000id\",\"amount\":1}"), 400, "validation");
     }
 
+    @Test
+    void tokensIngestKeysAndProviderKeysNeverReachTheLogs() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured = new ch.qos.logback.core.read.ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        try {
+            String user = "logs-" + System.nanoTime() + "@example.com";
+            String token = api.userToken(user);
+            String forged = new TokenIssuer("another-secret-0123456789-abcdefghijklm").admin(user, Duration.ofHours(1));
+            api.get("/api/v1/credits/balance", token);
+            api.get("/api/v1/credits/balance", forged);
+            api.get("/api/v1/credits/balance", token.substring(0, token.length() - 3) + "abc");
+            api.post("/api/v1/credits/deduct", token, "{\"amount\":1000000}");
+            String ingestKey = tools.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(api.post("/api/v1/admin/ingest-keys", api.adminToken(), "{\"name\":\"log-check\"}").body()).get("key").asString();
+            String providerKey = "sk-or-v1-log-check-" + System.nanoTime();
+            api.put("/api/v1/admin/users/" + user + "/openrouter-account", api.adminToken(), "{\"api_key\":\"" + providerKey + "\"}");
+            Thread.sleep(200);
+            for (ch.qos.logback.classic.spi.ILoggingEvent event : List.copyOf(captured.list)) {
+                String logged = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
+                for (String secret : List.of(token, forged, ingestKey, providerKey, token.split("\\.")[2], ApiServer.JWT_SECRET, ApiServer.ENCRYPTION_KEY)) {
+                    assertThat(logged).as(event.getLoggerName()).doesNotContain(secret);
+                }
+            }
+        } finally {
+            root.detachAppender(captured);
+        }
+    }
+
     private static String signed(JWTClaimsSet claims) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         jwt.sign(new MACSigner(ApiServer.JWT_SECRET.getBytes(StandardCharsets.UTF_8)));
