@@ -17,9 +17,6 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -87,13 +84,27 @@ public final class LocalLauncher {
     String start(LocalSettings settings) throws Exception {
         long started = System.nanoTime();
         URI db = URI.create(settings.databaseUrl().substring("jdbc:".length()));
-        require("PostgreSQL", db.getHost(), db.getPort() < 0 ? 5432 : db.getPort(),
-                "start it (pg_ctlcluster ... main start) or pass --db-url");
+        int dbPort = db.getPort() < 0 ? 5432 : db.getPort();
+        if (EmbeddedServers.reachable(db.getHost(), dbPort)) {
+            say("PostgreSQL: local server " + settings.databaseUrl());
+        } else if (EmbeddedServers.isLocal(db.getHost())) {
+            EmbeddedServers.Started postgres = EmbeddedServers.postgres(db, settings.dataDir());
+            running.push(postgres.stop());
+            say("PostgreSQL: none on " + db.getHost() + ":" + dbPort + ", started " + postgres.description());
+        } else {
+            throw new IllegalStateException("PostgreSQL is not reachable at " + db.getHost() + ":" + dbPort + ": check --db-url");
+        }
         URI redis = URI.create(settings.redisUrl());
-        boolean redisUp = reachable(redis.getHost(), redis.getPort() < 0 ? 6379 : redis.getPort());
-        say("PostgreSQL: local server " + settings.databaseUrl());
-        say("Redis: " + (redisUp ? "local server " + settings.redisUrl() : "not reachable at " + settings.redisUrl()
-                + " - balances are served from PostgreSQL until it is"));
+        int redisPort = redis.getPort() < 0 ? 6379 : redis.getPort();
+        if (EmbeddedServers.reachable(redis.getHost(), redisPort)) {
+            say("Redis: local server " + settings.redisUrl());
+        } else if (EmbeddedServers.isLocal(redis.getHost())) {
+            EmbeddedServers.Started embedded = EmbeddedServers.redis(redis);
+            running.push(embedded.stop());
+            say("Redis: none on " + redis.getHost() + ":" + redisPort + ", started " + embedded.description());
+        } else {
+            say("Redis: not reachable at " + settings.redisUrl() + " - balances are served from PostgreSQL until it is");
+        }
 
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().logDir(settings.dataDir().resolve("kafka"))
                 .port(settings.kafkaPort()).controllerPort(settings.controllerPort()).build().start();
@@ -186,21 +197,6 @@ public final class LocalLauncher {
             }
         }
         say("stopped");
-    }
-
-    private static void require(String what, String host, int port, String hint) {
-        if (!reachable(host, port)) {
-            throw new IllegalStateException(what + " is not reachable at " + host + ":" + port + ": " + hint);
-        }
-    }
-
-    private static boolean reachable(String host, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), 1_000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void say(String line) {

@@ -26,7 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole system as the README's first command runs it (in-JVM broker, topology, credit-api, usage-ingest),
+ * The whole system as the README's first command runs it (in-JVM broker, topology, credit-api, usage-ingest, and
+ * the embedded Redis the launcher starts when none answers),
  * driven through HTTP with retried duplicates and bad events: every user's spend in the ledger equals the
  * price of their unique events to the nano-credit, and every balance equals its ledger rows.
  */
@@ -38,7 +39,9 @@ class LocalSystemEndToEndTest {
         String database = "t_e2e_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         int kafkaPort = freePortPair();
         LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, freePort(), freePort(),
-                "jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "redis://127.0.0.1:6379/13", true, 3_000);
+                "jdbc:postgresql://127.0.0.1:5432/" + database, "postgres",
+                // no Redis answers on this port: the launcher starts its embedded redis-server there
+                "redis://127.0.0.1:" + freePort() + "/0", true, 3_000);
         LocalLauncher launcher = new LocalLauncher();
         try {
             String key = launcher.start(settings);
