@@ -81,7 +81,7 @@ public final class LocalLauncher {
     }
 
     /** Starts everything; returns the ingest key it created. */
-    String start(LocalSettings settings) throws Exception {
+    public String start(LocalSettings settings) throws Exception {
         long started = System.nanoTime();
         URI db = URI.create(settings.databaseUrl().substring("jdbc:".length()));
         int dbPort = db.getPort() < 0 ? 5432 : db.getPort();
@@ -185,7 +185,7 @@ public final class LocalLauncher {
                 .properties(properties).run();
     }
 
-    void stop() {
+    public void stop() {
         if (!running.isEmpty()) {
             say("stopping");
         }

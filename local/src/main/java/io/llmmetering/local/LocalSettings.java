@@ -7,7 +7,7 @@ import java.util.Map;
  * What the local launcher runs on. Defaults: data under ./data, Kafka on 9092 (controller 9093), credit-api on
  * 8084, usage-ingest on 8085, the local PostgreSQL (database {@code metering}) and Redis.
  */
-record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPort, int ingestPort, String databaseUrl,
+public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPort, int ingestPort, String databaseUrl,
                      String databaseUser, String redisUrl, boolean demo, int demoEvents) {
 
     static final String USAGE = """
@@ -61,7 +61,7 @@ record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPor
                 demo, demoEvents);
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
     }
 

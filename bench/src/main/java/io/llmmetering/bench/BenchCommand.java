@@ -1,0 +1,65 @@
+package io.llmmetering.bench;
+
+import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.core.pricing.PriceBookReader;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code java -jar bench/target/metering-bench.jar e2e|baseline [options]}: runs one benchmark, prints its figures
+ * and one summary line, writes them to {@code bench/results/<command>.json}, and exits 1 when the invariants do
+ * not hold. e2e compares itself with the last baseline in the same results directory. A command-line tool: it
+ * reports on stdout.
+ */
+public final class BenchCommand {
+
+    private BenchCommand() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(BenchOptions.USAGE);
+            return;
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(BenchOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        BenchResult result = run(options);
+        System.exit(((Number) result.get("discrepancies")).longValue() == 0 ? 0 : 1);
+    }
+
+    static BenchResult run(BenchOptions options) throws Exception {
+        PriceBook book = PriceBookReader.defaultPriceBook();
+        BenchResult result = options.command().equals("e2e") ? new EndToEndBenchmark(options, book).run() : new BaselineBenchmark(options, book).run();
+        if (options.command().equals("e2e")) {
+            compareWithBaseline(options.results(), result);
+        }
+        Path file = result.write(options.results());
+        System.out.println(result.summaryLine());
+        System.out.println("[bench] figures in " + file);
+        System.out.println("discrepancies: " + result.get("discrepancies"));
+        return result;
+    }
+
+    private static void compareWithBaseline(Path results, BenchResult e2e) throws Exception {
+        Path baseline = results.resolve("baseline.json");
+        if (!Files.exists(baseline)) {
+            return;
+        }
+        JsonNode figures = JsonMapper.builder().build().readTree(Files.readString(baseline));
+        long baselineRate = figures.path("events_per_second").asLong();
+        if (baselineRate > 0) {
+            e2e.put("baseline_events_per_second", baselineRate)
+                    .put("ratio_to_baseline", EndToEndBenchmark.round(((Number) e2e.get("unique_events_per_second")).doubleValue() / baselineRate));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.llmmetering.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** What a benchmark command runs with; every option has a default for this machine. */
+record BenchOptions(String command, long events, int users, double duplicateRate, long seed, List<Integer> connections, Path results,
+                    String databaseBase, String databaseUser, String databasePassword, String redisUrl) {
+
+    static final String USAGE = """
+            usage: java -jar bench/target/metering-bench.jar COMMAND [options]
+              e2e        the real pipeline in this JVM (broker, exactly-once topology, applier, PostgreSQL, Redis), fed into
+                         usage.events; events/s, publish-to-ledger latency, lag, invariants (discrepancies: 0)
+              baseline   the same workload, one PostgreSQL transaction per event (as the seed's system), at each pool size
+            options:
+              --events N          events to publish (default 100000; duplicates count as events)
+              --users U           distinct users (default 10000)
+              --dup-rate R        share of events that are retries of the previous one (default 0.1)
+              --seed S            workload seed (default 42)
+              --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16)
+              --results DIR       where <command>.json goes (default bench/results)
+              --db-url URL        PostgreSQL server, e.g. jdbc:postgresql://127.0.0.1:5432/ (a fresh database is made per run)
+              --redis-url URL     Redis for the e2e run (default redis://127.0.0.1:6379/0)
+            """;
+
+    static BenchOptions parse(String[] args, Map<String, String> env) {
+        if (args.length == 0 || !List.of("e2e", "baseline").contains(args[0])) {
+            throw new IllegalArgumentException("a command is required: e2e or baseline");
+        }
+        long events = 100_000;
+        int users = 10_000;
+        double duplicateRate = 0.1;
+        long seed = 42;
+        List<Integer> connections = List.of(1, 4, 16);
+        Path results = Path.of("bench", "results");
+        String db = env.getOrDefault("BENCH_DB_URL", "jdbc:postgresql://127.0.0.1:5432/");
+        String redis = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379/0");
+        for (int i = 1; i < args.length; i++) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " needs a value");
+            }
+            String value = args[++i];
+            try {
+                switch (args[i - 1]) {
+                    case "--events" -> events = positive(Long.parseLong(value), "--events");
+                    case "--users" -> users = (int) positive(Integer.parseInt(value), "--users");
+                    case "--dup-rate" -> duplicateRate = Double.parseDouble(value);
+                    case "--seed" -> seed = Long.parseLong(value);
+                    case "--connections" -> connections = Arrays.stream(value.split(",")).map(String::strip).map(Integer::parseInt).toList();
+                    case "--results" -> results = Path.of(value);
+                    case "--db-url" -> db = value.endsWith("/") ? value : value + "/";
+                    case "--redis-url" -> redis = value;
+                    default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(args[i - 1] + " needs a number, was '" + value + "'");
+            }
+        }
+        if (duplicateRate < 0 || duplicateRate >= 1) {
+            throw new IllegalArgumentException("--dup-rate must be in [0, 1)");
+        }
+        if (connections.isEmpty() || connections.stream().anyMatch(c -> c < 1 || c > 256)) {
+            throw new IllegalArgumentException("--connections must list pool sizes from 1 to 256");
+        }
+        return new BenchOptions(args[0], events, users, duplicateRate, seed, connections, results, db,
+                env.getOrDefault("METERING_DB_USER", "postgres"), env.getOrDefault("METERING_DB_PASSWORD", ""), redis);
+    }
+
+    private static long positive(long value, String flag) {
+        if (value < 1) {
+            throw new IllegalArgumentException(flag + " must be positive");
+        }
+        return value;
+    }
+
+    static String runId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A port whose successor is free too: the broker's controller listens on port + 1. */
+    static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = freePort();
+            try (ServerSocket next = new ServerSocket()) {
+                next.bind(new InetSocketAddress("127.0.0.1", port + 1));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free pair of ports");
+    }
+}

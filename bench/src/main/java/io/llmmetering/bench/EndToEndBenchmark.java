@@ -1,0 +1,221 @@
+package io.llmmetering.bench;
+
+import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.local.LocalLauncher;
+import io.llmmetering.local.LocalSettings;
+import io.llmmetering.schemas.UsageEvent;
+import io.llmmetering.schemas.client.UsagePublisher;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The real pipeline on this machine: the local system in this JVM (KRaft broker, exactly-once topology, batch
+ * applier into its own fresh PostgreSQL database, Redis), fed straight into {@code usage.events} as fast as the
+ * producer goes. Measures events/s from the first publish to the last debit applied, the latency from publish to
+ * the debit's commit (from each event's {@code occurred_at}, set at publish, and {@code applied_at}), the lag
+ * over time, and checks every user's charge against the workload's expected spend to the nano-credit.
+ */
+final class EndToEndBenchmark {
+
+    private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(15);
+
+    private final BenchOptions options;
+    private final PriceBook book;
+
+    EndToEndBenchmark(BenchOptions options, PriceBook book) {
+        this.options = options;
+        this.book = book;
+    }
+
+    BenchResult run() throws Exception {
+        String run = BenchOptions.runId();
+        String database = "bench_e2e_" + run;
+        Path dataDir = Files.createTempDirectory("metering-bench-");
+        int kafkaPort = BenchOptions.freePortPair();
+        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, BenchOptions.freePort(), BenchOptions.freePort(),
+                options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0);
+        LocalLauncher launcher = new LocalLauncher();
+        BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
+                .put("duplicate_rate", options.duplicateRate()).put("via", "kafka");
+        try {
+            launcher.start(settings);
+            Workload workload = new Workload(run, options.users(), options.duplicateRate(), options.seed(), book);
+            long[] expected = new long[options.users()];
+            AtomicLong failed = new AtomicLong();
+            long unique = 0;
+            long invalid = 0;
+            List<long[]> lag = new ArrayList<>();
+            long started;
+            long published;
+            try (UsagePublisher publisher = UsagePublisher.connect(settings.bootstrapServers(), "bench",
+                    Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024))) {
+                started = System.nanoTime();
+                long lastReport = started;
+                Workload.Call call = null;
+                for (published = 0; published < options.events(); published++) {
+                    call = workload.next(call);
+                    if (!call.duplicate()) {
+                        if (call.valid()) {
+                            unique++;
+                            expected[call.user()] += call.costNanos();
+                        } else {
+                            invalid++;
+                        }
+                    }
+                    UsageEvent event = UsageEvent.newBuilder().setEventId(call.eventId()).setOccurredAt(Instant.now())
+                            .setUserId(workload.userId(call.user())).setProvider("bench").setModel(call.model())
+                            .setInputTokens(call.inputTokens()).setOutputTokens(call.outputTokens()).setPowerLevel(call.powerLevel())
+                            .setSource("bench").build();
+                    publisher.publish(event).whenComplete((metadata, error) -> {
+                        if (error != null) {
+                            failed.incrementAndGet();
+                        }
+                    });
+                    if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                        lastReport = System.nanoTime();
+                        lag.add(new long[]{(lastReport - started) / 1_000_000, published, applied(settings)});
+                        progress(published, started, lag.get(lag.size() - 1)[2], unique);
+                    }
+                }
+                publisher.flush();
+            }
+            long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
+            long applied = applied(settings);
+            while (applied < unique && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                applied = applied(settings);
+                long now = System.nanoTime();
+                if (lag.isEmpty() || now - started - lag.get(lag.size() - 1)[0] * 1_000_000 > 2_000_000_000L) {
+                    lag.add(new long[]{(now - started) / 1_000_000, published, applied});
+                    progress(published, started, applied, unique);
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.println();
+            result.put("unique_valid_events", unique).put("invalid_events", invalid).put("publish_failures", failed.get())
+                    .put("applied", applied).put("seconds", round(seconds))
+                    .put("events_per_second", Math.round(published / seconds))
+                    .put("unique_events_per_second", Math.round(unique / seconds));
+            latency(settings, result);
+            long discrepancies = discrepancies(settings, workload, expected) + (applied == unique ? 0 : 1) + failed.get();
+            sizes(settings, dataDir, result);
+            result.put("lag_over_time", lag.stream().map(point -> Map.of("ms", point[0], "published", point[1], "applied", point[2])).toList());
+            result.put("discrepancies", discrepancies);
+            return result;
+        } finally {
+            launcher.stop();
+            dropDatabase(database);
+            deleteTree(dataDir);
+        }
+    }
+
+    private static void progress(long published, long started, long applied, long unique) {
+        double seconds = Math.max(0.001, (System.nanoTime() - started) / 1e9);
+        System.out.printf("\r[bench] published %,d (%,.0f/s)  applied %,d of %,d unique  ", published, published / seconds, applied, unique);
+        System.out.flush();
+    }
+
+    private Connection connect(LocalSettings settings) throws SQLException {
+        return DriverManager.getConnection(settings.databaseUrl(), settings.databaseUser(), options.databasePassword());
+    }
+
+    /** Every event in this fresh database is the benchmark's. */
+    private long applied(LocalSettings settings) throws SQLException {
+        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("SELECT count(*) FROM usage_events")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private void latency(LocalSettings settings, BenchResult result) throws SQLException {
+        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
+                SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms), max(ms)
+                  FROM (SELECT extract(epoch FROM applied_at - occurred_at) * 1000 AS ms FROM usage_events) x
+                """)) {
+            row.next();
+            Double[] percentiles = (Double[]) row.getArray(1).getArray();
+            result.put("latency_ms_p50", Math.round(percentiles[0])).put("latency_ms_p95", Math.round(percentiles[1]))
+                    .put("latency_ms_p99", Math.round(percentiles[2])).put("latency_ms_max", Math.round(row.getDouble(2)));
+        }
+    }
+
+    /** Users whose charge or ledger differs from the workload's expected spend, to the nano-credit. */
+    private long discrepancies(LocalSettings settings, Workload workload, long[] expected) throws SQLException {
+        Map<String, BigDecimal> balances = new HashMap<>();
+        Map<String, BigDecimal> ledger = new HashMap<>();
+        try (Connection c = connect(settings); Statement s = c.createStatement()) {
+            try (ResultSet row = s.executeQuery("SELECT user_id, balance FROM user_credits")) {
+                while (row.next()) {
+                    balances.put(row.getString(1), row.getBigDecimal(2));
+                }
+            }
+            try (ResultSet row = s.executeQuery("SELECT user_id, sum(amount) FROM credit_transactions GROUP BY user_id")) {
+                while (row.next()) {
+                    ledger.put(row.getString(1), row.getBigDecimal(2));
+                }
+            }
+        }
+        long discrepancies = 0;
+        for (int user = 0; user < expected.length; user++) {
+            String id = workload.userId(user);
+            BigDecimal charged = balances.getOrDefault(id, BigDecimal.ZERO).negate();
+            BigDecimal want = BigDecimal.valueOf(expected[user], 9);
+            if (charged.compareTo(want) != 0 || balances.getOrDefault(id, BigDecimal.ZERO).compareTo(ledger.getOrDefault(id, BigDecimal.ZERO)) != 0) {
+                if (discrepancies < 10) {
+                    System.out.println("[bench] MISMATCH " + id + " expected " + want.toPlainString() + " charged " + charged.toPlainString());
+                }
+                discrepancies++;
+            }
+        }
+        return discrepancies;
+    }
+
+    private void sizes(LocalSettings settings, Path dataDir, BenchResult result) throws Exception {
+        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
+                SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'usage_events'::regclass
+                """)) {
+            row.next();
+            result.put("usage_events_mib", row.getLong(1) >> 20);
+        }
+        try (Stream<Path> files = Files.walk(dataDir.resolve("streams"))) {
+            result.put("state_store_mib", files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum() >> 20);
+        }
+    }
+
+    private void dropDatabase(String database) {
+        try (Connection c = DriverManager.getConnection(options.databaseBase() + "postgres", options.databaseUser(), options.databasePassword());
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            System.out.println("[bench] could not drop database " + database + ": " + e.getMessage());
+        }
+    }
+
+    static void deleteTree(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (Exception e) {
+            // a temporary directory: the operating system cleans up what is left
+        }
+    }
+
+    static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+}

@@ -1,0 +1,52 @@
+package io.llmmetering.bench;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A small run of each benchmark command, as CI's smoke: the harness works end to end and the invariants hold.
+ * Figures are printed, never asserted: speed is for the benchmark runs, not for tests.
+ */
+@Tag("integration")
+class BenchSmokeTest {
+
+    @Test
+    void baselineThenEndToEndRunWithZeroDiscrepanciesAndWriteTheirFigures(@TempDir Path results) throws Exception {
+        BenchResult baseline = BenchCommand.run(BenchOptions.parse(new String[]{"baseline", "--events", "3000", "--users", "500",
+                "--connections", "1,4", "--results", results.toString()}, Map.of()));
+        assertThat(baseline.get("discrepancies")).isEqualTo(0L);
+
+        BenchResult e2e = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--events", "20000", "--users", "2000",
+                "--results", results.toString()}, Map.of()));
+        assertThat(e2e.get("discrepancies")).isEqualTo(0L);
+
+        JsonNode written = JsonMapper.builder().build().readTree(Files.readString(results.resolve("e2e.json")));
+        assertThat(written.get("applied").asLong()).isEqualTo(written.get("unique_valid_events").asLong()).isPositive();
+        assertThat(written.has("latency_ms_p99")).isTrue();
+        assertThat(written.has("ratio_to_baseline")).isTrue();
+        assertThat(written.get("lag_over_time").isArray()).isTrue();
+        assertThat(JsonMapper.builder().build().readTree(Files.readString(results.resolve("baseline.json")))
+                .get("events_per_second_by_connections").has("4")).isTrue();
+    }
+
+    @Test
+    void optionsAreCheckedWithTheNameOfTheWrongOne() {
+        for (String[] bad : new String[][]{{}, {"nope"}, {"e2e", "--events", "0"}, {"e2e", "--events", "many"}, {"baseline", "--connections", "0"},
+                {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(bad, Map.of()))
+                    .as(String.join(" ", bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+        BenchOptions defaults = BenchOptions.parse(new String[]{"e2e"}, Map.of());
+        assertThat(defaults.connections()).containsExactly(1, 4, 16);
+        assertThat(defaults.results()).isEqualTo(Path.of("bench", "results"));
+    }
+}
