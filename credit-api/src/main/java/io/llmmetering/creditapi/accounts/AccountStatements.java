@@ -28,11 +28,12 @@ final class AccountStatements {
     static final String CREDIT_ACCOUNT = """
             UPDATE user_credits
                SET balance = balance + ?,
+                   balance_version = balance_version + 1,
                    spend_blocked_reason = CASE WHEN spend_blocked_reason = 'insufficient_credits' AND balance + ? > 0
                                                THEN NULL ELSE spend_blocked_reason END,
                    updated_at = now()
              WHERE user_id = ?
-            RETURNING balance
+            RETURNING balance, balance_version
             """;
 
     /**
@@ -43,6 +44,7 @@ final class AccountStatements {
             WITH m AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
             UPDATE user_credits u
                SET balance = u.balance - ?,
+                   balance_version = u.balance_version + 1,
                    month_to_date_spend = CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ?,
                    spend_month = m.this_month,
                    updated_at = now()
@@ -50,7 +52,7 @@ final class AccountStatements {
              WHERE u.user_id = ? AND u.status = 'active' AND u.balance >= ?
                AND (u.monthly_cap IS NULL
                     OR CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ? <= u.monthly_cap)
-            RETURNING u.balance
+            RETURNING u.balance, u.balance_version
             """;
 
     static final String RECORD_TRANSACTION = """

@@ -51,9 +51,9 @@ public final class CreditLedger {
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount, type, connection -> {
-            Credits balance = creditAccount(connection, userId, amount);
-            UUID id = record(connection, userId, amount, balance, type, reason, UsageDetails.none(), idempotencyKey, actor);
-            return new Receipt(balance, id, amount, false);
+            BalanceCache.Versioned balance = creditAccount(connection, userId, amount);
+            UUID id = record(connection, userId, amount, balance.balance(), type, reason, UsageDetails.none(), idempotencyKey, actor);
+            return new Receipt(balance.balance(), id, amount, false, balance.version());
         });
     }
 
@@ -66,10 +66,10 @@ public final class CreditLedger {
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount.negate(), "deduction", connection -> {
-            Credits balance = debitAccount(connection, userId, amount)
+            BalanceCache.Versioned balance = debitAccount(connection, userId, amount)
                     .orElseThrow(() -> whyNotDebited(connection, userId, amount));
-            UUID id = record(connection, userId, amount.negate(), balance, "deduction", reason, usage, idempotencyKey, userId);
-            return new Receipt(balance, id, amount.negate(), false);
+            UUID id = record(connection, userId, amount.negate(), balance.balance(), "deduction", reason, usage, idempotencyKey, userId);
+            return new Receipt(balance.balance(), id, amount.negate(), false, balance.version());
         });
     }
 
@@ -104,9 +104,9 @@ public final class CreditLedger {
                 }
             }
             Credits amount = discountType.equals("fixed") ? Credits.ofExact(discountValue) : percentOfLatestTopUp(connection, userId, discountValue);
-            Credits balance = creditAccount(connection, userId, amount);
+            BalanceCache.Versioned balance = creditAccount(connection, userId, amount);
             String metadata = "{\"coupon_id\":\"" + couponId + "\",\"discount_type\":\"" + discountType + "\"}";
-            UUID id = record(connection, userId, amount, balance, "coupon", "coupon " + code,
+            UUID id = record(connection, userId, amount, balance.balance(), "coupon", "coupon " + code,
                     new UsageDetails(Optional.empty(), Optional.empty(), java.util.OptionalLong.empty(), Optional.empty(), metadata),
                     Optional.empty(), userId);
             try (PreparedStatement redemption = connection.prepareStatement(AccountStatements.RECORD_REDEMPTION)) {
@@ -116,7 +116,7 @@ public final class CreditLedger {
                 redemption.setObject(4, id);
                 redemption.executeUpdate();
             }
-            return new Receipt(balance, id, amount, false);
+            return new Receipt(balance.balance(), id, amount, false, balance.version());
         });
     }
 
@@ -143,7 +143,7 @@ public final class CreditLedger {
                     Receipt receipt = booking.apply(connection);
                     connection.commit();
                     count(type, "booked");
-                    cache.put(userId, receipt.newBalance());
+                    cache.put(userId, receipt.newBalance(), receipt.balanceVersion());
                     return receipt;
                 } catch (SQLException e) {
                     connection.rollback();
@@ -187,24 +187,24 @@ public final class CreditLedger {
                     throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
                             "this Idempotency-Key was already used for a different request (" + row.getString(4) + " of " + amount + ")");
                 }
-                return Optional.of(new Receipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true));
+                return Optional.of(new Receipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true, 0));
             }
         }
     }
 
-    private static Credits creditAccount(Connection connection, String userId, Credits amount) throws SQLException {
+    private static BalanceCache.Versioned creditAccount(Connection connection, String userId, Credits amount) throws SQLException {
         try (PreparedStatement credit = connection.prepareStatement(AccountStatements.CREDIT_ACCOUNT)) {
             credit.setBigDecimal(1, amount.toBigDecimal());
             credit.setBigDecimal(2, amount.toBigDecimal());
             credit.setString(3, userId);
             try (ResultSet row = credit.executeQuery()) {
                 row.next();
-                return Credits.ofExact(row.getBigDecimal(1));
+                return new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2));
             }
         }
     }
 
-    private static Optional<Credits> debitAccount(Connection connection, String userId, Credits amount) throws SQLException {
+    private static Optional<BalanceCache.Versioned> debitAccount(Connection connection, String userId, Credits amount) throws SQLException {
         try (PreparedStatement debit = connection.prepareStatement(AccountStatements.DEBIT_ACCOUNT)) {
             BigDecimal value = amount.toBigDecimal();
             debit.setBigDecimal(1, value);
@@ -213,7 +213,7 @@ public final class CreditLedger {
             debit.setBigDecimal(4, value);
             debit.setBigDecimal(5, value);
             try (ResultSet row = debit.executeQuery()) {
-                return row.next() ? Optional.of(Credits.ofExact(row.getBigDecimal(1))) : Optional.empty();
+                return row.next() ? Optional.of(new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2))) : Optional.empty();
             }
         }
     }

@@ -5,6 +5,7 @@ import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -26,10 +27,28 @@ import java.util.concurrent.TimeUnit;
  * written after the PostgreSQL commit, and every failure is counted and swallowed, so a Redis outage makes
  * reads slower and never makes anything fail. Commands time out quickly and are rejected at once while
  * disconnected, so an outage never stalls the applier.
+ *
+ * <p>Writers commit in one order and reach Redis in another (two API requests, the applier, a reader filling a
+ * miss), so each write carries the balance's version from PostgreSQL and a script stores it only if it is not
+ * older than what Redis holds ({@code credits:balance-version:{user_id}}, same TTL): the cache never goes back
+ * to an older balance.
  */
 public final class BalanceCache implements AutoCloseable {
 
     public static final String KEY_PREFIX = "credits:balance:";
+    public static final String VERSION_KEY_PREFIX = "credits:balance-version:";
+    /** KEYS: balance, version. ARGV: balance, version, ttl seconds. Returns 1 when stored, 0 when an newer one is there. */
+    private static final String PUT_IF_NOT_OLDER = """
+            local current = redis.call('GET', KEYS[2])
+            if current and tonumber(current) > tonumber(ARGV[2]) then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+            redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+            return 1
+            """;
+
+    /** A balance and its version ({@code user_credits.balance_version}). */
+    public record Versioned(Credits balance, long version) {
+    }
     private static final Logger log = LoggerFactory.getLogger(BalanceCache.class);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
     private static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
@@ -58,8 +77,8 @@ public final class BalanceCache implements AutoCloseable {
         return KEY_PREFIX + userId;
     }
 
-    /** Writes every balance in one pipelined round trip; returns false (and counts) when Redis is unavailable. */
-    public boolean putAll(Map<String, Credits> balances) {
+    /** Writes every balance in one pipelined round trip, each only if not older than the cached one; false (and counted) when Redis is unavailable. */
+    public boolean putAll(Map<String, Versioned> balances) {
         if (balances.isEmpty()) {
             return true;
         }
@@ -70,8 +89,10 @@ public final class BalanceCache implements AutoCloseable {
         }
         try {
             RedisAsyncCommands<String, String> commands = redis.get().async();
-            List<RedisFuture<String>> writes = new ArrayList<>(balances.size());
-            balances.forEach((user, balance) -> writes.add(commands.setex(key(user), ttlSeconds, balance.toString())));
+            List<RedisFuture<Long>> writes = new ArrayList<>(balances.size());
+            String ttl = Long.toString(ttlSeconds);
+            balances.forEach((user, versioned) -> writes.add(commands.eval(PUT_IF_NOT_OLDER, ScriptOutputType.INTEGER,
+                    new String[]{key(user), VERSION_KEY_PREFIX + user}, versioned.balance().toString(), Long.toString(versioned.version()), ttl)));
             boolean done = LettuceFutures.awaitAll(COMMAND_TIMEOUT.toMillis() * 4, TimeUnit.MILLISECONDS, writes.toArray(RedisFuture[]::new));
             if (!done) {
                 writeFailures.increment(balances.size());
@@ -84,8 +105,8 @@ public final class BalanceCache implements AutoCloseable {
         }
     }
 
-    public boolean put(String userId, Credits balance) {
-        return putAll(Map.of(userId, balance));
+    public boolean put(String userId, Credits balance, long version) {
+        return putAll(Map.of(userId, new Versioned(balance, version)));
     }
 
     /** The cached balance; empty on a miss and on any Redis failure. */
@@ -113,16 +134,6 @@ public final class BalanceCache implements AutoCloseable {
         } catch (RuntimeException e) {
             return false;
         }
-    }
-
-    public void evict(String userId) {
-        connection().ifPresent(redis -> {
-            try {
-                redis.sync().del(key(userId));
-            } catch (RuntimeException e) {
-                writeFailures.increment();
-            }
-        });
     }
 
     private Optional<StatefulRedisConnection<String, String>> connection() {

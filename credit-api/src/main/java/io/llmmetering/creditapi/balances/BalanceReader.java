@@ -18,7 +18,7 @@ import java.util.Optional;
  */
 public final class BalanceReader {
 
-    private static final String READ_BALANCE = "SELECT balance FROM user_credits WHERE user_id = ?";
+    private static final String READ_BALANCE = "SELECT balance, balance_version FROM user_credits WHERE user_id = ?";
 
     private final DataSource dataSource;
     private final BalanceCache cache;
@@ -40,20 +40,20 @@ public final class BalanceReader {
             return cached.get();
         }
         misses.increment();
-        Credits balance = fromDatabase(userId);
-        cache.put(userId, balance);
-        return balance;
+        BalanceCache.Versioned balance = fromDatabase(userId);
+        cache.put(userId, balance.balance(), balance.version());
+        return balance.balance();
     }
 
-    private Credits fromDatabase(String userId) throws SQLException {
+    private BalanceCache.Versioned fromDatabase(String userId) throws SQLException {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(READ_BALANCE)) {
             statement.setString(1, userId);
             try (ResultSet row = statement.executeQuery()) {
                 if (!row.next()) {
-                    return Credits.ZERO;
+                    return new BalanceCache.Versioned(Credits.ZERO, 0);
                 }
                 BigDecimal balance = row.getBigDecimal(1);
-                return Credits.ofExact(balance);
+                return new BalanceCache.Versioned(Credits.ofExact(balance), row.getLong(2));
             }
         }
     }

@@ -160,7 +160,8 @@ public final class BatchApplier {
                     byUser.put(user, new BalanceChange(user, Credits.ofNanos(charge[0]), (int) charge[1],
                             Credits.ofExact(rows.getBigDecimal("balance_before")), Credits.ofExact(rows.getBigDecimal("balance_after")),
                             Credits.ofExact(rows.getBigDecimal("mtd_before")), Credits.ofExact(rows.getBigDecimal("mtd_after")),
-                            cap == null ? null : Credits.ofExact(cap), rows.getString("tier"), rows.getString("spend_blocked_reason")));
+                            cap == null ? null : Credits.ofExact(cap), rows.getString("tier"), rows.getString("spend_blocked_reason"),
+                            rows.getLong("balance_version")));
                 }
             }
         }

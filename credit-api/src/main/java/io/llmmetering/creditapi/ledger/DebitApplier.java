@@ -178,8 +178,8 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         if (result.changes().isEmpty()) {
             return;
         }
-        Map<String, Credits> balances = new HashMap<>();
-        result.changes().forEach(change -> balances.put(change.userId(), change.balanceAfter()));
+        Map<String, BalanceCache.Versioned> balances = new HashMap<>();
+        result.changes().forEach(change -> balances.put(change.userId(), new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion())));
         cache.putAll(balances);
         for (CreditAlert alert : CreditAlerts.of(result.changes(), settings, Instant.now())) {
             producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),

@@ -63,6 +63,7 @@ final class LedgerStatements {
     static final String CHARGE_ACCOUNTS = """
             UPDATE user_credits u
                SET balance = u.balance - c.amount,
+                   balance_version = u.balance_version + 1,
                    month_to_date_spend = CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END + c.amount,
                    spend_month = c.this_month,
                    spend_blocked_reason = CASE
@@ -78,7 +79,7 @@ final class LedgerStatements {
              WHERE u.user_id = c.user_id
             RETURNING u.user_id, u.balance + c.amount AS balance_before, u.balance AS balance_after,
                       u.month_to_date_spend - c.amount AS mtd_before, u.month_to_date_spend AS mtd_after,
-                      u.monthly_cap, u.tier, u.spend_blocked_reason
+                      u.monthly_cap, u.tier, u.spend_blocked_reason, u.balance_version
             """;
 
     /**

@@ -71,6 +71,13 @@ class DebitApplierIntegrationTest {
         }
         new DatabaseMigrator(new DatabaseTarget(database.jdbcUrl(), database.user(), "")).migrate();
         dataSource = database.dataSource();
+        // a fresh ledger starts balance versions at 0 again: the cache of the previous one must go with it
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().flushdb();
+        } finally {
+            client.shutdown();
+        }
     }
 
     @AfterEach
