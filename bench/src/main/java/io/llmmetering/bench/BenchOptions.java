@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** What a benchmark command runs with; every option has a default for this machine. */
-record BenchOptions(String command, long events, int users, double duplicateRate, long seed, List<Integer> connections, Path results,
+record BenchOptions(String command, long events, int users, double duplicateRate, long seed, long rate, List<Integer> connections, Path results,
                     String databaseBase, String databaseUser, String databasePassword, String redisUrl) {
 
     static final String USAGE = """
@@ -23,6 +23,8 @@ record BenchOptions(String command, long events, int users, double duplicateRate
               --users U           distinct users (default 10000)
               --dup-rate R        share of events that are retries of the previous one (default 0.1)
               --seed S            workload seed (default 42)
+              --rate R            e2e: publish at most R events/s (default: as fast as the producer goes), for latency
+                                  at a sustainable rate
               --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16)
               --results DIR       where <command>.json goes (default bench/results)
               --db-url URL        PostgreSQL server, e.g. jdbc:postgresql://127.0.0.1:5432/ (a fresh database is made per run)
@@ -37,6 +39,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         int users = 10_000;
         double duplicateRate = 0.1;
         long seed = 42;
+        long rate = 0;
         List<Integer> connections = List.of(1, 4, 16);
         Path results = Path.of("bench", "results");
         String db = env.getOrDefault("BENCH_DB_URL", "jdbc:postgresql://127.0.0.1:5432/");
@@ -52,6 +55,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
                     case "--users" -> users = (int) positive(Integer.parseInt(value), "--users");
                     case "--dup-rate" -> duplicateRate = Double.parseDouble(value);
                     case "--seed" -> seed = Long.parseLong(value);
+                    case "--rate" -> rate = positive(Long.parseLong(value), "--rate");
                     case "--connections" -> connections = Arrays.stream(value.split(",")).map(String::strip).map(Integer::parseInt).toList();
                     case "--results" -> results = Path.of(value);
                     case "--db-url" -> db = value.endsWith("/") ? value : value + "/";
@@ -68,7 +72,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         if (connections.isEmpty() || connections.stream().anyMatch(c -> c < 1 || c > 256)) {
             throw new IllegalArgumentException("--connections must list pool sizes from 1 to 256");
         }
-        return new BenchOptions(args[0], events, users, duplicateRate, seed, connections, results, db,
+        return new BenchOptions(args[0], events, users, duplicateRate, seed, rate, connections, results, db,
                 env.getOrDefault("METERING_DB_USER", "postgres"), env.getOrDefault("METERING_DB_PASSWORD", ""), redis);
     }
 

@@ -52,7 +52,7 @@ final class EndToEndBenchmark {
                 options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0);
         LocalLauncher launcher = new LocalLauncher();
         BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
-                .put("duplicate_rate", options.duplicateRate()).put("via", "kafka");
+                .put("duplicate_rate", options.duplicateRate()).put("via", "kafka").put("rate_limit", options.rate() == 0 ? "none" : options.rate());
         try {
             launcher.start(settings);
             Workload workload = new Workload(run, options.users(), options.duplicateRate(), options.seed(), book);
@@ -69,6 +69,14 @@ final class EndToEndBenchmark {
                 long lastReport = started;
                 Workload.Call call = null;
                 for (published = 0; published < options.events(); published++) {
+                    if (options.rate() > 0) {
+                        // paced: event n leaves no earlier than n / rate seconds after the first
+                        long due = started + published * 1_000_000_000L / options.rate();
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                    }
                     call = workload.next(call);
                     if (!call.duplicate()) {
                         if (call.valid()) {
