@@ -174,6 +174,7 @@ class DebitApplierIntegrationTest {
     }
 
     @Test
+    @Tag("reliability")
     void batchesThatFailInsideTheTransactionAreRetriedAndAppliedOnce() throws Exception {
         Map<String, Long> expected = publishDebits(4_000, 100, 2);
         AtomicInteger batches = new AtomicInteger();
@@ -189,6 +190,7 @@ class DebitApplierIntegrationTest {
     }
 
     @Test
+    @Tag("reliability")
     void anApplierStoppedMidStreamWithoutCommittingAnythingIsReplacedWithoutLossOrDoubleCharge() throws Exception {
         Map<String, Long> expected = publishDebits(6_000, 150, 3);
         DebitApplier first = start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 200);
@@ -213,6 +215,34 @@ class DebitApplierIntegrationTest {
         String user = expected.keySet().iterator().next();
         assertThat(reader.balanceOf(user)).isEqualTo(Credits.ofNanos(-expected.get(user)));
         assertThat(reader.balanceOf("nobody@example.com")).isEqualTo(Credits.ZERO);
+    }
+
+    /** Reliability scenario 5: PostgreSQL drops the applier's connection in the middle of batches, again and again. */
+    @Test
+    @Tag("reliability")
+    void batchesWhoseDatabaseConnectionIsKilledMidTransactionAreRetriedAndAppliedOnce() throws Exception {
+        Map<String, Long> expected = publishDebits(10_000, 200, 5);
+        start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 500);
+        AtomicInteger terminated = new AtomicInteger();
+        long until = System.nanoTime() + java.time.Duration.ofSeconds(6).toNanos();
+        try (Connection killer = dataSource.getConnection(); Statement s = killer.createStatement()) {
+            while (System.nanoTime() < until && count("SELECT count(*) FROM usage_events") < 10_000) {
+                // only backends inside a ledger statement: the kill lands mid-batch, between BEGIN and COMMIT
+                try (ResultSet r = s.executeQuery("""
+                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                         WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')
+                           AND (query ILIKE '%usage_events%' OR query ILIKE '%user_credits%' OR query ILIKE '%credit_transactions%')
+                        """)) {
+                    r.next();
+                    terminated.addAndGet(r.getInt(1));
+                }
+                Thread.sleep(40);
+            }
+        }
+        awaitUsageEvents(10_000);
+        assertLedgerMatches(expected);
+        System.out.println("[reliability] scenario 5: backends terminated mid-batch " + terminated.get() + ", events 10000, discrepancies 0");
+        assertThat(terminated.get()).isPositive();
     }
 
     private void assertLedgerMatches(Map<String, Long> expected) throws SQLException {

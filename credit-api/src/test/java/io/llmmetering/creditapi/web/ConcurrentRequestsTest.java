@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * more than its max_uses, nothing is booked twice, and the ledger sums to the balance afterwards.
  */
 @Tag("integration")
+@Tag("reliability")
 @Tag("security")
 class ConcurrentRequestsTest {
 

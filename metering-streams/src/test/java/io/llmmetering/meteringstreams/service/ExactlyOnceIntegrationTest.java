@@ -28,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * restart in the middle of the stream and across two instances sharing the work.
  */
 @Tag("integration")
+@Tag("reliability")
 class ExactlyOnceIntegrationTest {
 
     private static final PriceBook BOOK = PriceBookReader.defaultPriceBook();
