@@ -151,6 +151,7 @@ public final class LocalLauncher {
         String api = "http://127.0.0.1:" + settings.apiPort();
         say("  credit-api    " + api + "/api/v1/credits/balance   (status: " + api + "/api/v1/system/status)");
         say("  swagger ui    " + api + "/swagger-ui.html   (OpenAPI: " + api + "/v3/api-docs)");
+        say("  usage page    " + api + "/usage   (sign in with a token below)");
         say("  metrics       http://127.0.0.1:" + settings.apiPort() + "/actuator/prometheus, http://127.0.0.1:" + settings.ingestPort() + "/actuator/prometheus");
         say("  ingest key    " + key);
         say("  admin token   " + tokens.admin("admin@example.com", Duration.ofHours(8)));
