@@ -104,7 +104,8 @@ final class JsonFields {
                             ? Instant.ofEpochMilli(number.longValue())
                             : Instant.ofEpochMilli(number.movePointRight(3).longValue());
                 }
-            } catch (DateTimeParseException | ArithmeticException e) {
+            } catch (DateTimeParseException | ArithmeticException | JacksonException e) {
+                // JacksonException: a number JSON allows but a time cannot be, such as 1e309 (read as Infinity)
                 throw new IllegalArgumentException(name + " is not a time: " + value);
             }
         }
