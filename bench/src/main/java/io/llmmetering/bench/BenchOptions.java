@@ -18,6 +18,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
               e2e        the real pipeline in this JVM (broker, exactly-once topology, applier, PostgreSQL, Redis), fed into
                          usage.events; events/s, publish-to-ledger latency, lag, invariants (discrepancies: 0)
               baseline   the same workload, one PostgreSQL transaction per event (as the seed's system), at each pool size
+              jmh        JMH microbenchmarks of the per-event pure work (cost calculation, Avro encode and decode)
             options:
               --events N          events to publish (default 100000; duplicates count as events)
               --users U           distinct users (default 10000)
@@ -32,8 +33,8 @@ record BenchOptions(String command, long events, int users, double duplicateRate
             """;
 
     static BenchOptions parse(String[] args, Map<String, String> env) {
-        if (args.length == 0 || !List.of("e2e", "baseline").contains(args[0])) {
-            throw new IllegalArgumentException("a command is required: e2e or baseline");
+        if (args.length == 0 || !List.of("e2e", "baseline", "jmh").contains(args[0])) {
+            throw new IllegalArgumentException("a command is required: e2e, baseline or jmh");
         }
         long events = 100_000;
         int users = 10_000;

@@ -1,0 +1,33 @@
+package io.llmmetering.bench;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs {@link HotPathBenchmarks} with JMH inside this JVM (no forks: the executable jar's nested class path is
+ * not one a forked JVM could load), 3 warm-up and 5 measured iterations of a second each.
+ */
+final class MicroBenchmarks {
+
+    private MicroBenchmarks() {
+    }
+
+    static BenchResult run() throws Exception {
+        Options options = new OptionsBuilder().include(HotPathBenchmarks.class.getName()).forks(0)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(5).measurementTime(TimeValue.seconds(1)).build();
+        Collection<RunResult> results = new Runner(options).run();
+        Map<String, Object> nanos = new LinkedHashMap<>();
+        for (RunResult result : results) {
+            String name = result.getParams().getBenchmark();
+            nanos.put(name.substring(name.lastIndexOf('.') + 1), Math.round(result.getPrimaryResult().getScore() * 10) / 10.0);
+        }
+        return new BenchResult("jmh").put("nanoseconds_per_operation", nanos);
+    }
+}
