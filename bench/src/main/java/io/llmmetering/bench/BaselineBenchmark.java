@@ -1,5 +1,7 @@
 package io.llmmetering.bench;
 
+import io.llmmetering.local.Workload;
+
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The system users run today, as the seed's Python credit system applies usage: one synchronous PostgreSQL
  * transaction per event (lock and read the balance, update it, insert a ledger row), by C workers, through the
  * same JDBC driver, on the same schema and the same workload (its unique valid events: the per-event system
- * would also charge the duplicates, which only flatters it here). Run at each pool size asked for.
+ * would also charge the duplicates, which only flatters it here). Run at each pool size asked for. Part of a
+ * command-line tool: each pool size's figure goes to stdout.
  */
 final class BaselineBenchmark {
 
@@ -52,7 +55,7 @@ final class BaselineBenchmark {
         migrator.migrate();
         BenchResult result = new BenchResult("baseline").put("events", options.events()).put("users", options.users());
         try {
-            Workload workload = new Workload(run, options.users(), options.duplicateRate(), options.seed(), book);
+            Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
             List<Workload.Call> calls = new ArrayList<>();
             Workload.Call call = null;
             for (long i = 0; i < options.events(); i++) {

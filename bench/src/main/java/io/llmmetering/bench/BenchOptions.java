@@ -1,8 +1,5 @@
 package io.llmmetering.bench;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -86,26 +83,5 @@ record BenchOptions(String command, long events, int users, double duplicateRate
 
     static String runId() {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
-
-    /** A port whose successor is free too: the broker's controller listens on port + 1. */
-    static int freePortPair() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket()) {
-                next.bind(new InetSocketAddress("127.0.0.1", port + 1));
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free pair of ports");
     }
 }

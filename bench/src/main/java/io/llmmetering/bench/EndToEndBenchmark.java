@@ -1,6 +1,9 @@
 package io.llmmetering.bench;
 
+import io.llmmetering.local.Workload;
+
 import io.llmmetering.core.pricing.PriceBook;
+import io.llmmetering.local.FreePorts;
 import io.llmmetering.local.LocalLauncher;
 import io.llmmetering.local.LocalSettings;
 import io.llmmetering.schemas.UsageEvent;
@@ -29,7 +32,8 @@ import java.util.stream.Stream;
  * applier into its own fresh PostgreSQL database, Redis), fed straight into {@code usage.events} as fast as the
  * producer goes. Measures events/s from the first publish to the last debit applied, the latency from publish to
  * the debit's commit (from each event's {@code occurred_at}, set at publish, and {@code applied_at}), the lag
- * over time, and checks every user's charge against the workload's expected spend to the nano-credit.
+ * over time, and checks every user's charge against the workload's expected spend to the nano-credit. Part of
+ * a command-line tool: progress and mismatches go to stdout.
  */
 final class EndToEndBenchmark {
 
@@ -47,15 +51,15 @@ final class EndToEndBenchmark {
         String run = BenchOptions.runId();
         String database = "bench_e2e_" + run;
         Path dataDir = Files.createTempDirectory("metering-bench-");
-        int kafkaPort = BenchOptions.freePortPair();
-        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, BenchOptions.freePort(), BenchOptions.freePort(),
+        int kafkaPort = FreePorts.pair();
+        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, FreePorts.one(), FreePorts.one(),
                 options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0);
         LocalLauncher launcher = new LocalLauncher();
         BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
                 .put("duplicate_rate", options.duplicateRate()).put("via", "kafka").put("rate_limit", options.rate() == 0 ? "none" : options.rate());
         try {
             launcher.start(settings);
-            Workload workload = new Workload(run, options.users(), options.duplicateRate(), options.seed(), book);
+            Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
             long[] expected = new long[options.users()];
             AtomicLong failed = new AtomicLong();
             long unique = 0;

@@ -1,10 +1,7 @@
 package io.llmmetering.local;
 
 import io.llmmetering.core.money.Credits;
-import io.llmmetering.core.pricing.CostCalculator;
-import io.llmmetering.core.pricing.ModelPrice;
 import io.llmmetering.core.pricing.PriceBook;
-import io.llmmetering.core.pricing.TokenUsage;
 
 import java.math.BigDecimal;
 import java.net.URI;
@@ -22,13 +19,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 
 /**
- * Synthetic proxy traffic through the running system, then a check of the ledger's invariants to the
- * nano-credit: hundreds of users with a skewed share of the calls, a skewed model mix, 10 % retried
- * duplicates, a few bad events. Every user's applied spend must equal the price of their unique events, and
+ * Synthetic proxy traffic ({@link Workload}) through the running system's ingest API, then a check of the
+ * ledger's invariants to the nano-credit: hundreds of users with a skewed share of the calls, a skewed model mix,
+ * 10 % retried duplicates, a few bad events (unknown models for the topology's DLQ, negative tokens for ingest).
+ * Every user's applied spend must equal the price of their unique events, and
  * their balance the sum of their ledger rows. A command-line tool: it reports on stdout.
  */
 final class DemoTraffic {
@@ -39,58 +36,49 @@ final class DemoTraffic {
 
     private final LocalSettings settings;
     private final String ingestKey;
-    private final CostCalculator calculator;
-    private final List<ModelPrice> models;
+    private final PriceBook book;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final HttpClient http = HttpClient.newHttpClient();
 
     DemoTraffic(LocalSettings settings, String ingestKey, PriceBook book) {
         this.settings = settings;
         this.ingestKey = ingestKey;
-        this.calculator = new CostCalculator(book);
-        this.models = List.copyOf(book.models());
+        this.book = book;
     }
 
     /** Returns the number of discrepancies found. */
     long run(int events) throws Exception {
-        Random random = new Random(run.hashCode());
+        Workload workload = new Workload("demo-" + run, USERS, 0.1, run.hashCode(), book);
         Map<String, Long> expectedNanos = new HashMap<>();
         List<String> batch = new ArrayList<>(BATCH);
         long sent = 0;
         long unique = 0;
         long bad = 0;
         long started = System.nanoTime();
+        Workload.Call call = null;
         for (int i = 0; i < events; i++) {
-            String user = "demo-" + run + "-user-" + (int) Math.floor(USERS * Math.pow(random.nextDouble(), 2.5));
-            ModelPrice model = models.get((int) Math.floor(models.size() * Math.pow(random.nextDouble(), 1.8)));
-            long input = 50 + random.nextInt(4_000);
-            long output = random.nextInt(1_200);
-            String power = switch (random.nextInt(10)) {
-                case 0 -> "eco";
-                case 1 -> "precision";
-                default -> "balanced";
-            };
-            String id = "demo-" + run + "-" + i;
-            if (i % 997 == 0) {
-                batch.add(event(id, user, "no-such-model-" + i, input, output, power)); // dead-lettered by the topology
-                bad++;
-            } else if (i % 1499 == 0) {
-                batch.add(event(id, user, model.model(), -input, output, power)); // refused by ingest
-                bad++;
-            } else {
-                String json = event(id, user, model.model(), input, output, power);
-                batch.add(json);
+            call = workload.next(call);
+            String user = workload.userId(call.user());
+            if (!call.valid()) {
+                bad++; // an unknown model: dead-lettered by the topology
+            } else if (!call.duplicate() && i % 1499 == 0) {
+                bad++; // negative tokens: refused by ingest
+                batch.add(event(call.eventId(), user, call.model(), -call.inputTokens(), call.outputTokens(), call.powerLevel()));
+                continue;
+            } else if (!call.duplicate()) {
                 unique++;
-                expectedNanos.merge(user, calculator.costOfUsage(model.model(), TokenUsage.of(input, output), power, "free").nanos(), Long::sum);
-                if (random.nextInt(10) == 0) {
-                    batch.add(json); // a proxy's retry: must be charged once
-                }
+                expectedNanos.merge(user, call.costNanos(), Long::sum);
             }
+            // a duplicate is a proxy's retry of the call before it: it must be charged once
+            batch.add(event(call.eventId(), user, call.model(), call.inputTokens(), call.outputTokens(), call.powerLevel()));
             if (batch.size() >= BATCH || i == events - 1) {
                 sent += post(batch);
                 batch.clear();
                 progress(sent, started, unique, applied());
             }
+        }
+        if (!batch.isEmpty()) {
+            sent += post(batch);
         }
         long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
         long applied = applied();

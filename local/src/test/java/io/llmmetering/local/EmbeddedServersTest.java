@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,16 +24,9 @@ class EmbeddedServersTest {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void anEmbeddedRedisAnswersOnTheConfiguredPortAndStops() throws Exception {
-        int port = freePort();
+        int port = FreePorts.one();
         URI uri = URI.create("redis://127.0.0.1:" + port + "/0");
         assertThat(EmbeddedServers.reachable("127.0.0.1", port)).isFalse();
         EmbeddedServers.Started redis = EmbeddedServers.redis(uri);
@@ -50,7 +41,7 @@ class EmbeddedServersTest {
     @Test
     void anEmbeddedPostgresKeepsItsDataUnderTheDataDirectory(@TempDir Path dataDir) throws Exception {
         assumeFalse(root(), "PostgreSQL's initdb refuses to run as root");
-        int port = freePort();
+        int port = FreePorts.one();
         EmbeddedServers.Started postgres = EmbeddedServers.postgres(URI.create("postgresql://127.0.0.1:" + port + "/metering"), dataDir);
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
              ResultSet row = c.createStatement().executeQuery("SELECT 1")) {

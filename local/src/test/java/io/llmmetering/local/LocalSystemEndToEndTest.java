@@ -6,14 +6,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -37,11 +34,11 @@ class LocalSystemEndToEndTest {
     @Test
     void proxyTrafficEndsInTheLedgerExactlyOnceToTheNanoCredit(@TempDir Path dataDir) throws Exception {
         String database = "t_e2e_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
-        int kafkaPort = freePortPair();
-        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, freePort(), freePort(),
+        int kafkaPort = FreePorts.pair();
+        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, FreePorts.one(), FreePorts.one(),
                 "jdbc:postgresql://127.0.0.1:5432/" + database, "postgres",
                 // no Redis answers on this port: the launcher starts its embedded redis-server there
-                "redis://127.0.0.1:" + freePort() + "/0", true, 3_000);
+                "redis://127.0.0.1:" + FreePorts.one() + "/0", true, 3_000);
         LocalLauncher launcher = new LocalLauncher();
         try {
             String key = launcher.start(settings);
@@ -96,26 +93,5 @@ class LocalSystemEndToEndTest {
         for (String metric : DeploymentFiles.referencedMetrics()) {
             assertThat(exported.toString()).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
-        }
-    }
-
-    /** A port whose successor is free too: the broker's controller listens on port + 1. */
-    private static int freePortPair() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket()) {
-                next.bind(new InetSocketAddress("127.0.0.1", port + 1));
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free pair of ports");
     }
 }

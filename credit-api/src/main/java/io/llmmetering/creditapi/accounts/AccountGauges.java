@@ -58,6 +58,7 @@ public final class AccountGauges {
                 .register(registry);
         Gauge.builder("credit.accounts.spend_blocked", spendBlocked, AtomicLong::get).register(registry);
         Gauge.builder("credit.accounts.not_active", notActive, AtomicLong::get).register(registry);
+        // a gauge is a double by Micrometer's design: the amount is shown, never computed with
         Gauge.builder("credit.holds.active.amount", heldNanos, nanos -> nanos.get() / (double) Credits.NANOS_PER_CREDIT).register(registry);
     }
 

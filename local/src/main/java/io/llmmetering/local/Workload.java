@@ -1,4 +1,4 @@
-package io.llmmetering.bench;
+package io.llmmetering.local;
 
 import io.llmmetering.core.pricing.CostCalculator;
 import io.llmmetering.core.pricing.ModelPrice;
@@ -12,15 +12,17 @@ import java.util.Random;
  * Realistic proxy traffic, the same for every benchmark given the same seed: a skewed user mix (a few users make
  * most calls), a skewed model mix, prompt and completion sizes of chat calls, mostly the balanced power level, a
  * share of retried duplicates and about one invalid event in a thousand. It also knows what each unique valid
- * event must cost at the free tier, which is what every invariant check compares against.
+ * event must cost at the free tier, which is what every invariant check compares against. The local demo and
+ * the benchmark harness both drive the system with it.
  */
-final class Workload {
+public final class Workload {
 
-    record Call(String eventId, int user, String model, long inputTokens, long outputTokens, String powerLevel, long costNanos,
+    /** @param valid false for an event the topology must dead-letter (an unknown model) */
+    public record Call(String eventId, int user, String model, long inputTokens, long outputTokens, String powerLevel, long costNanos,
                 boolean valid, boolean duplicate) {
     }
 
-    private final String run;
+    private final String name;
     private final int users;
     private final double duplicateRate;
     private final Random random;
@@ -28,8 +30,12 @@ final class Workload {
     private final CostCalculator calculator;
     private long next;
 
-    Workload(String run, int users, double duplicateRate, long seed, PriceBook book) {
-        this.run = run;
+    /**
+     * @param name          prefix of every user id and event id, so a run's rows can be found among others
+     * @param duplicateRate the probability that a call is a retry of the previous one (not money)
+     */
+    public Workload(String name, int users, double duplicateRate, long seed, PriceBook book) {
+        this.name = name;
         this.users = users;
         this.duplicateRate = duplicateRate;
         this.random = new Random(seed);
@@ -37,20 +43,20 @@ final class Workload {
         this.calculator = new CostCalculator(book);
     }
 
-    String userId(int user) {
-        return "bench-" + run + "-u" + user;
+    public String userId(int user) {
+        return userPrefix() + user;
     }
 
-    String userPrefix() {
-        return "bench-" + run + "-u";
+    public String userPrefix() {
+        return name + "-u";
     }
 
-    String eventPrefix() {
-        return "bench-" + run + "-e";
+    public String eventPrefix() {
+        return name + "-e";
     }
 
     /** The next call; a duplicate repeats the previous valid call's event id and content. */
-    Call next(Call previous) {
+    public Call next(Call previous) {
         if (previous != null && previous.valid() && !previous.duplicate() && random.nextDouble() < duplicateRate) {
             return new Call(previous.eventId(), previous.user(), previous.model(), previous.inputTokens(), previous.outputTokens(),
                     previous.powerLevel(), previous.costNanos(), true, true);
