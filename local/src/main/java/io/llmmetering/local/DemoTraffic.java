@@ -61,13 +61,15 @@ final class DemoTraffic {
             String user = workload.userId(call.user());
             if (!call.valid()) {
                 bad++; // an unknown model: dead-lettered by the topology
-            } else if (!call.duplicate() && i % 1499 == 0) {
-                bad++; // negative tokens: refused by ingest
-                batch.add(event(call.eventId(), user, call.model(), -call.inputTokens(), call.outputTokens(), call.powerLevel()));
-                continue;
             } else if (!call.duplicate()) {
                 unique++;
                 expectedNanos.merge(user, call.costNanos(), Long::sum);
+            }
+            if (i % 1499 == 0) {
+                // negative tokens under an id of its own, refused by ingest; reusing the call's id would let the
+                // call's retry (which carries valid tokens) be charged without being counted
+                bad++;
+                batch.add(event(call.eventId() + "-neg", user, call.model(), -call.inputTokens(), call.outputTokens(), call.powerLevel()));
             }
             // a duplicate is a proxy's retry of the call before it: it must be charged once
             batch.add(event(call.eventId(), user, call.model(), call.inputTokens(), call.outputTokens(), call.powerLevel()));
