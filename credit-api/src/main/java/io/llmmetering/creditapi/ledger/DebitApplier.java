@@ -90,7 +90,10 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 // only debits of committed topology transactions: an aborted attempt must never be charged
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax()),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax(),
+                // a crashed instance's partitions move to the others after 10 s instead of the default 45 s: the
+                // debits wait for the applier, and a restarted instance joins as a new member
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),

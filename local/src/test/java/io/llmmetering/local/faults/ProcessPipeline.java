@@ -1,0 +1,196 @@
+package io.llmmetering.local.faults;
+
+import io.llmmetering.core.keys.IngestApiKeys;
+import io.llmmetering.core.pricing.PriceBookReader;
+import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import io.llmmetering.local.FreePorts;
+import io.llmmetering.meteringstreams.service.TopicProvisioner;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The whole system the way a deployment runs it, on this machine: a KRaft broker (in this JVM, so it can be
+ * stopped and started on its own log), a database of its own on the local PostgreSQL, a redis-server process
+ * of its own, and credit-api, metering-streams and usage-ingest each in its own JVM from its executable jar.
+ * Scenarios kill, stop, start and add instances while traffic flows.
+ */
+final class ProcessPipeline implements AutoCloseable {
+
+    static final String JWT_SECRET = "process-pipeline-secret-of-at-least-32-bytes";
+    private static final Path REDIS_SERVER = Path.of("/usr/bin/redis-server");
+    private static final Duration STARTUP = Duration.ofSeconds(120);
+
+    final Path dir;
+    final EmbeddedKafkaBroker broker;
+    final String database;
+    final String databaseUrl;
+    final int redisPort;
+    private Process redis;
+    private final List<ServiceProcess> services = new ArrayList<>();
+    final ServiceProcess api;
+    final ServiceProcess streams;
+    final ServiceProcess ingest;
+    private String ingestKey;
+
+    ProcessPipeline(Path dir) throws IOException {
+        this.dir = dir;
+        int kafkaPort = FreePorts.pair();
+        this.broker = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(kafkaPort).controllerPort(kafkaPort + 1).build();
+        this.database = "t_faults_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        this.databaseUrl = "jdbc:postgresql://127.0.0.1:5432/" + database;
+        this.redisPort = FreePorts.one();
+        this.api = creditApi("credit-api-a");
+        this.streams = meteringStreams("metering-streams-a");
+        this.ingest = register(new ServiceProcess("usage-ingest", "usage-ingest", FreePorts.one(), List.of(
+                "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres",
+                "--ingest.bootstrap-servers=" + broker.bootstrapServers()), dir));
+    }
+
+    /** Starts everything in dependency order and returns once every service is healthy. */
+    ProcessPipeline start() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + database);
+        }
+        startRedis();
+        broker.start();
+        TopicProvisioner provisioner = new TopicProvisioner(broker.bootstrapServers());
+        provisioner.createTopics(6, (short) 1);
+        provisioner.seedPriceBookIfEmpty(PriceBookReader.defaultPriceBook());
+        api.start();
+        streams.start();
+        api.awaitHealthy(STARTUP); // credit-api migrates the database before it answers
+        ingestKey = createIngestKey();
+        ingest.start();
+        streams.awaitHealthy(STARTUP);
+        ingest.awaitHealthy(STARTUP);
+        return this;
+    }
+
+    /** Another credit-api (its applier joins the debit applier's consumer group), not started. */
+    ServiceProcess creditApi(String name) throws IOException {
+        return register(new ServiceProcess(name, "credit-api", FreePorts.one(), List.of(
+                "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres",
+                "--credit.bootstrap-servers=" + broker.bootstrapServers(),
+                "--credit.redis-url=redis://127.0.0.1:" + redisPort + "/0",
+                "--credit.auth.jwt-secret=" + JWT_SECRET), dir));
+    }
+
+    /** Another topology instance (same application id, its own state directory), not started. */
+    ServiceProcess meteringStreams(String name) throws IOException {
+        return register(new ServiceProcess(name, "metering-streams", FreePorts.one(), List.of(
+                "--metering.streams.bootstrap-servers=" + broker.bootstrapServers(),
+                "--metering.streams.instance-id=" + name,
+                "--metering.streams.state-dir=" + dir.resolve("state-" + name),
+                "--metering.streams.create-topics=false"), dir));
+    }
+
+    private ServiceProcess register(ServiceProcess service) {
+        services.add(service);
+        return service;
+    }
+
+    String ingestUrl() {
+        return "http://127.0.0.1:" + ingest.port() + "/api/v1/usage/events";
+    }
+
+    String ingestKey() {
+        return ingestKey;
+    }
+
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(databaseUrl, "postgres", "");
+    }
+
+    /** kill -9 of the redis-server: the cache is gone, with every key in it. */
+    void killRedis() {
+        if (redis != null && redis.isAlive()) {
+            redis.destroyForcibly();
+            try {
+                redis.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Starts the redis-server (empty: it keeps nothing on disk) and waits until it accepts connections. */
+    void startRedis() throws IOException {
+        if (redis != null && redis.isAlive()) {
+            return;
+        }
+        if (!Files.isExecutable(REDIS_SERVER)) {
+            throw new IllegalStateException(REDIS_SERVER + " is missing: install Debian's redis-server");
+        }
+        redis = new ProcessBuilder(REDIS_SERVER.toString(), "--port", String.valueOf(redisPort), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", redisPort), 200);
+                return;
+            } catch (IOException notYet) {
+                ServiceProcess.sleep(50);
+            }
+        }
+        throw new IllegalStateException("redis-server did not start on port " + redisPort);
+    }
+
+    /** Terminates every PostgreSQL backend of the services (mid-statement or idle); returns how many. */
+    int terminateDatabaseConnections() throws SQLException {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+            s.setString(1, database);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        }
+    }
+
+    private String createIngestKey() throws SQLException {
+        String key = IngestApiKeys.generate();
+        try (Connection c = connect(); PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, IngestApiKeys.prefixOf(key));
+            insert.setBytes(2, IngestApiKeys.sha256(key));
+            insert.setString(3, "fault-scenarios");
+            insert.setString(4, "proxy-fleet");
+            insert.executeUpdate();
+        }
+        return key;
+    }
+
+    /** Where to look when a scenario fails. */
+    String logs() {
+        StringBuilder where = new StringBuilder("service logs:");
+        services.forEach(s -> where.append(' ').append(s.log()));
+        return where.toString();
+    }
+
+    @Override
+    public void close() {
+        services.forEach(ServiceProcess::kill);
+        broker.close();
+        killRedis();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop " + database, e);
+        }
+    }
+}
