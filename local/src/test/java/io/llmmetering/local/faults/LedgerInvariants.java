@@ -45,10 +45,12 @@ final class LedgerInvariants {
 
     /** Waits until every unique event is applied (or the timeout), then returns every discrepancy found. */
     List<String> check(Duration settle) throws Exception {
-        long deadline = System.nanoTime() + settle.toNanos();
+        long waitStarted = System.nanoTime();
+        long deadline = waitStarted + settle.toNanos();
         while (applied() < fleet.uniqueEventIds.size() && System.nanoTime() < deadline) {
             Thread.sleep(500);
         }
+        double settledSeconds = (System.nanoTime() - waitStarted) / 1e9;
         List<String> discrepancies = new ArrayList<>();
         Set<String> applied = appliedEventIds();
         Set<String> missing = new HashSet<>(fleet.uniqueEventIds);
@@ -80,10 +82,11 @@ final class LedgerInvariants {
             discrepancies.add(lost.size() + " unpriceable events are not in " + Topics.USAGE_EVENTS_DLQ + ", e.g. " + lost.iterator().next());
         }
         discrepancies.addAll(cachedBalancesThatDisagree(balances));
-        System.out.printf("[faults] unique valid events %,d, applied %,d, unpriceable %d (dead-lettered %d), expected %s credits, charged %s credits, discrepancies %d%n",
+        System.out.printf("[faults] unique valid events %,d, applied %,d, unpriceable %d (dead-lettered %d), expected %s credits, charged %s credits, settled %.1f s after the last publish, batches retried by the proxies %d, discrepancies %d%n",
                 fleet.uniqueEventIds.size(), applied.size(), fleet.invalidEventIds.size(), fleet.invalidEventIds.size() - lost.size(),
                 Credits.ofNanos(fleet.expectedTotalNanos()),
-                Credits.ofNanos(-balances.values().stream().mapToLong(Long::longValue).sum()), discrepancies.size());
+                Credits.ofNanos(-balances.values().stream().mapToLong(Long::longValue).sum()), settledSeconds, fleet.retriedBatches.get(),
+                discrepancies.size());
         return discrepancies;
     }
 
