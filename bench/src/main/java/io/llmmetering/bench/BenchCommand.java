@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code java -jar bench/target/metering-bench.jar e2e|baseline [options]}: runs one benchmark, prints its figures
+ * {@code java -jar bench/target/metering-bench.jar e2e|baseline|jmh|api|ingest [options]}: runs one benchmark, prints its figures
  * and one summary line, writes them to {@code bench/results/<command>.json}, and exits 1 when the invariants do
  * not hold. e2e compares itself with the last baseline in the same results directory. A command-line tool: it
  * reports on stdout.
@@ -46,7 +46,12 @@ public final class BenchCommand {
             return result.put("discrepancies", 0L);
         }
         PriceBook book = PriceBookReader.defaultPriceBook();
-        BenchResult result = options.command().equals("e2e") ? new EndToEndBenchmark(options, book).run() : new BaselineBenchmark(options, book).run();
+        BenchResult result = switch (options.command()) {
+            case "e2e" -> new EndToEndBenchmark(options, book).run();
+            case "api" -> new ApiLoadBenchmark(options).run();
+            case "ingest" -> new IngestLoadBenchmark(options).run();
+            default -> new BaselineBenchmark(options, book).run();
+        };
         if (options.command().equals("e2e")) {
             compareWithBaseline(options.results(), result);
         }

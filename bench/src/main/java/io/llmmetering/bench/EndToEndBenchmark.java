@@ -3,8 +3,6 @@ package io.llmmetering.bench;
 import io.llmmetering.local.Workload;
 
 import io.llmmetering.core.pricing.PriceBook;
-import io.llmmetering.local.FreePorts;
-import io.llmmetering.local.LocalLauncher;
 import io.llmmetering.local.LocalSettings;
 import io.llmmetering.schemas.UsageEvent;
 import io.llmmetering.schemas.client.UsagePublisher;
@@ -49,16 +47,11 @@ final class EndToEndBenchmark {
 
     BenchResult run() throws Exception {
         String run = BenchOptions.runId();
-        String database = "bench_e2e_" + run;
-        Path dataDir = Files.createTempDirectory("metering-bench-");
-        int kafkaPort = FreePorts.pair();
-        LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, FreePorts.one(), FreePorts.one(),
-                options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0);
-        LocalLauncher launcher = new LocalLauncher();
         BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
                 .put("duplicate_rate", options.duplicateRate()).put("via", "kafka").put("rate_limit", options.rate() == 0 ? "none" : options.rate());
-        try {
-            launcher.start(settings);
+        try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run)) {
+            LocalSettings settings = system.settings;
+            Path dataDir = system.dataDir;
             Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
             long[] expected = new long[options.users()];
             AtomicLong failed = new AtomicLong();
@@ -130,10 +123,6 @@ final class EndToEndBenchmark {
             result.put("lag_over_time", lag.stream().map(point -> Map.of("ms", point[0], "published", point[1], "applied", point[2])).toList());
             result.put("discrepancies", discrepancies);
             return result;
-        } finally {
-            launcher.stop();
-            dropDatabase(database);
-            deleteTree(dataDir);
         }
     }
 
@@ -218,23 +207,6 @@ final class EndToEndBenchmark {
         }
         try (Stream<Path> files = Files.walk(dataDir.resolve("streams"))) {
             result.put("state_store_mib", files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum() >> 20);
-        }
-    }
-
-    private void dropDatabase(String database) {
-        try (Connection c = DriverManager.getConnection(options.databaseBase() + "postgres", options.databaseUser(), options.databasePassword());
-             Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        } catch (SQLException e) {
-            System.out.println("[bench] could not drop database " + database + ": " + e.getMessage());
-        }
-    }
-
-    static void deleteTree(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (Exception e) {
-            // a temporary directory: the operating system cleans up what is left
         }
     }
 

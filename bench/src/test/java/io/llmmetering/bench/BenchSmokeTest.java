@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A small run of each benchmark command, as CI's smoke: the harness works end to end and the invariants hold.
@@ -39,9 +40,30 @@ class BenchSmokeTest {
     }
 
     @Test
+    void apiAndIngestLoadRunsAnswerEveryRequestAndLandEveryAcceptedEventInTheLedger(@TempDir Path results) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed (.ci/run installs it)");
+        BenchResult api = BenchCommand.run(BenchOptions.parse(new String[]{"api", "--seconds", "2", "--results", results.toString()}, Map.of()));
+        assertThat(api.get("discrepancies")).isEqualTo(0L);
+        JsonNode apiFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("api.json")));
+        for (String endpoint : new String[]{"calculate_cost", "balance_warm", "balance_cold", "authorize", "holds", "deduct_one_account"}) {
+            assertThat(apiFigures.get("endpoints").get(endpoint).get("requests").asLong()).as(endpoint).isPositive();
+        }
+        assertThat(apiFigures.get("cache_hit_rate_warm_balance").asDouble()).isGreaterThan(0.9);
+        assertThat(apiFigures.get("cache_hit_rate_cold_balance").asDouble()).isLessThan(0.1);
+
+        BenchResult ingest = BenchCommand.run(BenchOptions.parse(new String[]{"ingest", "--seconds", "2", "--batch", "1,100",
+                "--results", results.toString()}, Map.of()));
+        assertThat(ingest.get("discrepancies")).isEqualTo(0L);
+        JsonNode ingestFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("ingest.json")));
+        assertThat(ingestFigures.get("by_batch_size").get("100").get("events_per_second").asLong()).isPositive();
+        assertThat(ingestFigures.get("events_accepted").asLong()).isPositive();
+    }
+
+    @Test
     void optionsAreCheckedWithTheNameOfTheWrongOne() {
         for (String[] bad : new String[][]{{}, {"nope"}, {"e2e", "--events", "0"}, {"e2e", "--events", "many"}, {"baseline", "--connections", "0"},
-                {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}}) {
+                {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}, {"ingest", "--batch", "0"},
+                {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(bad, Map.of()))
                     .as(String.join(" ", bad)).isInstanceOf(IllegalArgumentException.class);
         }

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * random one created once in the data directory (owner-readable only), so {@code token} can sign with it later
  * and stored keys stay readable across restarts.
  */
-final class LocalSecret {
+public final class LocalSecret {
 
     static final String FILE_NAME = "jwt-secret";
     static final String ENCRYPTION_KEY_FILE = "encryption-key";
@@ -26,7 +26,7 @@ final class LocalSecret {
     private LocalSecret() {
     }
 
-    static String jwtSecret(Path dataDir, Map<String, String> env) throws IOException {
+    public static String jwtSecret(Path dataDir, Map<String, String> env) throws IOException {
         return secret(dataDir, env, "JWT_SECRET", FILE_NAME, () -> {
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);

@@ -56,7 +56,7 @@ final class TokenCommand {
             if (admin && service) {
                 throw new IllegalArgumentException("--admin and --service are different kinds of token: choose one");
             }
-            out.println(admin ? issuer.admin(user, ttl) : service ? issuer.issue(user, java.util.List.of("service"), ttl) : issuer.user(user, ttl));
+            out.println(admin ? issuer.admin(user, ttl) : service ? issuer.service(user, ttl) : issuer.user(user, ttl));
             return 0;
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());

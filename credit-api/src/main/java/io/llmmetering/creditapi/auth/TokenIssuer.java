@@ -66,4 +66,9 @@ public final class TokenIssuer {
     public String admin(String userId, Duration ttl) {
         return issue(userId, List.of(Roles.USER, Roles.ADMIN), ttl);
     }
+
+    /** A proxy's token: places holds and checks authorization for any user. */
+    public String service(String clientId, Duration ttl) {
+        return issue(clientId, List.of(Roles.SERVICE), ttl);
+    }
 }

@@ -1,0 +1,151 @@
+package io.llmmetering.bench;
+
+import io.llmmetering.creditapi.auth.TokenIssuer;
+import io.llmmetering.local.LocalSecret;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP load on credit-api (the local system in this JVM) with wrk as a separate process: per endpoint,
+ * requests/s and latency percentiles at 16 concurrent connections, and the balance cache's hit rate. The
+ * balance is read warm (one account, again and again) and cold (every request a different one of hundreds of
+ * thousands of accounts, so every read misses Redis and goes to PostgreSQL). Part of a command-line tool:
+ * progress goes to stdout.
+ */
+final class ApiLoadBenchmark {
+
+    private static final int FUNDED_USERS = 200;
+    private static final int COLD_USERS_PER_THREAD = 150_000;
+    private static final int THREADS = 2;
+    private static final int CONNECTIONS = 16;
+    private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
+    private final BenchOptions options;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    ApiLoadBenchmark(BenchOptions options) {
+        this.options = options;
+    }
+
+    BenchResult run() throws Exception {
+        Wrk.requireInstalled();
+        String run = BenchOptions.runId();
+        BenchResult result = new BenchResult("api").put("seconds_per_endpoint", options.seconds()).put("threads", THREADS)
+                .put("connections", CONNECTIONS).put("load_tool", "wrk (separate process)");
+        try (BenchSystem system = new BenchSystem(options, "bench_api_" + run)) {
+            TokenIssuer tokens = new TokenIssuer(LocalSecret.jwtSecret(system.dataDir, System.getenv()));
+            String admin = tokens.admin("bench-admin@example.com", Duration.ofHours(2));
+            String service = tokens.service("bench-proxy", Duration.ofHours(2));
+            for (int user = 1; user <= FUNDED_USERS; user++) {
+                post(system.apiUrl() + "/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"bench-" + run + "-" + user + "\",\"amount\":1000000}");
+            }
+            try (var c = system.connect(); PreparedStatement cold = c.prepareStatement(
+                    "INSERT INTO user_credits (user_id) SELECT 'cold-' || t || '-' || n FROM generate_series(0, ?) t, generate_series(1, ?) n")) {
+                cold.setInt(1, THREADS - 1);
+                cold.setInt(2, COLD_USERS_PER_THREAD);
+                cold.executeUpdate();
+            }
+            String user = tokens.user("bench-" + run + "-1", Duration.ofHours(2));
+            Map<String, Object> endpoints = new LinkedHashMap<>();
+            measure(endpoints, "calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", """
+                    wrk.method = "POST"
+                    wrk.body = '{"tokens_used":1000,"model":"gpt-4o","power_level":"balanced"}'
+                    wrk.headers["Content-Type"] = "application/json"
+                    """);
+            double[] before = cache(system);
+            measure(endpoints, "balance_warm", system.apiUrl() + "/api/v1/credits/balance", """
+                    wrk.headers["Authorization"] = "Bearer %s"
+                    """.formatted(user));
+            double[] afterWarm = cache(system);
+            String cold = """
+                    local threads = 0
+                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      return wrk.format("GET", "/api/v1/admin/users/%s" .. tid .. "-" .. n .. "/balance", {["Authorization"]="Bearer %s"})
+                    end
+                    """;
+            // the warm-up reads accounts of its own, so every account the measured run reads is still cold
+            measure(endpoints, "balance_cold", system.apiUrl(), cold.formatted("cold-warm-up-", admin), cold.formatted("cold-", admin));
+            double[] afterCold = cache(system);
+            measure(endpoints, "authorize", system.apiUrl(), """
+                    request = function()
+                      return wrk.format("GET", "/api/v1/credits/authorize?estimated_cost=0.01&user_id=bench-%s-" .. math.random(1, %d),
+                                        {["Authorization"]="Bearer %s"})
+                    end
+                    """.formatted(run, FUNDED_USERS, service));
+            measure(endpoints, "holds", system.apiUrl(), """
+                    local threads = 0
+                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      local body = '{"user_id":"bench-%s-' .. math.random(1, %d) .. '","request_id":"r-' .. tid .. '-' .. n .. '","estimated_cost":0.000001}'
+                      return wrk.format("POST", "/api/v1/credits/holds", {["Authorization"]="Bearer %s", ["Content-Type"]="application/json"}, body)
+                    end
+                    """.formatted(run, FUNDED_USERS, service));
+            measure(endpoints, "deduct_one_account", system.apiUrl() + "/api/v1/credits/deduct", """
+                    wrk.method = "POST"
+                    wrk.body = '{"amount":0.000001}'
+                    wrk.headers["Content-Type"] = "application/json"
+                    wrk.headers["Authorization"] = "Bearer %s"
+                    """.formatted(user));
+            result.put("endpoints", endpoints);
+            result.put("cache_hit_rate_warm_balance", hitRate(before, afterWarm));
+            result.put("cache_hit_rate_cold_balance", hitRate(afterWarm, afterCold));
+            result.put("cache_hit_rate_whole_run", hitRate(new double[]{0, 0}, cache(system)));
+            long errors = endpoints.values().stream().mapToLong(e -> ((Number) ((Map<?, ?>) e).get("non_2xx")).longValue()
+                    + ((Number) ((Map<?, ?>) e).get("socket_errors")).longValue()).sum();
+            result.put("errors", errors);
+            // every answer must be a success: a refused or failed request is a discrepancy of this benchmark
+            result.put("discrepancies", errors);
+            return result;
+        }
+    }
+
+    private void measure(Map<String, Object> endpoints, String name, String url, String lua) throws Exception {
+        measure(endpoints, name, url, lua, lua);
+    }
+
+    private void measure(Map<String, Object> endpoints, String name, String url, String warmUpLua, String lua) throws Exception {
+        Wrk.Figures figures = Wrk.run(url, warmUpLua, lua, THREADS, CONNECTIONS, options.seconds());
+        System.out.printf("[bench] api %-20s %,8.0f requests/s  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  errors %d%n", name,
+                figures.requestsPerSecond(), figures.p50(), figures.p90(), figures.p99(), figures.non2xx() + figures.socketErrors());
+        endpoints.put(name, figures.asJson());
+    }
+
+    private void post(String url, String token, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    /** {hits, misses} of the balance cache so far. */
+    private double[] cache(BenchSystem system) throws Exception {
+        String page = http.send(HttpRequest.newBuilder(URI.create(system.apiUrl() + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double[] counts = new double[2];
+        Matcher m = CACHE.matcher(page);
+        while (m.find()) {
+            counts[m.group(1).equals("hit") ? 0 : 1] = Double.parseDouble(m.group(2));
+        }
+        return counts;
+    }
+
+    private static double hitRate(double[] from, double[] to) {
+        double hits = to[0] - from[0];
+        double total = hits + to[1] - from[1];
+        return total == 0 ? 0 : Math.round(hits / total * 1_000) / 1_000.0;
+    }
+}
