@@ -52,7 +52,7 @@ final class Wrk {
         }
     }
 
-    /** Runs wrk against {@code url} with a Lua script for {@code seconds} after a short warm-up (JIT, pools) with the same script. */
+    /** Runs wrk against {@code url} with a Lua script for {@code seconds} after a warm-up (JIT, pools) with the same script. */
     static Figures run(String url, String luaScript, int threads, int connections, int seconds) throws IOException, InterruptedException {
         return run(url, luaScript, luaScript, threads, connections, seconds);
     }
@@ -65,7 +65,8 @@ final class Wrk {
         try {
             Files.writeString(warmUp, warmUpScript);
             Files.writeString(script, luaScript);
-            execute(url, warmUp, 1, Math.max(1, connections / 2), Math.min(5, Math.max(1, seconds / 3)));
+            // as long as the measurement and as concurrent: the JIT compiles the paths the measured run takes
+            execute(url, warmUp, threads, connections, Math.min(seconds, 15));
             return parse(execute(url, script, threads, connections, seconds));
         } finally {
             Files.deleteIfExists(warmUp);
