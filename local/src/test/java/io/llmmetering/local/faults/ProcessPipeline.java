@@ -104,8 +104,8 @@ final class ProcessPipeline implements AutoCloseable {
         return service;
     }
 
-    String ingestUrl() {
-        return "http://127.0.0.1:" + ingest.port() + "/api/v1/usage/events";
+    String ingestBase() {
+        return "http://127.0.0.1:" + ingest.port();
     }
 
     String ingestKey() {

@@ -45,6 +45,10 @@ public final class StreamsConfigFactory {
         // partitions move after 15 s rather than the default 45 s.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), applicationId + "-" + instanceId);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);
+        // A new instance first restores the state of the tasks it will take (warm-up), and the tasks move when a
+        // probing rebalance finds it caught up: every 10 minutes by default, so an instance added to take load did
+        // nothing for up to 10 minutes (measured by ScaleOutBenchmark). One minute is Kafka's lower bound.
+        props.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000);
         return props;
     }
 }

@@ -2,6 +2,9 @@ package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.annotation.DirtiesContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The service as deployed: it provisions topics, seeds the price book, runs, and says so on its health and metrics endpoints. */
 @Tag("integration")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DirtiesContext
 class MeteringStreamsApplicationTest {
 
     private static final EmbeddedKafkaBroker BROKER = EmbeddedKafkaBroker.builder().build().start();
@@ -33,8 +38,13 @@ class MeteringStreamsApplicationTest {
         registry.add("metering.streams.application-id", () -> "metering-app-test");
     }
 
+    @Autowired
+    ConfigurableApplicationContext context;
+
+    /** The service first, then its broker: closed the other way round, Streams waits out its close timeout at JVM exit. */
     @AfterAll
-    static void stopBroker() {
+    void stopServiceThenBroker() {
+        context.close();
         BROKER.close();
     }
 
