@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** What a benchmark command runs with; every option has a default for this machine. */
 record BenchOptions(String command, long events, int users, double duplicateRate, long seed, long rate, List<Integer> connections, Path results,
-                    String databaseBase, String databaseUser, String databasePassword, String redisUrl, int seconds, List<Integer> batches) {
+                    String databaseBase, String databaseUser, String databasePassword, String redisUrl, int seconds, List<Integer> batches, String via) {
 
     static final String USAGE = """
             usage: java -jar bench/target/metering-bench.jar COMMAND [options]
@@ -25,6 +25,8 @@ record BenchOptions(String command, long events, int users, double duplicateRate
               --users U           distinct users (default 10000)
               --dup-rate R        share of events that are retries of the previous one (default 0.1)
               --seed S            workload seed (default 42)
+              --via kafka|http    e2e: publish straight into usage.events (default) or through usage-ingest's HTTP API in
+                                  batches of 500, as a proxy does
               --rate R            e2e: publish at most R events/s (default: as fast as the producer goes), for latency
                                   at a sustainable rate
               --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16)
@@ -47,6 +49,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         List<Integer> connections = List.of(1, 4, 16);
         int seconds = 15;
         List<Integer> batches = List.of(1, 100, 1000);
+        String via = "kafka";
         Path results = Path.of("bench", "results");
         String db = env.getOrDefault("BENCH_DB_URL", "jdbc:postgresql://127.0.0.1:5432/");
         String redis = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379/0");
@@ -65,6 +68,7 @@ record BenchOptions(String command, long events, int users, double duplicateRate
                     case "--connections" -> connections = Arrays.stream(value.split(",")).map(String::strip).map(Integer::parseInt).toList();
                     case "--seconds" -> seconds = (int) positive(Integer.parseInt(value), "--seconds");
                     case "--batch" -> batches = Arrays.stream(value.split(",")).map(String::strip).map(Integer::parseInt).toList();
+                    case "--via" -> via = value;
                     case "--results" -> results = Path.of(value);
                     case "--db-url" -> db = value.endsWith("/") ? value : value + "/";
                     case "--redis-url" -> redis = value;
@@ -80,11 +84,14 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         if (connections.isEmpty() || connections.stream().anyMatch(c -> c < 1 || c > 256)) {
             throw new IllegalArgumentException("--connections must list pool sizes from 1 to 256");
         }
+        if (!via.equals("kafka") && !via.equals("http")) {
+            throw new IllegalArgumentException("--via must be kafka or http, was '" + via + "'");
+        }
         if (batches.isEmpty() || batches.stream().anyMatch(b -> b < 1 || b > 10_000)) {
             throw new IllegalArgumentException("--batch must list batch sizes from 1 to 10000 (ingest's limit per request)");
         }
         return new BenchOptions(args[0], events, users, duplicateRate, seed, rate, connections, results, db,
-                env.getOrDefault("METERING_DB_USER", "postgres"), env.getOrDefault("METERING_DB_PASSWORD", ""), redis, seconds, batches);
+                env.getOrDefault("METERING_DB_USER", "postgres"), env.getOrDefault("METERING_DB_PASSWORD", ""), redis, seconds, batches, via);
     }
 
     private static long positive(long value, String flag) {

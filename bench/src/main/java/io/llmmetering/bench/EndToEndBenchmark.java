@@ -4,9 +4,6 @@ import io.llmmetering.local.Workload;
 
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.local.LocalSettings;
-import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.schemas.client.UsagePublisher;
-import org.apache.kafka.clients.producer.ProducerConfig;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -17,12 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -49,20 +44,19 @@ final class EndToEndBenchmark {
     BenchResult run() throws Exception {
         String run = BenchOptions.runId();
         BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
-                .put("duplicate_rate", options.duplicateRate()).put("via", "kafka").put("rate_limit", options.rate() == 0 ? "none" : options.rate());
+                .put("duplicate_rate", options.duplicateRate()).put("via", options.via()).put("rate_limit", options.rate() == 0 ? "none" : options.rate());
         try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run)) {
             LocalSettings settings = system.settings;
             Path dataDir = system.dataDir;
             Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
             long[] expected = new long[options.users()];
-            AtomicLong failed = new AtomicLong();
             long unique = 0;
             long invalid = 0;
             List<long[]> lag = new ArrayList<>();
             long started;
             long published;
-            try (UsagePublisher publisher = UsagePublisher.connect(settings.bootstrapServers(), "bench",
-                    Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024))) {
+            long failures;
+            try (EventSink sink = EventSink.to(options.via(), system)) {
                 started = System.nanoTime();
                 long lastReport = started;
                 Workload.Call call = null;
@@ -84,22 +78,15 @@ final class EndToEndBenchmark {
                             invalid++;
                         }
                     }
-                    UsageEvent event = UsageEvent.newBuilder().setEventId(call.eventId()).setOccurredAt(Instant.now())
-                            .setUserId(workload.userId(call.user())).setProvider("bench").setModel(call.model())
-                            .setInputTokens(call.inputTokens()).setOutputTokens(call.outputTokens()).setPowerLevel(call.powerLevel())
-                            .setSource("bench").build();
-                    publisher.publish(event).whenComplete((metadata, error) -> {
-                        if (error != null) {
-                            failed.incrementAndGet();
-                        }
-                    });
+                    sink.send(call, workload.userId(call.user()));
                     if (System.nanoTime() - lastReport > 2_000_000_000L) {
                         lastReport = System.nanoTime();
                         lag.add(new long[]{(lastReport - started) / 1_000_000, published, applied(settings)});
                         progress(published, started, lag.get(lag.size() - 1)[2], unique);
                     }
                 }
-                publisher.flush();
+                sink.flush();
+                failures = sink.failures();
             }
             Duration settleTimeout = settleTimeout(options.events());
             long deadline = System.nanoTime() + settleTimeout.toNanos();
@@ -115,14 +102,14 @@ final class EndToEndBenchmark {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             System.out.println();
-            result.put("unique_valid_events", unique).put("invalid_events", invalid).put("publish_failures", failed.get())
+            result.put("unique_valid_events", unique).put("invalid_events", invalid).put("publish_failures", failures)
                     .put("applied", applied).put("seconds", round(seconds))
                     .put("events_per_second", Math.round(published / seconds))
                     .put("unique_events_per_second", Math.round(unique / seconds));
             latency(settings, result);
             // events still unapplied when the wait ended are reported apart, so a timeout is not read as wrong charges
             result.put("unapplied_at_settle_timeout", unique - applied).put("settle_timeout_seconds", settleTimeout.toSeconds());
-            long discrepancies = discrepancies(settings, workload, expected) + (applied == unique ? 0 : 1) + failed.get();
+            long discrepancies = discrepancies(settings, workload, expected) + (applied == unique ? 0 : 1) + failures;
             sizes(settings, dataDir, result);
             result.put("lag_over_time", lag.stream().map(point -> Map.of("ms", point[0], "published", point[1], "applied", point[2])).toList());
             result.put("discrepancies", discrepancies);

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class BenchSmokeTest {
 
     @Test
-    void baselineThenEndToEndRunWithZeroDiscrepanciesAndWriteTheirFigures(@TempDir Path results) throws Exception {
+    void baselineThenEndToEndThroughKafkaAndThroughIngestRunWithZeroDiscrepanciesAndWriteTheirFigures(@TempDir Path results) throws Exception {
         BenchResult baseline = BenchCommand.run(BenchOptions.parse(new String[]{"baseline", "--events", "3000", "--users", "500",
                 "--connections", "1,4", "--results", results.toString()}, Map.of()));
         assertThat(baseline.get("discrepancies")).isEqualTo(0L);
@@ -37,6 +37,12 @@ class BenchSmokeTest {
         assertThat(written.get("lag_over_time").isArray()).isTrue();
         assertThat(JsonMapper.builder().build().readTree(Files.readString(results.resolve("baseline.json")))
                 .get("events_per_second_by_connections").has("4")).isTrue();
+
+        BenchResult viaIngest = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--events", "5000", "--users", "500", "--via", "http",
+                "--results", results.resolve("http").toString()}, Map.of()));
+        assertThat(viaIngest.get("discrepancies")).isEqualTo(0L);
+        assertThat(viaIngest.get("via")).isEqualTo("http");
+        assertThat(viaIngest.get("applied")).isEqualTo(viaIngest.get("unique_valid_events"));
     }
 
     @Test
@@ -60,10 +66,19 @@ class BenchSmokeTest {
     }
 
     @Test
+    void jmhMeasuresEveryHotPathBenchmark(@TempDir Path results) throws Exception {
+        BenchCommand.run(BenchOptions.parse(new String[]{"jmh", "--results", results.toString()}, Map.of()));
+        JsonNode nanos = JsonMapper.builder().build().readTree(Files.readString(results.resolve("jmh.json"))).get("nanoseconds_per_operation");
+        for (String benchmark : new String[]{"costOfUsage", "costOfTokensBlended", "encodeUsageEvent", "decodeUsageEvent"}) {
+            assertThat(nanos.get(benchmark).asDouble()).as(benchmark).isPositive();
+        }
+    }
+
+    @Test
     void optionsAreCheckedWithTheNameOfTheWrongOne() {
         for (String[] bad : new String[][]{{}, {"nope"}, {"e2e", "--events", "0"}, {"e2e", "--events", "many"}, {"baseline", "--connections", "0"},
                 {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}, {"ingest", "--batch", "0"},
-                {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}}) {
+                {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}, {"e2e", "--via", "carrier-pigeon"}}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(bad, Map.of()))
                     .as(String.join(" ", bad)).isInstanceOf(IllegalArgumentException.class);
         }
