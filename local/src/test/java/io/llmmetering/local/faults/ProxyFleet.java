@@ -44,9 +44,7 @@ final class ProxyFleet implements Runnable {
     final Map<String, Long> expectedNanos = new HashMap<>();
     final Set<String> uniqueEventIds = new HashSet<>();
     final Set<String> invalidEventIds = new HashSet<>();
-    final AtomicLong sent = new AtomicLong();
     final AtomicLong retriedBatches = new AtomicLong();
-    final AtomicLong unavailableAnswers = new AtomicLong();
     private volatile Throwable failure;
 
     /** @param eventsPerSecond the publishing pace; 0 publishes as fast as it can */
@@ -157,7 +155,6 @@ final class ProxyFleet implements Runnable {
                                 failed.incrementAndGet();
                             }
                         });
-                sent.incrementAndGet();
                 pace(started, i + 1);
             }
             publisher.flush();
@@ -203,13 +200,11 @@ final class ProxyFleet implements Runnable {
                         .timeout(Duration.ofSeconds(15)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 == 2) {
-                    sent.addAndGet(batch.size());
                     return;
                 }
                 if (response.statusCode() != 503) {
                     throw new IllegalStateException("ingest answered " + response.statusCode() + ": " + response.body());
                 }
-                unavailableAnswers.incrementAndGet();
             } catch (IOException unreachable) {
                 // a timeout may come after the write: the retry carries the same event ids
             }
