@@ -133,8 +133,7 @@ final class ApiLoadBenchmark {
 
     /** {hits, misses} of the balance cache so far. */
     private double[] cache(BenchSystem system) throws Exception {
-        String page = http.send(HttpRequest.newBuilder(URI.create(system.apiUrl() + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String page = system.metrics(system.apiUrl());
         double[] counts = new double[2];
         Matcher m = CACHE.matcher(page);
         while (m.find()) {

@@ -4,6 +4,11 @@ import io.llmmetering.local.FreePorts;
 import io.llmmetering.local.LocalLauncher;
 import io.llmmetering.local.LocalSettings;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * The local system (in-JVM broker, topology, credit-api, usage-ingest) on free ports, a fresh database of its
- * own and a temporary data directory, all removed again on close: what every benchmark command measures.
+ * own and a temporary data directory, all removed again on close: what every benchmark command measures. Part
+ * of a command-line tool: what it cannot clean up is said on stdout.
  */
 final class BenchSystem implements AutoCloseable {
 
@@ -24,6 +30,7 @@ final class BenchSystem implements AutoCloseable {
     private final BenchOptions options;
     private final String database;
     private final LocalLauncher launcher = new LocalLauncher();
+    private final HttpClient http = HttpClient.newHttpClient();
 
     BenchSystem(BenchOptions options, String database) throws Exception {
         this.options = options;
@@ -52,6 +59,11 @@ final class BenchSystem implements AutoCloseable {
 
     String ingestUrl() {
         return "http://127.0.0.1:" + settings.ingestPort();
+    }
+
+    /** The Prometheus page of the service at {@code baseUrl} (one of {@link #apiUrl()}, {@link #ingestUrl()}). */
+    String metrics(String baseUrl) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Override

@@ -1,9 +1,5 @@
 package io.llmmetering.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -28,7 +24,6 @@ final class IngestLoadBenchmark {
     private static final Duration STALLED = Duration.ofSeconds(60);
     private static final Pattern ACCEPTED = Pattern.compile("(?m)^ingest_events_total\\{[^}]*outcome=\"accepted\"[^}]*} ([0-9.E]+)");
     private final BenchOptions options;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     IngestLoadBenchmark(BenchOptions options) {
         this.options = options;
@@ -112,9 +107,7 @@ final class IngestLoadBenchmark {
     }
 
     private long acceptedByIngest(BenchSystem system) throws Exception {
-        String page = http.send(HttpRequest.newBuilder(URI.create(system.ingestUrl() + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher accepted = ACCEPTED.matcher(page);
+        Matcher accepted = ACCEPTED.matcher(system.metrics(system.ingestUrl()));
         return accepted.find() ? (long) Double.parseDouble(accepted.group(1)) : 0;
     }
 

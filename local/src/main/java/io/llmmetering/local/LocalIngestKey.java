@@ -8,17 +8,17 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /** Creates an ingest API key for trying the local system, stored as the admin endpoint stores keys: prefix and hash. */
-final class LocalIngestKey {
+public final class LocalIngestKey {
 
     private final String url;
     private final String user;
 
-    LocalIngestKey(String url, String user) {
+    public LocalIngestKey(String url, String user) {
         this.url = url;
         this.user = user;
     }
 
-    String create(String name, String source) throws SQLException {
+    public String create(String name, String source) throws SQLException {
         String key = IngestApiKeys.generate();
         try (Connection connection = DriverManager.getConnection(url, user, System.getenv().getOrDefault("METERING_DB_PASSWORD", ""));
              PreparedStatement insert = connection.prepareStatement(

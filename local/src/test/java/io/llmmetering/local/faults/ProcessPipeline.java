@@ -1,9 +1,9 @@
 package io.llmmetering.local.faults;
 
-import io.llmmetering.core.keys.IngestApiKeys;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import io.llmmetering.local.FreePorts;
+import io.llmmetering.local.LocalIngestKey;
 import io.llmmetering.meteringstreams.service.TopicProvisioner;
 
 import java.io.IOException;
@@ -74,7 +74,7 @@ final class ProcessPipeline implements AutoCloseable {
         api.start();
         streams.start();
         api.awaitHealthy(STARTUP); // credit-api migrates the database before it answers
-        ingestKey = createIngestKey();
+        ingestKey = new LocalIngestKey(databaseUrl, "postgres").create("fault-scenarios", "proxy-fleet");
         ingest.start();
         streams.awaitHealthy(STARTUP);
         ingest.awaitHealthy(STARTUP);
@@ -159,19 +159,6 @@ final class ProcessPipeline implements AutoCloseable {
                 return r.getInt(1);
             }
         }
-    }
-
-    private String createIngestKey() throws SQLException {
-        String key = IngestApiKeys.generate();
-        try (Connection c = connect(); PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source) VALUES (?, ?, ?, ?)")) {
-            insert.setString(1, IngestApiKeys.prefixOf(key));
-            insert.setBytes(2, IngestApiKeys.sha256(key));
-            insert.setString(3, "fault-scenarios");
-            insert.setString(4, "proxy-fleet");
-            insert.executeUpdate();
-        }
-        return key;
     }
 
     /** Where to look when a scenario fails. */
