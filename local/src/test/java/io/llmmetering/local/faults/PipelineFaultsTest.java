@@ -64,7 +64,7 @@ class PipelineFaultsTest {
 
     @Test
     void aSecondTopologyAndASecondApplierJoinShareThePartitionsAndLeave() throws Exception {
-        ProxyFleet fleet = new ProxyFleet(pipeline, "rebalance", 150, 4_000, 200, 22);
+        ProxyFleet fleet = new ProxyFleet(pipeline, "rebalance", 150, 12_000, 200, 22);
         LedgerInvariants invariants = new LedgerInvariants(pipeline, fleet);
         Thread publishing = fleet.startInBackground();
         invariants.awaitApplied(300, Duration.ofSeconds(60));
@@ -76,8 +76,9 @@ class PipelineFaultsTest {
             apiB.awaitHealthy(Duration.ofSeconds(120));
             assertEveryMemberOwnsPartitions("metering-streams");
             assertEveryMemberOwnsPartitions("credit-api-debit-applier");
-            long applied = invariants.applied();
-            invariants.awaitApplied(applied + 500, Duration.ofSeconds(90));
+            // both instances take traffic until the proxies are done (a new topology instance gets its tasks after
+            // a warm-up and the next probing rebalance, so the fleet may be done by then)
+            fleet.awaitPublished(publishing);
         } finally {
             streamsB.stop(); // a graceful leave: the partitions go back to the first instances
             apiB.kill();     // a crash: its partitions move after the session timeout
@@ -140,7 +141,7 @@ class PipelineFaultsTest {
 
     /** Every member of the consumer group (two after the join) is assigned at least one partition. */
     private void assertEveryMemberOwnsPartitions(String group) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos(); // the probing rebalance comes every 60 s
         try (Admin admin = pipeline.broker.admin()) {
             while (true) {
                 Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(List.of(group)).all().get();
