@@ -61,7 +61,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("cannot create the broker's log directory", e);
         }
         this.brokerPort = builder.port == 0 ? freePort() : builder.port;
-        this.controllerPort = builder.controllerPort == 0 ? freePort() : builder.controllerPort;
+        int controller = builder.controllerPort;
+        while (controller == 0 || controller == brokerPort) { // two free-port probes may return the same port
+            controller = freePort();
+        }
+        this.controllerPort = controller;
         this.overrides = Map.copyOf(builder.overrides);
     }
 
