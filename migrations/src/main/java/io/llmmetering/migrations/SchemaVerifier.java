@@ -27,7 +27,7 @@ public final class SchemaVerifier {
 
     private static Map<String, String> requiredIndexes() {
         Map<String, String> indexes = new LinkedHashMap<>();
-        for (String name : List.of("idx_user_credits_tier", "idx_user_credits_status", "idx_user_credits_balance",
+        for (String name : List.of("idx_user_credits_tier", "idx_user_credits_status",
                 "idx_user_credits_spend_blocked_reason")) {
             indexes.put(name, "user_credits");
         }
@@ -50,8 +50,7 @@ public final class SchemaVerifier {
         indexes.put("idx_usage_rollups_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_model_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_provider_granularity_window_start", "usage_rollups");
-        for (String name : List.of("idx_usage_events_user_id_occurred_at", "idx_usage_events_model_occurred_at",
-                "idx_usage_events_provider_occurred_at", "idx_usage_events_price_version", "idx_usage_events_occurred_at")) {
+        for (String name : List.of("idx_usage_events_user_id_occurred_at", "idx_usage_events_occurred_at")) {
             indexes.put(name, "usage_events");
         }
         return Map.copyOf(indexes);

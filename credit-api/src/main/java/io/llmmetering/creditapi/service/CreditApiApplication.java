@@ -23,6 +23,8 @@ import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** credit-api: the REST API, the ledger workers and the balance cache. Port 8084. */
 @SpringBootApplication(scanBasePackages = "io.llmmetering.creditapi")
@@ -73,8 +75,16 @@ public class CreditApiApplication {
         CreditApiProperties.Applier applier = properties.applier();
         ApplierSettings settings = new ApplierSettings(properties.bootstrapServers(), applier.consumerGroup(), applier.batchSizeMax(),
                 applier.linger(), applier.retryBackoff(), applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()));
-        return new LedgerWorkers(
-                new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry),
+        if (applier.concurrency() < 1 || applier.concurrency() > 64) {
+            throw new IllegalArgumentException("credit.applier.concurrency must be 1-64, was " + applier.concurrency());
+        }
+        // each applier is a consumer of its own in the group, with its own partitions and its own transactions:
+        // PostgreSQL applies their batches on as many backends, which one applier waiting on each commit cannot
+        List<DebitApplier> appliers = new ArrayList<>();
+        for (int i = 0; i < applier.concurrency(); i++) {
+            appliers.add(new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry));
+        }
+        return new LedgerWorkers(appliers,
                 new RollupSink(properties.bootstrapServers(), applier.rollupGroup(), new RollupWriter(dataSource), registry),
                 new UsagePartitionMaintenance(dataSource, properties.usageRetentionMonths()));
     }

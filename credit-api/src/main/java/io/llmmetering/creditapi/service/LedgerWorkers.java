@@ -13,20 +13,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the debit applier and the rollup sink on their own threads for the life of the application. */
+/** Runs the debit appliers and the rollup sink on their own threads for the life of the application. */
 final class LedgerWorkers implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerWorkers.class);
 
-    private final DebitApplier applier;
+    private final List<DebitApplier> appliers;
     private final RollupSink rollupSink;
     private final UsagePartitionMaintenance partitions;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "partition-maintenance"));
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    LedgerWorkers(DebitApplier applier, RollupSink rollupSink, UsagePartitionMaintenance partitions) {
-        this.applier = applier;
+    LedgerWorkers(List<DebitApplier> appliers, RollupSink rollupSink, UsagePartitionMaintenance partitions) {
+        this.appliers = List.copyOf(appliers);
         this.rollupSink = rollupSink;
         this.partitions = partitions;
     }
@@ -34,7 +34,9 @@ final class LedgerWorkers implements SmartLifecycle {
     @Override
     public void start() {
         maintenance.scheduleAtFixedRate(this::maintainPartitions, 0, 24, TimeUnit.HOURS);
-        threads.add(startThread("debit-applier", applier));
+        for (int i = 0; i < appliers.size(); i++) {
+            threads.add(startThread("debit-applier-" + i, appliers.get(i)));
+        }
         threads.add(startThread("rollup-sink", rollupSink));
         running = true;
         log.info("ledger workers started");
@@ -59,7 +61,7 @@ final class LedgerWorkers implements SmartLifecycle {
     @Override
     public void stop() {
         maintenance.shutdownNow();
-        applier.close();
+        appliers.forEach(DebitApplier::close);
         rollupSink.close();
         for (Thread thread : threads) {
             try {
