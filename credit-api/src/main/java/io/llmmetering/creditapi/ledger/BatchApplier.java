@@ -55,6 +55,7 @@ public final class BatchApplier {
     }
 
     private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
+        execute(connection, LedgerStatements.PLAN_EACH_STATEMENT, statement -> { });
         List<BalanceChange> changes = List.of();
         Map<AppliedBatch.ModelKey, Long> spend = new HashMap<>();
         int applied = 0;

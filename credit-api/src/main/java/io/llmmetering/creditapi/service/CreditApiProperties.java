@@ -56,7 +56,7 @@ public record CreditApiProperties(
     public record Applier(
             @DefaultValue("credit-api-debit-applier") String consumerGroup,
             @DefaultValue("5000") int batchSizeMax,
-            @DefaultValue("2") int concurrency,
+            @DefaultValue("1") int concurrency,
             @DefaultValue("50ms") Duration linger,
             @DefaultValue("1s") Duration retryBackoff,
             @DefaultValue Map<String, String> lowBalance,
