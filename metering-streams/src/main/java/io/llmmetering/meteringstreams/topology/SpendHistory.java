@@ -6,7 +6,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * One user's spend per minute of event time over the baseline period: a ring of nano-credit sums, the
@@ -98,14 +97,46 @@ final class SpendHistory {
         return (int) Math.floorMod(minute, (long) nanosPerMinute.length);
     }
 
+    /** Marks the sparse form; the dense form starts with the ring's length, which is positive. */
+    private static final int SPARSE = -1;
+    private static final int HEADER = 4 + 8 + 8 + 8;
+
+    /**
+     * Two forms, both always readable. Dense: the ring's length, the three markers, every minute. Sparse: -1,
+     * the length, the markers, then only the minutes with spend as (slot, nanos). A store record is written
+     * (and changelogged) per event, and most users spend in a few minutes of the hour: the sparse form is
+     * about 50 bytes where the dense one is 508 at a one-hour baseline. The smaller form is written.
+     */
     static Serde<SpendHistory> serde() {
         Serializer<SpendHistory> serializer = (topic, history) -> {
             if (history == null) {
                 return null;
             }
-            ByteBuffer buffer = ByteBuffer.allocate(4 + 8 + 8 + 8 + 8 * history.nanosPerMinute.length);
-            buffer.putInt(history.nanosPerMinute.length).putLong(history.firstMinute).putLong(history.newestMinute).putLong(history.alertsSuppressedUntilMillis);
-            Arrays.stream(history.nanosPerMinute).forEach(buffer::putLong);
+            long[] ring = history.nanosPerMinute;
+            int spent = 0;
+            for (long nanos : ring) {
+                if (nanos != 0) {
+                    spent++;
+                }
+            }
+            int denseSize = HEADER + 8 * ring.length;
+            int sparseSize = 4 + HEADER + 4 + (2 + 8) * spent;
+            if (denseSize <= sparseSize || ring.length > Short.MAX_VALUE) {
+                ByteBuffer buffer = ByteBuffer.allocate(denseSize);
+                buffer.putInt(ring.length).putLong(history.firstMinute).putLong(history.newestMinute).putLong(history.alertsSuppressedUntilMillis);
+                for (long nanos : ring) {
+                    buffer.putLong(nanos);
+                }
+                return buffer.array();
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(sparseSize);
+            buffer.putInt(SPARSE).putInt(ring.length).putLong(history.firstMinute).putLong(history.newestMinute)
+                    .putLong(history.alertsSuppressedUntilMillis).putInt(spent);
+            for (int slot = 0; slot < ring.length; slot++) {
+                if (ring[slot] != 0) {
+                    buffer.putShort((short) slot).putLong(ring[slot]);
+                }
+            }
             return buffer.array();
         };
         Deserializer<SpendHistory> deserializer = (topic, bytes) -> {
@@ -113,14 +144,22 @@ final class SpendHistory {
                 return null;
             }
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            long[] minutes = new long[buffer.getInt()];
-            long first = buffer.getLong();
+            int first = buffer.getInt();
+            boolean sparse = first == SPARSE;
+            long[] minutes = new long[sparse ? buffer.getInt() : first];
+            long firstMinute = buffer.getLong();
             long newest = buffer.getLong();
             long suppressedUntil = buffer.getLong();
-            for (int i = 0; i < minutes.length; i++) {
-                minutes[i] = buffer.getLong();
+            if (sparse) {
+                for (int spent = buffer.getInt(); spent > 0; spent--) {
+                    minutes[buffer.getShort()] = buffer.getLong();
+                }
+            } else {
+                for (int i = 0; i < minutes.length; i++) {
+                    minutes[i] = buffer.getLong();
+                }
             }
-            return new SpendHistory(minutes, first, newest, suppressedUntil);
+            return new SpendHistory(minutes, firstMinute, newest, suppressedUntil);
         };
         return Serdes.serdeFrom(serializer, deserializer);
     }
