@@ -4,6 +4,7 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.pricing.CostCalculator;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.core.pricing.TokenUsage;
+import io.llmmetering.creditapi.ledger.BatchCharges;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 import java.time.Instant;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** The per-event pure work of the pipeline, in nanoseconds per operation. */
@@ -29,6 +31,24 @@ public class HotPathBenchmarks {
             .setUserId("user-42@example.com").setProvider("openai").setModel("gpt-4o").setInputTokens(1_800).setOutputTokens(350)
             .setPowerLevel("balanced").setSource("litellm-eu-1").build();
     private final byte[] encoded = serde.serialize(Topics.USAGE_EVENTS, event);
+
+    /** A batch of 5,000 recorded debits over 100,000 users, as the applier reads them back from PostgreSQL. */
+    private static final int BATCH = 5_000;
+    private final String[] batchUsers = new String[BATCH];
+    private final String[] batchEvents = new String[BATCH];
+    private final String[] batchModels = new String[BATCH];
+    private final long[] batchNanos = new long[BATCH];
+
+    {
+        Random random = new Random(5);
+        String[] models = {"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-pro", "llama-3.1-70b"};
+        for (int i = 0; i < BATCH; i++) {
+            batchUsers[i] = "user-" + random.nextInt(100_000) + "@example.com";
+            batchEvents[i] = "req-" + i;
+            batchModels[i] = models[random.nextInt(models.length)];
+            batchNanos[i] = 1 + random.nextInt(50_000_000);
+        }
+    }
 
     @Benchmark
     public Credits costOfUsage() {
@@ -48,5 +68,15 @@ public class HotPathBenchmarks {
     @Benchmark
     public UsageEvent decodeUsageEvent() {
         return serde.deserialize(Topics.USAGE_EVENTS, encoded);
+    }
+
+    /** The applier's batch aggregation: per-user sums in user-id order, spend per model, the statements' arrays. */
+    @Benchmark
+    public Object[] aggregateBatchOf5000Debits() {
+        BatchCharges charges = new BatchCharges();
+        for (int i = 0; i < BATCH; i++) {
+            charges.add(batchUsers[i], batchEvents[i], "openai", batchModels[i], batchNanos[i]);
+        }
+        return new Object[]{charges.users(), charges.amounts(), charges.eventCounts(), charges.recordedUsers(), charges.recordedEvents()};
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -57,22 +56,14 @@ public final class BatchApplier {
     private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
         execute(connection, LedgerStatements.PLAN_EACH_STATEMENT, statement -> { });
         List<BalanceChange> changes = List.of();
-        Map<AppliedBatch.ModelKey, Long> spend = new HashMap<>();
-        int applied = 0;
-        if (!debits.isEmpty()) {
-            // user id -> [charged nanos, event count], sorted so balances are locked and charged in user-id order
-            List<String[]> recorded = new ArrayList<>();
-            TreeMap<String, long[]> charges = recordEvents(connection, debits, recorded, spend);
-            applied = charges.values().stream().mapToInt(charge -> (int) charge[1]).sum();
-            if (!charges.isEmpty()) {
-                String[] charged = charges.keySet().toArray(String[]::new);
-                lockOrOpenAccounts(connection, charged);
-                changes = chargeAccountsAndWriteLedger(connection, charges);
-                settleHolds(connection, recorded);
-            }
+        BatchCharges charges = debits.isEmpty() ? new BatchCharges() : recordEvents(connection, debits);
+        if (!charges.isEmpty()) {
+            lockOrOpenAccounts(connection, charges.users());
+            changes = chargeAccountsAndWriteLedger(connection, charges);
+            settleHolds(connection, charges);
         }
         storeOffsets(connection, offsets);
-        return new AppliedBatch(debits.size(), applied, debits.size() - applied, changes, spend);
+        return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), changes, charges.spendByModel());
     }
 
     /**
@@ -96,12 +87,8 @@ public final class BatchApplier {
         }
     }
 
-    /**
-     * @param recorded receives (user id, event id) of every event really inserted
-     * @param spend    receives the charged nano-credits per provider and model
-     */
-    private TreeMap<String, long[]> recordEvents(Connection connection, List<LedgerDebit> debits, List<String[]> recorded,
-                                                 Map<AppliedBatch.ModelKey, Long> spend) throws SQLException {
+    /** Records the events; only those PostgreSQL really inserted (not recorded before) are charged. */
+    private BatchCharges recordEvents(Connection connection, List<LedgerDebit> debits) throws SQLException {
         int n = debits.size();
         String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
         String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
@@ -123,7 +110,7 @@ public final class BatchApplier {
             sources[i] = d.source();
             priced[i] = d.pricedAtMillis();
         }
-        TreeMap<String, long[]> charges = new TreeMap<>();
+        BatchCharges charges = new BatchCharges();
         try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.RECORD_USAGE_EVENTS)) {
             Object[][] columns = {eventIds, occurred, userIds, providers, models, input, output, cached, powerLevels, tiers, cost,
                     priceVersions, sources, priced};
@@ -134,33 +121,26 @@ public final class BatchApplier {
             }
             try (ResultSet inserted = statement.executeQuery()) {
                 while (inserted.next()) {
-                    long[] charge = charges.computeIfAbsent(inserted.getString(1), user -> new long[2]);
-                    charge[0] = Math.addExact(charge[0], inserted.getLong(2));
-                    charge[1]++;
-                    recorded.add(new String[]{inserted.getString(1), inserted.getString(3)});
-                    spend.merge(new AppliedBatch.ModelKey(inserted.getString(4), inserted.getString(5)), inserted.getLong(2), Math::addExact);
+                    charges.add(inserted.getString(1), inserted.getString(3), inserted.getString(4), inserted.getString(5), inserted.getLong(2));
                 }
             }
         }
         return charges;
     }
 
-    private List<BalanceChange> chargeAccountsAndWriteLedger(Connection connection, TreeMap<String, long[]> charges) throws SQLException {
-        String[] users = charges.keySet().toArray(String[]::new);
-        Long[] amounts = charges.values().stream().map(charge -> charge[0]).toArray(Long[]::new);
-        Integer[] counts = charges.values().stream().map(charge -> (int) charge[1]).toArray(Integer[]::new);
+    private List<BalanceChange> chargeAccountsAndWriteLedger(Connection connection, BatchCharges charges) throws SQLException {
+        String[] users = charges.users();
         Map<String, BalanceChange> byUser = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.CHARGE_ACCOUNTS_AND_WRITE_LEDGER)) {
             statement.setArray(1, array(connection, "text", users));
-            statement.setArray(2, connection.createArrayOf("bigint", amounts));
-            statement.setArray(3, connection.createArrayOf("int4", counts));
+            statement.setArray(2, connection.createArrayOf("bigint", charges.amounts()));
+            statement.setArray(3, connection.createArrayOf("int4", charges.eventCounts()));
             statement.setString(4, UUID.randomUUID().toString());
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     String user = rows.getString("user_id");
-                    long[] charge = charges.get(user);
                     BigDecimal cap = rows.getBigDecimal("monthly_cap");
-                    byUser.put(user, new BalanceChange(user, Credits.ofNanos(charge[0]), (int) charge[1],
+                    byUser.put(user, new BalanceChange(user, Credits.ofNanos(charges.chargedNanos(user)), charges.eventCount(user),
                             Credits.ofExact(rows.getBigDecimal("balance_before")), Credits.ofExact(rows.getBigDecimal("balance_after")),
                             Credits.ofExact(rows.getBigDecimal("mtd_before")), Credits.ofExact(rows.getBigDecimal("mtd_after")),
                             cap == null ? null : Credits.ofExact(cap), rows.getString("tier"), rows.getString("spend_blocked_reason"),
@@ -184,12 +164,10 @@ public final class BatchApplier {
         return ordered;
     }
 
-    private void settleHolds(Connection connection, List<String[]> recorded) throws SQLException {
-        String[] users = recorded.stream().map(pair -> pair[0]).toArray(String[]::new);
-        String[] events = recorded.stream().map(pair -> pair[1]).toArray(String[]::new);
+    private void settleHolds(Connection connection, BatchCharges charges) throws SQLException {
         execute(connection, LedgerStatements.SETTLE_HOLDS, statement -> {
-            statement.setArray(1, array(connection, "text", users));
-            statement.setArray(2, array(connection, "text", events));
+            statement.setArray(1, array(connection, "text", charges.recordedUsers()));
+            statement.setArray(2, array(connection, "text", charges.recordedEvents()));
         });
     }
 
