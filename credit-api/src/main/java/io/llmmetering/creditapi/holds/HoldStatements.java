@@ -62,11 +62,7 @@ final class HoldStatements {
             SELECT id, user_id FROM credit_holds WHERE status = 'active' AND expires_at <= now() ORDER BY expires_at LIMIT ?
             """;
 
-    /** In user-id order, as the debit applier locks them (a join for the reason given in LedgerStatements). */
-    static final String LOCK_ACCOUNTS_IN_ORDER = """
-            SELECT u.user_id FROM user_credits u JOIN unnest(?::text[]) AS x(user_id) ON u.user_id = x.user_id
-             ORDER BY u.user_id FOR UPDATE OF u
-            """;
+    static final String LOCK_ACCOUNTS_IN_ORDER = "SELECT user_id FROM user_credits WHERE user_id = ANY(?::text[]) ORDER BY user_id FOR UPDATE";
 
     static final String EXPIRE_HOLDS = """
             WITH expired AS (

@@ -54,7 +54,6 @@ public final class BatchApplier {
     }
 
     private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets) throws SQLException {
-        execute(connection, LedgerStatements.PLAN_EACH_STATEMENT, statement -> { });
         List<BalanceChange> changes = List.of();
         BatchCharges charges = debits.isEmpty() ? new BatchCharges() : recordEvents(connection, debits);
         if (!charges.isEmpty()) {

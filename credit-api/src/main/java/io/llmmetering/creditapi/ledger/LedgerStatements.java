@@ -53,21 +53,17 @@ final class LedgerStatements {
 
     /**
      * Row locks in user-id order: every writer of balances takes them in this order, so none deadlocks. A join,
-     * not {@code user_id = ANY(array)}: when a plan scans the table (as one made while the table was small
-     * does), ANY compares every row with every element, 5,000 x 100,000 comparisons a batch; a join hashes.
+     * not {@code user_id = ANY(?)}: the driver prepares a statement on the server after five uses, and a
+     * generic plan made while the accounts table was nearly empty (a new deployment, every account opened by
+     * its first debit) scanned it testing ANY element by element, 5,000 x 100,000 comparisons a batch once the
+     * table had grown (6 s a batch in an e2e run), until an ANALYZE replaced the plan. The worst plan of the
+     * join hashes one side: one pass over the table. Large tables get index lookups.
      */
     static final String LOCK_ACCOUNTS_IN_ORDER = """
             SELECT u.user_id FROM user_credits u JOIN unnest(?::text[]) AS x(user_id) ON u.user_id = x.user_id
              ORDER BY u.user_id FOR UPDATE OF u
             """;
 
-    /**
-     * A server-side prepared statement may settle on a generic plan made early, while the accounts table was
-     * nearly empty (a new deployment, every account opened by its first debit): a sequential scan that stays
-     * cached for the life of the pooled connection while the table grows to millions of rows. A batch is worth
-     * re-planning: well under a millisecond against the hundreds it takes.
-     */
-    static final String PLAN_EACH_STATEMENT = "SET LOCAL plan_cache_mode = force_custom_plan";
 
     /**
      * Charges each account its batch total, rolls month-to-date spend over at a new UTC month, marks the account

@@ -49,6 +49,31 @@ class BatchApplierTest {
                 occurredAt, occurredAt + 5, "2025-11-01", "test");
     }
 
+    /**
+     * The driver prepares statements on the server after five uses, and PostgreSQL may then keep a generic plan
+     * made while the accounts table was tiny. For {@code user_id = ANY($1)} that plan was a scan testing the
+     * array element by element on every row: 6 s a batch at 100,000 accounts. No plan of the lock may filter
+     * rows through the array itself.
+     */
+    @Test
+    void theAccountLockHasNoPlanThatTestsEveryRowAgainstTheWholeBatch() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("PREPARE lock_accounts(text[]) AS " + LedgerStatements.LOCK_ACCOUNTS_IN_ORDER.replace("?::text[]", "$1"));
+            List<String> plans = new ArrayList<>();
+            for (String mode : List.of("force_generic_plan", "force_custom_plan")) {
+                s.execute("SET plan_cache_mode = " + mode);
+                try (ResultSet plan = s.executeQuery("EXPLAIN EXECUTE lock_accounts('{a,b,c}')")) {
+                    while (plan.next()) {
+                        plans.add(plan.getString(1));
+                    }
+                }
+            }
+            s.execute("DEALLOCATE lock_accounts");
+            s.execute("RESET plan_cache_mode");
+            assertThat(plans).isNotEmpty().noneMatch(line -> line.contains("ANY"));
+        }
+    }
+
     @Test
     void debitsAcrossUsersAndBatchesKeepEveryInvariantToTheNanoCredit() throws SQLException {
         BatchApplier applier = new BatchApplier(dataSource, "invariants");
