@@ -5,6 +5,7 @@ import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.meteringstreams.topology.MeteringTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -43,6 +44,17 @@ public class MeteringStreamsApplication {
     @Bean
     StreamsHealthIndicator streamsHealthIndicator(StreamsRuntime runtime) {
         return new StreamsHealthIndicator(runtime);
+    }
+
+    /**
+     * Kafka Streams tags the RocksDB metrics of key-value stores {@code rocksdb.state.id} and those of window
+     * stores (the dedupe store) {@code rocksdb.window.state.id}. Prometheus takes one set of tag keys per metric
+     * name, so every RocksDB metric of the dedupe store (its size, block cache, compactions: the largest state
+     * of the topology) was dropped with a warning. One key for both; the store names tell them apart.
+     */
+    @Bean
+    static MeterFilter oneTagKeyForEveryStateStore() {
+        return MeterFilter.renameTag("kafka.stream.state", "rocksdb.window.state.id", "rocksdb.state.id");
     }
 
     @Bean(destroyMethod = "close")
