@@ -45,6 +45,23 @@ class BalanceCacheTest {
     }
 
     @Test
+    void aWholeBatchOfBalancesIsWrittenInChunksAndEveryOneLands(TestRedis redis) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (BalanceCache cache = new BalanceCache(redis.uri(), Duration.ofSeconds(60), registry)) {
+            Map<String, BalanceCache.Versioned> batch = new java.util.HashMap<>();
+            for (int i = 0; i < 5_001; i++) {
+                batch.put("chunked-" + i, new BalanceCache.Versioned(Credits.ofNanos(1_000_000_007L * i), i));
+            }
+            assertThat(cache.putAll(batch)).isTrue();
+            for (int i = 0; i < 5_001; i += 250) {
+                assertThat(cache.get("chunked-" + i)).contains(Credits.ofNanos(1_000_000_007L * i));
+            }
+            assertThat(cache.get("chunked-5000")).contains(Credits.ofNanos(1_000_000_007L * 5_000));
+            assertThat(registry.counter("credit.cache.write.failures").count()).isZero();
+        }
+    }
+
+    @Test
     void withRedisUnreachableWritesAndReadsFailQuietly() {
         try (BalanceCache cache = new BalanceCache("redis://127.0.0.1:1/0", Duration.ofSeconds(60), new SimpleMeterRegistry())) {
             assertThat(cache.put("u1", Credits.ofWhole(1), 1)).isFalse();
