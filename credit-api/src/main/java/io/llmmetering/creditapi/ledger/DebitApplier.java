@@ -68,6 +68,10 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile String topicId;
     private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pending = new LinkedHashMap<>();
+    private static final Duration CACHE_RETRY_INTERVAL = Duration.ofSeconds(1);
+    private static final int MAX_UNWRITTEN_BALANCES = 500_000;
+    private final Map<String, BalanceCache.Versioned> unwrittenBalances = new HashMap<>();
+    private long nextCacheRetryNanos;
     private int pendingCount;
     private long firstPendingNanos;
 
@@ -127,6 +131,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                         || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
                     applyPending();
                 }
+                if (!unwrittenBalances.isEmpty() && System.nanoTime() >= nextCacheRetryNanos) {
+                    writeUnwrittenBalances();
+                }
             }
         } catch (WakeupException e) {
             if (running.get()) {
@@ -181,9 +188,13 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         if (result.changes().isEmpty()) {
             return;
         }
-        Map<String, BalanceCache.Versioned> balances = new HashMap<>();
-        result.changes().forEach(change -> balances.put(change.userId(), new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion())));
-        cache.putAll(balances);
+        boolean nothingWaiting = unwrittenBalances.isEmpty();
+        result.changes().forEach(change -> unwrittenBalances.merge(change.userId(),
+                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()),
+                (waiting, newer) -> newer.version() >= waiting.version() ? newer : waiting));
+        if (nothingWaiting || System.nanoTime() >= nextCacheRetryNanos) {
+            writeUnwrittenBalances();
+        }
         for (CreditAlert alert : CreditAlerts.of(result.changes(), settings, Instant.now())) {
             producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),
                     (metadata, error) -> {
@@ -191,6 +202,25 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                             log.warn("credit alert not published user={} kind={} error={}", alert.getUserId(), alert.getKind(), error.toString());
                         }
                     });
+        }
+    }
+
+    /**
+     * Balances whose cache write failed are written again (the newest version of each) until Redis takes them:
+     * otherwise a user with no further debits kept a stale cached balance until its TTL, as a process check
+     * found after a crash. Rewriting is safe: the cache never replaces a newer version with an older one. While
+     * Redis is failing, attempts are a second apart and new balances join the waiting ones.
+     */
+    private void writeUnwrittenBalances() {
+        if (cache.putAll(unwrittenBalances)) {
+            unwrittenBalances.clear();
+            return;
+        }
+        nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
+        if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
+            // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded
+            log.warn("balance cache unreachable, dropping pending writes users={}", unwrittenBalances.size());
+            unwrittenBalances.clear();
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class PipelineFaultsTest {
     private ProcessPipeline pipeline;
 
     @BeforeAll
-    void startPipeline(@TempDir Path dir) throws Exception {
+    void startPipeline(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         pipeline = new ProcessPipeline(dir).start();
     }
 

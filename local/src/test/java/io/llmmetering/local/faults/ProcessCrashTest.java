@@ -2,6 +2,7 @@ package io.llmmetering.local.faults;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProcessCrashTest {
 
     @Test
-    void killNineOfTheTopologyAndOfTheApplierMidStreamLosesNothingAndChargesNothingTwice(@TempDir Path dir) throws Exception {
+    void killNineOfTheTopologyAndOfTheApplierMidStreamLosesNothingAndChargesNothingTwice(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         try (ProcessPipeline pipeline = new ProcessPipeline(dir).start()) {
             ProxyFleet fleet = new ProxyFleet(pipeline, "k9", 200, 4_000, 200, 11);
             LedgerInvariants invariants = new LedgerInvariants(pipeline, fleet);

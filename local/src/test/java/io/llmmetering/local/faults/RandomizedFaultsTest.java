@@ -2,6 +2,7 @@ package io.llmmetering.local.faults;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ class RandomizedFaultsTest {
     enum Fault { KILL_TOPOLOGY, KILL_APPLIER, KILL_INGEST, RESTART_BROKER, KILL_DATABASE_CONNECTIONS, LOSE_REDIS, SECOND_TOPOLOGY, SECOND_APPLIER, POISON }
 
     @Test
-    void aSeededRandomMixOfFaultsLeavesEveryEventChargedExactlyOnce(@TempDir Path dir) throws Exception {
+    void aSeededRandomMixOfFaultsLeavesEveryEventChargedExactlyOnce(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         long seed = Long.parseLong(System.getProperty("faults.seed", String.valueOf(new Random().nextLong())));
         int events = Integer.parseInt(System.getProperty("faults.events", "5000")); // about 30 s of traffic, 6-10 faults
         System.out.println("[faults] seed " + seed + " (replay: -Dfaults.seed=" + seed + ")");

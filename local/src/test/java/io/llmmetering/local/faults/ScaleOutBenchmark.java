@@ -4,6 +4,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class ScaleOutBenchmark {
     private static final Pattern APPLIED = Pattern.compile("(?m)^credit_applier_debits_applied_total(?:\\{[^}]*})? ([0-9.E]+)");
 
     @Test
-    void twoTopologiesAndTwoAppliersShareThePartitionsAndKeepTheLedgerExact(@TempDir Path dir) throws Exception {
+    void twoTopologiesAndTwoAppliersShareThePartitionsAndKeepTheLedgerExact(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         try (ProcessPipeline pipeline = new ProcessPipeline(dir).start()) {
             double one = phase(pipeline, "one", List.of(pipeline.api));
 
