@@ -48,6 +48,7 @@ public final class BenchCommand {
         PriceBook book = PriceBookReader.defaultPriceBook();
         BenchResult result = switch (options.command()) {
             case "e2e" -> new EndToEndBenchmark(options, book).run();
+            case "ratio" -> ratio(options, book);
             case "api" -> new ApiLoadBenchmark(options).run();
             case "ingest" -> new IngestLoadBenchmark(options).run();
             default -> new BaselineBenchmark(options, book).run();
@@ -62,16 +63,37 @@ public final class BenchCommand {
         return result;
     }
 
+    /**
+     * Baseline, e2e, baseline: this machine's speed drifts up to twofold within an hour, so e2e is compared with
+     * the mean of the baselines run just before and just after it.
+     */
+    private static BenchResult ratio(BenchOptions options, PriceBook book) throws Exception {
+        BenchResult before = new BaselineBenchmark(options.forBaseline(), book).run();
+        BenchResult e2e = new EndToEndBenchmark(options.forEndToEnd(), book).run();
+        e2e.write(options.results());
+        BenchResult after = new BaselineBenchmark(options.forBaseline(), book).run();
+        double baseline = (((Number) before.get("events_per_second")).doubleValue() + ((Number) after.get("events_per_second")).doubleValue()) / 2;
+        long e2eRate = ((Number) e2e.get("unique_events_per_second")).longValue();
+        return new BenchResult("ratio").put("users", options.users()).put("events", options.events())
+                .put("baseline_before_events_per_second", before.get("events_per_second"))
+                .put("e2e_unique_events_per_second", e2eRate)
+                .put("baseline_after_events_per_second", after.get("events_per_second"))
+                .put("ratio_to_mean_baseline", BenchMath.round(e2eRate / baseline))
+                .put("e2e", e2e.figures())
+                .put("discrepancies", ((Number) before.get("discrepancies")).longValue() + ((Number) e2e.get("discrepancies")).longValue()
+                        + ((Number) after.get("discrepancies")).longValue());
+    }
+
     private static void compareWithBaseline(Path results, BenchResult e2e) throws Exception {
         Path baseline = results.resolve("baseline.json");
-        if (!Files.exists(baseline)) {
+        if (!Files.exists(baseline) || !(e2e.get("unique_events_per_second") instanceof Number)) {
             return;
         }
         JsonNode figures = JsonMapper.builder().build().readTree(Files.readString(baseline));
         long baselineRate = figures.path("events_per_second").asLong();
         if (baselineRate > 0) {
             e2e.put("baseline_events_per_second", baselineRate)
-                    .put("ratio_to_baseline", EndToEndBenchmark.round(((Number) e2e.get("unique_events_per_second")).doubleValue() / baselineRate));
+                    .put("ratio_to_baseline", BenchMath.round(((Number) e2e.get("unique_events_per_second")).doubleValue() / baselineRate));
         }
     }
 }

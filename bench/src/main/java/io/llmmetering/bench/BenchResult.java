@@ -31,6 +31,10 @@ final class BenchResult {
         return this;
     }
 
+    Map<String, Object> figures() {
+        return figures;
+    }
+
     Object get(String name) {
         return figures.get(name);
     }

@@ -53,6 +53,11 @@ final class BenchSystem implements AutoCloseable {
         return DriverManager.getConnection(settings.databaseUrl(), settings.databaseUser(), options.databasePassword());
     }
 
+    /** credit-api's meters: the applier's counters. */
+    io.micrometer.core.instrument.MeterRegistry creditApiMeters() {
+        return launcher.creditApi().getBean(io.micrometer.core.instrument.MeterRegistry.class);
+    }
+
     String apiUrl() {
         return "http://127.0.0.1:" + settings.apiPort();
     }

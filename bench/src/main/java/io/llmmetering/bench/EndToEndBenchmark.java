@@ -1,37 +1,44 @@
 package io.llmmetering.bench;
 
-import io.llmmetering.local.Workload;
-
 import io.llmmetering.core.pricing.PriceBook;
-import io.llmmetering.local.LocalSettings;
+import io.llmmetering.local.Workload;
 
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
  * The real pipeline on this machine: the local system in this JVM (KRaft broker, exactly-once topology, batch
- * applier into its own fresh PostgreSQL database, Redis), fed straight into {@code usage.events} as fast as the
- * producer goes. Measures events/s from the first publish to the last debit applied, the latency from publish to
- * the debit's commit (from each event's {@code occurred_at}, set at publish, and {@code applied_at}), the lag
- * over time, and checks every user's charge against the workload's expected spend to the nano-credit. Part of
- * a command-line tool: progress and mismatches go to stdout.
+ * applier into its own fresh PostgreSQL database, Redis), fed with a workload generated and serialized before
+ * any clock starts. A warm-up is published and applied first (JIT, caches, accounts); then either the measured
+ * events go as fast as the producer sends them (throughput: first publish to last debit applied), or, with
+ * {@code --rate}, each rate is held for a while and measured (is the lag bounded, how long until a user's
+ * cached balance shows a charge). Every run reports the CPU each process spent per event, the Kafka records and
+ * PostgreSQL rows written per event, and checks every user's charge against the workload to the nano-credit.
+ * Progress comes from the applier's own counter, so measuring costs the pipeline nothing. Part of a
+ * command-line tool: progress and mismatches go to stdout.
  */
 final class EndToEndBenchmark {
 
     /** Waiting for the backlog after the last publish: at least this, and longer for big runs (see settleTimeout). */
     private static final Duration MIN_SETTLE_TIMEOUT = Duration.ofMinutes(15);
+    /** A paced step's backlog must drain within this before the next step starts. */
+    private static final Duration STEP_DRAIN_TIMEOUT = Duration.ofMinutes(3);
+    /** Latency probes per second of publishing, whatever the rate. */
+    private static final int PROBES_PER_SECOND = 50;
 
     private final BenchOptions options;
     private final PriceBook book;
@@ -43,126 +50,291 @@ final class EndToEndBenchmark {
 
     BenchResult run() throws Exception {
         String run = BenchOptions.runId();
-        BenchResult result = new BenchResult("e2e").put("events", options.events()).put("users", options.users())
-                .put("duplicate_rate", options.duplicateRate()).put("via", options.via()).put("rate_limit", options.rate() == 0 ? "none" : options.rate());
-        try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run)) {
-            LocalSettings settings = system.settings;
-            Path dataDir = system.dataDir;
-            Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
-            long[] expected = new long[options.users()];
-            long unique = 0;
-            long invalid = 0;
-            List<long[]> lag = new ArrayList<>();
-            long started;
-            long published;
-            long failures;
-            try (EventSink sink = EventSink.to(options.via(), system)) {
-                started = System.nanoTime();
-                long lastReport = started;
-                Workload.Call call = null;
-                for (published = 0; published < options.events(); published++) {
-                    if (options.rate() > 0) {
-                        // paced: event n leaves no earlier than n / rate seconds after the first
-                        long due = started + published * 1_000_000_000L / options.rate();
-                        long wait = due - System.nanoTime();
-                        if (wait > 0) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                        }
-                    }
-                    call = workload.next(call);
-                    if (!call.duplicate()) {
-                        if (call.valid()) {
-                            unique++;
-                            expected[call.user()] += call.costNanos();
-                        } else {
-                            invalid++;
-                        }
-                    }
-                    sink.send(call, workload.userId(call.user()));
-                    if (System.nanoTime() - lastReport > 2_000_000_000L) {
-                        lastReport = System.nanoTime();
-                        lag.add(new long[]{(lastReport - started) / 1_000_000, published, applied(settings)});
-                        progress(published, started, lag.get(lag.size() - 1)[2], unique);
-                    }
-                }
-                sink.flush();
-                failures = sink.failures();
+        boolean paced = !options.rates().isEmpty();
+        BenchResult result = new BenchResult("e2e").put("users", options.users()).put("duplicate_rate", options.duplicateRate())
+                .put("via", options.via()).put("mode", paced ? "paced" : "as fast as the producer sends");
+        long warmupEvents = options.warmupEvents();
+        long measuredEvents = paced ? options.rates().stream().mapToLong(rate -> rate * (options.warmupSeconds() + options.seconds())).sum()
+                : options.events();
+        long probeEvery = Math.max(1, (paced ? options.rates().get(0) : 20_000) / PROBES_PER_SECOND);
+
+        long preparing = System.nanoTime();
+        Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
+        PreparedEvents events = PreparedEvents.generate(workload, Math.toIntExact(warmupEvents + measuredEvents), options.users(),
+                (int) probeEvery, Instant.now().minusSeconds(60), options.via().equals("http"));
+        result.put("events", measuredEvents).put("warmup_events", warmupEvents)
+                .put("prepare_seconds", BenchMath.round((System.nanoTime() - preparing) / 1e9));
+        System.out.printf("[bench] prepared %,d events in %.1f s (outside every measurement)%n", events.size(), (System.nanoTime() - preparing) / 1e9);
+
+        try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run);
+             EventSink sink = EventSink.to(options.via(), system, events);
+             LatencyProbes probes = new LatencyProbes(events, options.redisUrl())) {
+            Publisher publisher = new Publisher(events, sink, probes, new PipelineCounters(system.creditApiMeters()));
+            if (warmupEvents > 0) {
+                long warmupStarted = System.nanoTime();
+                publisher.publish((int) warmupEvents, 0, null);
+                publisher.awaitApplied(settleTimeout(warmupEvents));
+                result.put("warmup_seconds", BenchMath.round((System.nanoTime() - warmupStarted) / 1e9));
+                System.out.println();
             }
-            Duration settleTimeout = settleTimeout(options.events());
-            long deadline = System.nanoTime() + settleTimeout.toNanos();
-            long applied = applied(settings);
-            while (applied < unique && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                applied = applied(settings);
-                long now = System.nanoTime();
-                if (lag.isEmpty() || now - started - lag.get(lag.size() - 1)[0] * 1_000_000 > 2_000_000_000L) {
-                    lag.add(new long[]{(now - started) / 1_000_000, published, applied});
-                    progress(published, started, applied, unique);
-                }
+            if (paced) {
+                runSteps(system, publisher, probes, result);
+            } else {
+                runThroughput(system, publisher, probes, measuredEvents, result);
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            System.out.println();
-            result.put("unique_valid_events", unique).put("invalid_events", invalid).put("publish_failures", failures)
-                    .put("applied", applied).put("seconds", round(seconds))
-                    .put("events_per_second", Math.round(published / seconds))
-                    .put("unique_events_per_second", Math.round(unique / seconds));
-            latency(settings, result);
-            // events still unapplied when the wait ended are reported apart, so a timeout is not read as wrong charges
-            result.put("unapplied_at_settle_timeout", unique - applied).put("settle_timeout_seconds", settleTimeout.toSeconds());
-            long discrepancies = discrepancies(settings, workload, expected) + (applied == unique ? 0 : 1) + failures;
-            sizes(settings, dataDir, result);
-            result.put("lag_over_time", lag.stream().map(point -> Map.of("ms", point[0], "published", point[1], "applied", point[2])).toList());
+            result.put("publish_failures", sink.failures());
+            long discrepancies = discrepancies(system, events) + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
+            sizes(system, result);
             result.put("discrepancies", discrepancies);
             return result;
         }
     }
 
-    private static void progress(long published, long started, long applied, long unique) {
-        double seconds = Math.max(0.001, (System.nanoTime() - started) / 1e9);
-        System.out.printf("\r[bench] published %,d (%,.0f/s)  applied %,d of %,d unique  ", published, published / seconds, applied, unique);
-        System.out.flush();
+    private void runThroughput(BenchSystem system, Publisher publisher, LatencyProbes probes, long measuredEvents, BenchResult result)
+            throws Exception {
+        Measurement measurement = Measurement.start(system, publisher);
+        probes.startMeasuring();
+        long started = System.nanoTime();
+        List<Map<String, Object>> lag = new ArrayList<>();
+        publisher.publish((int) measuredEvents, 0, lag);
+        probes.stopMeasuring();
+        Duration settleTimeout = settleTimeout(measuredEvents);
+        boolean settled = publisher.awaitApplied(settleTimeout);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.println();
+        long unique = publisher.uniquePublished - measurement.uniqueAtStart;
+        result.put("unique_valid_events", unique).put("invalid_events", publisher.invalidPublished - measurement.invalidAtStart)
+                .put("applied", publisher.applied() - measurement.appliedAtStart).put("seconds", BenchMath.round(seconds))
+                .put("events_per_second", Math.round(measuredEvents / seconds))
+                .put("unique_events_per_second", Math.round(unique / seconds));
+        // events still unapplied when the wait ended are reported apart, so a timeout is not read as wrong charges
+        result.put("unapplied_at_settle_timeout", settled ? 0 : publisher.uniquePublished - publisher.applied())
+                .put("settle_timeout_seconds", settleTimeout.toSeconds());
+        latency(probes, result, "latency_publish_to_redis_ms");
+        measurement.finish(unique, result);
+        result.put("lag_over_time", lag);
     }
 
-    private Connection connect(LocalSettings settings) throws SQLException {
-        return DriverManager.getConnection(settings.databaseUrl(), settings.databaseUser(), options.databasePassword());
+    /**
+     * Each rate held for the warm-up seconds, then measured: the lag (unique events published but not applied)
+     * sampled every second, the latency probes published in the window, the CPU per event. The lag is bounded
+     * when it does not grow over the window (less than 1 % of the rate per second) and stays within two seconds
+     * of events. Stops at the first rate not held, after letting its backlog drain.
+     */
+    private void runSteps(BenchSystem system, Publisher publisher, LatencyProbes probes, BenchResult result) throws Exception {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        long highestHeld = 0;
+        for (long rate : options.rates()) {
+            System.out.printf("[bench] step %,d events/s: %d s warm-up, %d s measured%n", rate, options.warmupSeconds(), options.seconds());
+            publisher.publish(Math.toIntExact(rate * options.warmupSeconds()), rate, null);
+            Measurement measurement = Measurement.start(system, publisher, false);
+            probes.reset();
+            probes.startMeasuring();
+            List<Map<String, Object>> lag = new ArrayList<>();
+            publisher.publish(Math.toIntExact(rate * options.seconds()), rate, lag);
+            probes.stopMeasuring();
+            BenchResult step = new BenchResult("step").put("rate", rate);
+            long unique = publisher.uniquePublished - measurement.uniqueAtStart;
+            step.put("unique_valid_events", unique);
+            measurement.finish(unique, step);
+            boolean bounded = lagBounded(lag, rate);
+            step.put("lag_bounded", bounded).put("lag_max", lag.stream().mapToLong(point -> (Long) point.get("lag")).max().orElse(0))
+                    .put("lag_at_end", lag.isEmpty() ? 0 : lag.get(lag.size() - 1).get("lag"))
+                    .put("lag_slope_per_second", BenchMath.round(slope(lag)));
+            boolean drained = publisher.awaitApplied(STEP_DRAIN_TIMEOUT);
+            System.out.println();
+            latency(probes, step, "latency_publish_to_redis_ms");
+            step.put("lag_over_time", lag);
+            steps.add(step.figures());
+            System.out.println(step.summaryLine());
+            if (!bounded || !drained) {
+                break;
+            }
+            highestHeld = rate;
+        }
+        result.put("steps", steps).put("highest_rate_held", highestHeld);
     }
 
-    /** Every event in this fresh database is the benchmark's. */
-    private long applied(LocalSettings settings) throws SQLException {
-        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("SELECT count(*) FROM usage_events")) {
-            row.next();
-            return row.getLong(1);
+    static boolean lagBounded(List<Map<String, Object>> lag, long rate) {
+        if (lag.size() < 3) {
+            return false;
+        }
+        long lastThirdMax = lag.subList(lag.size() * 2 / 3, lag.size()).stream().mapToLong(point -> (Long) point.get("lag")).max().orElse(0);
+        return slope(lag) < rate * 0.01 && lastThirdMax <= rate * 2;
+    }
+
+    /** Least-squares growth of the lag, in events per second. */
+    private static double slope(List<Map<String, Object>> lag) {
+        int n = lag.size();
+        if (n < 2) {
+            return 0;
+        }
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (Map<String, Object> point : lag) {
+            double x = ((Long) point.get("ms")) / 1000.0;
+            double y = (Long) point.get("lag");
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        double denominator = n * sxx - sx * sx;
+        return denominator == 0 ? 0 : (n * sxy - sx * sy) / denominator;
+    }
+
+    private static void latency(LatencyProbes probes, BenchResult result, String name) {
+        long[] p = probes.percentiles();
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("p50", p[0]);
+        figures.put("p95", p[1]);
+        figures.put("p99", p[2]);
+        figures.put("max", p[3]);
+        figures.put("probes", p[4]);
+        result.put(name, figures);
+    }
+
+    /** Counters at the start of a measured window, and the figures per event at its end. */
+    private static final class Measurement {
+        private final BenchSystem system;
+        private final Publisher publisher;
+        private final CpuAccounting cpu = new CpuAccounting();
+        private final CpuAccounting.Snapshot cpuAtStart;
+        private final Map<String, Long> kafkaAtStart;
+        private final Map<String, Long> rowsAtStart;
+        final long uniqueAtStart;
+        final long invalidAtStart;
+        final long appliedAtStart;
+
+        private Measurement(BenchSystem system, Publisher publisher) throws Exception {
+            this.system = system;
+            this.publisher = publisher;
+            this.rowsAtStart = rows(system);
+            this.kafkaAtStart = publisher.counters.kafkaRecords();
+            this.uniqueAtStart = publisher.uniquePublished;
+            this.invalidAtStart = publisher.invalidPublished;
+            this.appliedAtStart = publisher.applied();
+            this.cpuAtStart = cpu.snapshot();
+        }
+
+        /** After a drained warm-up: the rows the warm-up wrote reach the statistics first, so none count in this window. */
+        static Measurement start(BenchSystem system, Publisher publisher) throws Exception {
+            return start(system, publisher, true);
+        }
+
+        static Measurement start(BenchSystem system, Publisher publisher, boolean waitForStatistics) throws Exception {
+            if (waitForStatistics) {
+                Thread.sleep(PipelineCounters.STATISTICS_FLUSH_MILLIS);
+            }
+            return new Measurement(system, publisher);
+        }
+
+        void finish(long uniqueEvents, BenchResult result) throws Exception {
+            Map<String, Object> cpuSeconds = CpuAccounting.between(cpuAtStart, cpu.snapshot());
+            Map<String, Long> kafkaAtEnd = publisher.counters.kafkaRecords();
+            Thread.sleep(PipelineCounters.STATISTICS_FLUSH_MILLIS);
+            Map<String, Long> rowsAtEnd = rows(system);
+            result.put("cpu_seconds", cpuSeconds).put("cpu_us_per_unique_event", CpuAccounting.perEvent(cpuSeconds, uniqueEvents))
+                    .put("kafka_records_per_unique_event", PipelineCounters.perEvent(kafkaAtStart, kafkaAtEnd, uniqueEvents))
+                    .put("postgres_rows_per_unique_event", PipelineCounters.perEvent(rowsAtStart, rowsAtEnd, uniqueEvents));
+        }
+
+        private static Map<String, Long> rows(BenchSystem system) throws SQLException {
+            try (Connection c = system.connect()) {
+                return PipelineCounters.postgresRows(c);
+            }
         }
     }
 
-    private void latency(LocalSettings settings, BenchResult result) throws SQLException {
-        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
-                SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms), max(ms)
-                  FROM (SELECT extract(epoch FROM applied_at - occurred_at) * 1000 AS ms FROM usage_events) x
-                """)) {
-            row.next();
-            Double[] percentiles = (Double[]) row.getArray(1).getArray();
-            result.put("latency_ms_p50", Math.round(percentiles[0])).put("latency_ms_p95", Math.round(percentiles[1]))
-                    .put("latency_ms_p99", Math.round(percentiles[2])).put("latency_ms_max", Math.round(row.getDouble(2)));
+    /** Publishes the prepared events in order, paced or not, and knows how many unique valid ones have gone. */
+    private static final class Publisher {
+        private final PreparedEvents events;
+        private final EventSink sink;
+        private final LatencyProbes probes;
+        final PipelineCounters counters;
+        private int next;
+        long uniquePublished;
+        long invalidPublished;
+
+        Publisher(PreparedEvents events, EventSink sink, LatencyProbes probes, PipelineCounters counters) {
+            this.events = events;
+            this.sink = sink;
+            this.probes = probes;
+            this.counters = counters;
         }
-        // the second half of the run by publish time: the JVMs are warm and a start-up backlog has drained
-        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
-                WITH span AS (SELECT min(occurred_at) + (max(occurred_at) - min(occurred_at)) / 2 AS middle FROM usage_events)
-                SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - occurred_at) * 1000)
-                  FROM usage_events, span WHERE occurred_at >= span.middle
-                """)) {
-            row.next();
-            Double[] percentiles = (Double[]) row.getArray(1).getArray();
-            result.put("latency_second_half_ms_p50", Math.round(percentiles[0])).put("latency_second_half_ms_p95", Math.round(percentiles[1]))
-                    .put("latency_second_half_ms_p99", Math.round(percentiles[2]));
+
+        long applied() {
+            return counters.applied();
+        }
+
+        /**
+         * Sends the next {@code count} events, at {@code rate} per second (0: as fast as the producer takes them),
+         * sampling the lag into {@code lag} (when given) every second while it publishes.
+         */
+        void publish(int count, long rate, List<Map<String, Object>> lag) throws Exception {
+            int end = Math.min(events.size(), next + count);
+            long started = System.nanoTime();
+            long nextSample = started + 1_000_000_000L;
+            int first = next;
+            while (next < end) {
+                long now = System.nanoTime();
+                int due = rate == 0 ? end : (int) Math.min(end, first + (now - started) * rate / 1_000_000_000L + 1);
+                while (next < due) {
+                    probes.published(next, System.nanoTime());
+                    sink.send(next);
+                    uniquePublished += events.uniqueValid[next] ? 1 : 0;
+                    invalidPublished += events.invalid[next] ? 1 : 0;
+                    if ((++next & 1023) == 0 && System.nanoTime() >= nextSample) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() >= nextSample) {
+                    nextSample += 1_000_000_000L;
+                    sample(started, lag);
+                }
+                if (rate > 0 && next < end) {
+                    LockSupport.parkNanos(500_000);
+                }
+            }
+            sink.flush();
+        }
+
+        private void sample(long started, List<Map<String, Object>> lag) {
+            long applied = applied();
+            if (lag != null) {
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("ms", (System.nanoTime() - started) / 1_000_000);
+                point.put("published", uniquePublished);
+                point.put("applied", applied);
+                point.put("lag", uniquePublished - applied);
+                lag.add(point);
+            }
+            System.out.printf("\r[bench] published %,d events  applied %,d of %,d unique  ", next, applied, uniquePublished);
+            System.out.flush();
+        }
+
+        /** Waits until every unique valid event published so far is applied; false if that did not happen in time. */
+        boolean awaitApplied(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long lastReport = System.nanoTime();
+            while (applied() < uniquePublished) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(20);
+                if (System.nanoTime() - lastReport > 2_000_000_000L) {
+                    lastReport = System.nanoTime();
+                    sample(lastReport, null);
+                }
+            }
+            return true;
         }
     }
 
     /** Users whose charge or ledger differs from the workload's expected spend, to the nano-credit. */
-    private long discrepancies(LocalSettings settings, Workload workload, long[] expected) throws SQLException {
+    private static long discrepancies(BenchSystem system, PreparedEvents events) throws SQLException {
         Map<String, BigDecimal> balances = new HashMap<>();
         Map<String, BigDecimal> ledger = new HashMap<>();
-        try (Connection c = connect(settings); Statement s = c.createStatement()) {
+        try (Connection c = system.connect(); Statement s = c.createStatement()) {
             try (ResultSet row = s.executeQuery("SELECT user_id, balance FROM user_credits")) {
                 while (row.next()) {
                     balances.put(row.getString(1), row.getBigDecimal(2));
@@ -175,10 +347,10 @@ final class EndToEndBenchmark {
             }
         }
         long discrepancies = 0;
-        for (int user = 0; user < expected.length; user++) {
-            String id = workload.userId(user);
+        for (int user = 0; user < events.expectedNanosByUser.length; user++) {
+            String id = events.userId(user);
             BigDecimal charged = balances.getOrDefault(id, BigDecimal.ZERO).negate();
-            BigDecimal want = BigDecimal.valueOf(expected[user], 9);
+            BigDecimal want = BigDecimal.valueOf(events.expectedNanosByUser[user], 9);
             if (charged.compareTo(want) != 0 || balances.getOrDefault(id, BigDecimal.ZERO).compareTo(ledger.getOrDefault(id, BigDecimal.ZERO)) != 0) {
                 if (discrepancies < 10) {
                     System.out.println("[bench] MISMATCH " + id + " expected " + want.toPlainString() + " charged " + charged.toPlainString());
@@ -189,14 +361,14 @@ final class EndToEndBenchmark {
         return discrepancies;
     }
 
-    private void sizes(LocalSettings settings, Path dataDir, BenchResult result) throws Exception {
-        try (Connection c = connect(settings); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
+    private static void sizes(BenchSystem system, BenchResult result) throws Exception {
+        try (Connection c = system.connect(); Statement s = c.createStatement(); ResultSet row = s.executeQuery("""
                 SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = 'usage_events'::regclass
                 """)) {
             row.next();
             result.put("usage_events_mib", row.getLong(1) >> 20);
         }
-        try (Stream<Path> files = Files.walk(dataDir.resolve("streams"))) {
+        try (Stream<Path> files = Files.walk(system.dataDir.resolve("streams"))) {
             result.put("state_store_mib", files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum() >> 20);
         }
     }
@@ -205,9 +377,5 @@ final class EndToEndBenchmark {
     static Duration settleTimeout(long events) {
         Duration forTheBacklog = Duration.ofSeconds(events / 1_500);
         return forTheBacklog.compareTo(MIN_SETTLE_TIMEOUT) > 0 ? forTheBacklog : MIN_SETTLE_TIMEOUT;
-    }
-
-    static double round(double value) {
-        return Math.round(value * 100) / 100.0;
     }
 }

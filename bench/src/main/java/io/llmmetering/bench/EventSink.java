@@ -1,9 +1,10 @@
 package io.llmmetering.bench;
 
-import io.llmmetering.local.Workload;
-import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.schemas.client.UsagePublisher;
+import io.llmmetering.schemas.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.net.URI;
@@ -11,16 +12,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Where the e2e benchmark's events go: straight into usage.events, or through usage-ingest's HTTP API as proxies send them. */
+/**
+ * Where the e2e benchmark's prepared events go: straight into usage.events, or through usage-ingest's HTTP API
+ * as proxies send them. Sending does no serialization: the events were encoded before the clock started.
+ */
 interface EventSink extends AutoCloseable {
 
-    void send(Workload.Call call, String userId) throws Exception;
+    void send(int index) throws Exception;
 
     /** Waits until everything sent is acknowledged. */
     void flush() throws Exception;
@@ -28,33 +32,42 @@ interface EventSink extends AutoCloseable {
     /** Events that were never acknowledged. */
     long failures();
 
-    static EventSink to(String via, BenchSystem system) {
-        return via.equals("http") ? new Http(system.ingestUrl() + "/api/v1/usage/events", system.ingestKey) : new Kafka(system.settings.bootstrapServers());
+    static EventSink to(String via, BenchSystem system, PreparedEvents events) {
+        return via.equals("http") ? new Http(system.ingestUrl() + "/api/v1/usage/events", system.ingestKey, events)
+                : new Kafka(system.settings.bootstrapServers(), events);
     }
 
-    /** The proxies' Kafka client, batching as it does in production. */
+    /** A proxy's Kafka producer with the settings of {@code UsagePublisher} (idempotent, acks=all, lz4, batched). */
     final class Kafka implements EventSink {
-        private final UsagePublisher publisher;
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final PreparedEvents events;
         private final AtomicLong failed = new AtomicLong();
 
-        Kafka(String bootstrapServers) {
-            publisher = UsagePublisher.connect(bootstrapServers, "bench", Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024));
+        Kafka(String bootstrapServers, PreparedEvents events) {
+            Map<String, Object> config = new HashMap<>();
+            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            config.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-generator");
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+            config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+            this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+            this.events = events;
         }
 
         @Override
-        public void send(Workload.Call call, String userId) {
-            publisher.publish(UsageEvent.newBuilder().setEventId(call.eventId()).setOccurredAt(Instant.now()).setUserId(userId)
-                    .setProvider("bench").setModel(call.model()).setInputTokens(call.inputTokens()).setOutputTokens(call.outputTokens())
-                    .setPowerLevel(call.powerLevel()).setSource("bench").build()).whenComplete((metadata, error) -> {
-                        if (error != null) {
-                            failed.incrementAndGet();
-                        }
-                    });
+        public void send(int index) {
+            producer.send(new ProducerRecord<>(Topics.USAGE_EVENTS, events.keys[index], events.values[index]), (metadata, error) -> {
+                if (error != null) {
+                    failed.incrementAndGet();
+                }
+            });
         }
 
         @Override
         public void flush() {
-            publisher.flush();
+            producer.flush();
         }
 
         @Override
@@ -64,7 +77,7 @@ interface EventSink extends AutoCloseable {
 
         @Override
         public void close() {
-            publisher.close();
+            producer.close(Duration.ofSeconds(10));
         }
     }
 
@@ -73,20 +86,20 @@ interface EventSink extends AutoCloseable {
         private static final int BATCH = 500;
         private final String url;
         private final String key;
+        private final PreparedEvents events;
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         private final List<String> batch = new ArrayList<>(BATCH);
         private long failed;
 
-        Http(String url, String key) {
+        Http(String url, String key, PreparedEvents events) {
             this.url = url;
             this.key = key;
+            this.events = events;
         }
 
         @Override
-        public void send(Workload.Call call, String userId) throws Exception {
-            batch.add("{\"event_id\":\"" + call.eventId() + "\",\"user_id\":\"" + userId + "\",\"provider\":\"bench\",\"model\":\"" + call.model()
-                    + "\",\"input_tokens\":" + call.inputTokens() + ",\"output_tokens\":" + call.outputTokens() + ",\"power_level\":\""
-                    + call.powerLevel() + "\",\"occurred_at\":\"" + Instant.now() + "\"}");
+        public void send(int index) throws Exception {
+            batch.add(events.json[index]);
             if (batch.size() == BATCH) {
                 flush();
             }

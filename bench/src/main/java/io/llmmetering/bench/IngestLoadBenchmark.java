@@ -51,7 +51,7 @@ final class IngestLoadBenchmark {
                         batch, figures.requestsPerSecond(), eventsPerSecond, figures.p50(), figures.p99(), figures.non2xx() + figures.socketErrors(), drainSeconds);
                 Map<String, Object> json = figures.asJson();
                 json.put("events_per_second", Math.round(eventsPerSecond));
-                json.put("backlog_drain_seconds", EndToEndBenchmark.round(drainSeconds));
+                json.put("backlog_drain_seconds", BenchMath.round(drainSeconds));
                 byBatch.put(String.valueOf(batch), json);
                 if (applied != accepted) {
                     System.out.println("[bench] MISMATCH ledger holds " + applied + " events, ingest accepted " + accepted

@@ -21,28 +21,34 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class BenchSmokeTest {
 
     @Test
-    void baselineThenEndToEndThroughKafkaAndThroughIngestRunWithZeroDiscrepanciesAndWriteTheirFigures(@TempDir Path results) throws Exception {
-        BenchResult baseline = BenchCommand.run(BenchOptions.parse(new String[]{"baseline", "--events", "3000", "--users", "500",
-                "--connections", "1,4", "--results", results.toString()}, Map.of()));
-        assertThat(baseline.get("discrepancies")).isEqualTo(0L);
+    void ratioRunsBaselineEndToEndAndBaselineWithZeroDiscrepanciesAndWritesTheFiguresPerEvent(@TempDir Path results) throws Exception {
+        BenchResult ratio = BenchCommand.run(BenchOptions.parse(new String[]{"ratio", "--events", "20000", "--users", "2000",
+                "--baseline-events", "3000", "--results", results.toString()}, Map.of()));
+        assertThat(ratio.get("discrepancies")).isEqualTo(0L);
+        assertThat(((Number) ratio.get("ratio_to_mean_baseline")).doubleValue()).isPositive();
 
-        BenchResult e2e = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--events", "20000", "--users", "2000",
-                "--results", results.toString()}, Map.of()));
-        assertThat(e2e.get("discrepancies")).isEqualTo(0L);
+        JsonNode e2e = JsonMapper.builder().build().readTree(Files.readString(results.resolve("e2e.json")));
+        assertThat(e2e.get("applied").asLong()).isEqualTo(e2e.get("unique_valid_events").asLong()).isPositive();
+        assertThat(e2e.get("warmup_events").asLong()).isEqualTo(4000);
+        assertThat(e2e.get("latency_publish_to_redis_ms").get("probes").asLong()).isPositive();
+        assertThat(e2e.get("cpu_us_per_unique_event").get("topology").asDouble()).isPositive();
+        assertThat(e2e.get("cpu_us_per_unique_event").get("postgresql").asDouble()).isPositive();
+        assertThat(e2e.get("kafka_records_per_unique_event").get("credit.debits").asDouble()).isGreaterThanOrEqualTo(1.0);
+        assertThat(e2e.get("postgres_rows_per_unique_event").get("usage_events").asDouble()).isEqualTo(1.0);
+        assertThat(e2e.get("lag_over_time").isArray()).isTrue();
+    }
 
-        JsonNode written = JsonMapper.builder().build().readTree(Files.readString(results.resolve("e2e.json")));
-        assertThat(written.get("applied").asLong()).isEqualTo(written.get("unique_valid_events").asLong()).isPositive();
-        assertThat(written.has("latency_ms_p99")).isTrue();
-        assertThat(written.has("ratio_to_baseline")).isTrue();
-        assertThat(written.get("lag_over_time").isArray()).isTrue();
-        assertThat(JsonMapper.builder().build().readTree(Files.readString(results.resolve("baseline.json")))
-                .get("events_per_second_by_connections").has("4")).isTrue();
-
-        BenchResult viaIngest = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--events", "5000", "--users", "500", "--via", "http",
-                "--results", results.resolve("http").toString()}, Map.of()));
-        assertThat(viaIngest.get("discrepancies")).isEqualTo(0L);
-        assertThat(viaIngest.get("via")).isEqualTo("http");
-        assertThat(viaIngest.get("applied")).isEqualTo(viaIngest.get("unique_valid_events"));
+    @Test
+    void aPacedStepThroughIngestHoldsItsRateAndChargesEveryEventOnce(@TempDir Path results) throws Exception {
+        BenchResult paced = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--users", "500", "--via", "http", "--rate", "1000", "--warmup", "2000",
+                "--warmup-seconds", "3", "--seconds", "5", "--results", results.toString()}, Map.of()));
+        assertThat(paced.get("discrepancies")).isEqualTo(0L);
+        assertThat(paced.get("via")).isEqualTo("http");
+        JsonNode step = JsonMapper.builder().build().readTree(Files.readString(results.resolve("e2e.json"))).get("steps").get(0);
+        assertThat(step.get("rate").asLong()).isEqualTo(1000);
+        assertThat(step.get("unique_valid_events").asLong()).isPositive();
+        assertThat(step.has("lag_bounded")).isTrue();
+        assertThat(step.get("lag_over_time").size()).isGreaterThanOrEqualTo(4);
     }
 
     @Test
@@ -78,7 +84,8 @@ class BenchSmokeTest {
     void optionsAreCheckedWithTheNameOfTheWrongOne() {
         for (String[] bad : new String[][]{{}, {"nope"}, {"e2e", "--events", "0"}, {"e2e", "--events", "many"}, {"baseline", "--connections", "0"},
                 {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}, {"ingest", "--batch", "0"},
-                {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}, {"e2e", "--via", "carrier-pigeon"}}) {
+                {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}, {"e2e", "--via", "carrier-pigeon"}, {"e2e", "--rate", "0"},
+                {"ratio", "--rate", "1000"}, {"e2e", "--warmup", "-5"}}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(bad, Map.of()))
                     .as(String.join(" ", bad)).isInstanceOf(IllegalArgumentException.class);
         }

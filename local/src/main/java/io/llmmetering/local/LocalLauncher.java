@@ -43,6 +43,7 @@ public final class LocalLauncher {
     private static final Map<String, String> SEED_VARIABLES = Map.of("CREDIT_SYSTEM_ENABLED", "credit.system-enabled",
             "CREDIT_CACHE_TTL", "credit.cache-ttl", "OPENROUTER_API_BASE_URL", "credit.openrouter-api-base-url");
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private ConfigurableApplicationContext creditApi;
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("token")) {
@@ -127,7 +128,7 @@ public final class LocalLauncher {
                 creditSettings.put(property, value);
             }
         });
-        ConfigurableApplicationContext creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
+        creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
         running.push(creditApi::close);
 
         StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),
@@ -184,6 +185,14 @@ public final class LocalLauncher {
         // no shutdown hook of Spring's own: the launcher's hook closes everything in reverse order of start
         return new SpringApplicationBuilder(application).web(WebApplicationType.SERVLET).registerShutdownHook(false)
                 .properties(properties).run();
+    }
+
+    /** The running credit-api, for a benchmark in this JVM that reads its meters. */
+    public ConfigurableApplicationContext creditApi() {
+        if (creditApi == null) {
+            throw new IllegalStateException("credit-api has not started");
+        }
+        return creditApi;
     }
 
     public void stop() {
