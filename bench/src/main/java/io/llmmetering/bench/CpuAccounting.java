@@ -32,7 +32,7 @@ final class CpuAccounting {
             Map.entry("lettuce-", "applier_redis_client"),
             Map.entry("credit-api", "credit_api_other"),
             Map.entry("http-nio", "http"),
-            Map.entry("rollup", "credit_api_other"),
+            Map.entry("ledger-maintenance", "credit_api_other"),
             Map.entry("usage-analytics", "credit_api_other"),
             Map.entry("price-book-feed", "credit_api_other"),
             Map.entry("kafka-producer-network-thread", "kafka_clients_other"),

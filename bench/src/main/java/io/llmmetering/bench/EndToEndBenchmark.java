@@ -233,7 +233,8 @@ final class EndToEndBenchmark {
             Map<String, Long> kafkaAtEnd = publisher.counters.kafkaRecords();
             Thread.sleep(PipelineCounters.STATISTICS_FLUSH_MILLIS);
             Map<String, Long> rowsAtEnd = rows(system);
-            result.put("cpu_seconds", cpuSeconds).put("cpu_us_per_unique_event", CpuAccounting.perEvent(cpuSeconds, uniqueEvents))
+            result.put("applier_batches", publisher.counters.applierBatches())
+                    .put("cpu_seconds", cpuSeconds).put("cpu_us_per_unique_event", CpuAccounting.perEvent(cpuSeconds, uniqueEvents))
                     .put("kafka_records_per_unique_event", PipelineCounters.perEvent(kafkaAtStart, kafkaAtEnd, uniqueEvents))
                     .put("postgres_rows_per_unique_event", PipelineCounters.perEvent(rowsAtStart, rowsAtEnd, uniqueEvents));
         }

@@ -5,6 +5,7 @@ import io.llmmetering.core.pricing.CostCalculator;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.creditapi.ledger.BatchCharges;
+import io.llmmetering.creditapi.ledger.LedgerDebit;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
@@ -34,19 +35,14 @@ public class HotPathBenchmarks {
 
     /** A batch of 5,000 recorded debits over 100,000 users, as the applier reads them back from PostgreSQL. */
     private static final int BATCH = 5_000;
-    private final String[] batchUsers = new String[BATCH];
-    private final String[] batchEvents = new String[BATCH];
-    private final String[] batchModels = new String[BATCH];
-    private final long[] batchNanos = new long[BATCH];
+    private final LedgerDebit[] batch = new LedgerDebit[BATCH];
 
     {
         Random random = new Random(5);
         String[] models = {"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-pro", "llama-3.1-70b"};
         for (int i = 0; i < BATCH; i++) {
-            batchUsers[i] = "user-" + random.nextInt(100_000) + "@example.com";
-            batchEvents[i] = "req-" + i;
-            batchModels[i] = models[random.nextInt(models.length)];
-            batchNanos[i] = 1 + random.nextInt(50_000_000);
+            batch[i] = new LedgerDebit("req-" + i, "user-" + random.nextInt(100_000) + "@example.com", 1 + random.nextInt(50_000_000),
+                    models[random.nextInt(models.length)], "openai", 1_000, 200, 0, "balanced", "free", 1_000L, 2_000L, "v1", "bench");
         }
     }
 
@@ -74,8 +70,8 @@ public class HotPathBenchmarks {
     @Benchmark
     public Object[] aggregateBatchOf5000Debits() {
         BatchCharges charges = new BatchCharges();
-        for (int i = 0; i < BATCH; i++) {
-            charges.add(batchUsers[i], batchEvents[i], "openai", batchModels[i], batchNanos[i]);
+        for (LedgerDebit debit : batch) {
+            charges.add(debit);
         }
         return new Object[]{charges.users(), charges.amounts(), charges.eventCounts(), charges.recordedUsers(), charges.recordedEvents()};
     }

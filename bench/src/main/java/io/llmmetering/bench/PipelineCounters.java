@@ -37,6 +37,20 @@ final class PipelineCounters {
         return applied == null ? 0 : (long) applied.count();
     }
 
+    /** The applier's batches so far: how many, their mean size, and their mean and largest apply time. */
+    Map<String, Object> applierBatches() {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        io.micrometer.core.instrument.Timer apply = creditApiMeters.find("credit.applier.batch.apply").timer();
+        io.micrometer.core.instrument.DistributionSummary size = creditApiMeters.find("credit.applier.batch.size").summary();
+        if (apply != null && size != null) {
+            figures.put("batches", apply.count());
+            figures.put("mean_debits", Math.round(size.mean()));
+            figures.put("mean_apply_ms", BenchMath.round(apply.mean(java.util.concurrent.TimeUnit.MILLISECONDS)));
+            figures.put("max_apply_ms", BenchMath.round(apply.max(java.util.concurrent.TimeUnit.MILLISECONDS)));
+        }
+        return figures;
+    }
+
     /** Records appended per topic since the broker started. */
     Map<String, Long> kafkaRecords() {
         Map<String, Long> byTopic = new TreeMap<>();

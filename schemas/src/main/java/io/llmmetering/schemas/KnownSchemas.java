@@ -27,7 +27,7 @@ public final class KnownSchemas implements SchemaStore {
     /** The current schema of each record type published on a topic. */
     public static final List<Schema> CURRENT = List.of(
             UsageEvent.getClassSchema(), Debit.getClassSchema(), AccountState.getClassSchema(),
-            ModelPrice.getClassSchema(), UsageRollup.getClassSchema(), CreditAlert.getClassSchema());
+            ModelPrice.getClassSchema(), CreditAlert.getClassSchema());
 
     private static final KnownSchemas INSTANCE = new KnownSchemas(Stream.concat(CURRENT.stream(), history().stream()).toList());
 

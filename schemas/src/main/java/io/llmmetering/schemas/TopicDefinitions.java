@@ -34,7 +34,6 @@ public final class TopicDefinitions {
                 topic(Topics.CREDIT_ACCOUNTS, partitions, replicationFactor, compacted),
                 topic(Topics.CREDIT_DEBITS, partitions, replicationFactor, week),
                 topic(Topics.CREDIT_DEBITS_DLQ, 1, replicationFactor, month),
-                topic(Topics.USAGE_ROLLUPS, partitions, replicationFactor, week),
                 topic(Topics.CREDIT_ALERTS, partitions, replicationFactor, month));
     }
 

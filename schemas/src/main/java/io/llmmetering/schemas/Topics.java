@@ -8,7 +8,6 @@ public final class Topics {
     public static final String CREDIT_ACCOUNTS = "credit.accounts";
     public static final String CREDIT_DEBITS = "credit.debits";
     public static final String CREDIT_DEBITS_DLQ = "credit.debits.dlq";
-    public static final String USAGE_ROLLUPS = "usage.rollups";
     public static final String CREDIT_ALERTS = "credit.alerts";
 
     private Topics() {

@@ -41,9 +41,6 @@ class MessageCodecTest {
                         .setUpdatedAt(T0).build(),
                 ModelPrice.newBuilder().setModel("gpt-4o").setProvider("openai").setInputPer1k("0.0025")
                         .setOutputPer1k("0.01").setVersion("v7").setEffectiveFrom(T0).build(),
-                UsageRollup.newBuilder().setUserId("u1").setModel("gpt-4o").setProvider("openai").setGranularity("hour")
-                        .setWindowStart(T0).setWindowEnd(T0.plusSeconds(3600)).setRequests(3).setInputTokens(30)
-                        .setOutputTokens(40).setCostNanos(123).setUpdatedAt(T0).build(),
                 CreditAlert.newBuilder().setAlertId("u1:spend_spike:1").setUserId("u1").setKind("spend_spike")
                         .setObservedNanos(10).setThresholdNanos(5).setMessage("spend 10x baseline").setEmittedAt(T0).build());
     }

@@ -3,12 +3,12 @@ package io.llmmetering.creditapi.analytics;
 import io.llmmetering.core.money.Credits;
 
 import javax.sql.DataSource;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -19,19 +19,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Usage grouped by model, provider, user, hour or day, exact for any time range.
+ * Usage grouped by model, provider, user, hour or day, exact for any time range: the sums always equal the
+ * charged events of usage_events whose occurred_at falls in the range, late and out-of-order ones included.
  *
- * <p>Whole hours that are safely closed (older than {@link #SETTLED}, beyond the topology's rollup grace
- * period and emit interval) come from the hourly rollups, which is what keeps a month of dashboard reads
- * cheap; the partial hours at the edges of the range and the recent hours come from the priced events
- * themselves. The two never overlap, so the sums are exact and a range may start and end anywhere. (An event
- * later than the rollup grace period is in the ledger but not in its hour's rollup; the topology counts those
- * in a metric.)
+ * <p>Whole hours inside the range that are rolled up and unchanged since (in usage_rollup_hours, without a mark
+ * in usage_rollup_changes) come from their hourly rollups, which is what keeps a month of dashboard reads
+ * cheap; everything else (the partial hours at the edges, the hours not rolled up yet, an hour a late event
+ * changed since its rollup) comes from the events themselves. The two never overlap, and both are read in one
+ * snapshot, so a rollup committed between them cannot be counted twice or missed. Days are summed from hours.
  */
 public final class UsageAnalytics {
-
-    /** Hours older than this are complete in the rollups table. */
-    public static final Duration SETTLED = Duration.ofHours(1);
 
     public enum GroupBy {
         MODEL("model", "model", false), PROVIDER("provider", "provider", false), USER("user_id", "user_id", false),
@@ -69,9 +66,18 @@ public final class UsageAnalytics {
     private static final Map<GroupBy, String> FOR_USER = statements(true);
     private static final Map<GroupBy, String> FOR_ALL = statements(false);
 
+    /** The rolled-up hours in a range whose rollups hold every event of the hour. */
+    private static final String CLEAN_HOURS = """
+            SELECT r.hour FROM usage_rollup_hours r
+             WHERE r.hour >= ? AND r.hour < ?
+               AND NOT EXISTS (SELECT 1 FROM usage_rollup_changes c WHERE c.hour = r.hour)
+             ORDER BY r.hour
+            """;
+
     /**
      * The statements, one per grouping and scope, made once from fixed fragments. The key expressions come
-     * from the enum above, never from a request.
+     * from the enum above, never from a request. Three parts: the clean hours' rollups (a span of hours minus
+     * the holes in it), the events at the two edges of that span, and the events of the holes.
      */
     private static Map<GroupBy, String> statements(boolean oneUser) {
         Map<GroupBy, String> statements = new EnumMap<>(GroupBy.class);
@@ -79,17 +85,23 @@ public final class UsageAnalytics {
         for (GroupBy groupBy : GroupBy.values()) {
             statements.put(groupBy, """
                     SELECT k, sum(requests)::bigint, sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cost)
-                      FROM (SELECT %s AS k, requests, input_tokens, output_tokens, cost
+                      FROM (SELECT %1$s AS k, requests, input_tokens, output_tokens, cost
                               FROM usage_rollups
-                             WHERE %sgranularity = 'hour' AND window_start >= ? AND window_start < ?
+                             WHERE %2$sgranularity = 'hour' AND window_start >= ? AND window_start < ?
+                               AND window_start <> ALL (?::timestamptz[])
                             UNION ALL
-                            SELECT %s AS k, 1, input_tokens, output_tokens, cost
+                            SELECT %3$s AS k, 1, input_tokens, output_tokens, cost
                               FROM usage_events
-                             WHERE %s((occurred_at >= ? AND occurred_at < ?) OR (occurred_at >= ? AND occurred_at < ?))) u
+                             WHERE %2$s((occurred_at >= ? AND occurred_at < ?) OR (occurred_at >= ? AND occurred_at < ?))
+                            UNION ALL
+                            SELECT %3$s AS k, 1, input_tokens, output_tokens, cost
+                              FROM unnest(?::timestamptz[]) AS hole(hour)
+                              JOIN usage_events ON occurred_at >= hole.hour AND occurred_at < hole.hour + interval '1 hour'
+                             WHERE %2$strue) u
                      GROUP BY k
-                     ORDER BY %s
+                     ORDER BY %4$s
                      LIMIT ?
-                    """.formatted(groupBy.rollupKey, user, groupBy.eventKey, user, groupBy.time ? "k" : "sum(cost) DESC, k"));
+                    """.formatted(groupBy.rollupKey, user, groupBy.eventKey, groupBy.time ? "k" : "sum(cost) DESC, k"));
         }
         return Map.copyOf(statements);
     }
@@ -101,28 +113,55 @@ public final class UsageAnalytics {
     }
 
     /** @param userId empty for all users (admin reports) */
-    public List<Row> usage(Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit, Instant now) throws SQLException {
-        Instant innerFrom = ceilHour(from);
-        Instant innerTo = min(to.truncatedTo(ChronoUnit.HOURS), now.minus(SETTLED).truncatedTo(ChronoUnit.HOURS));
-        if (!innerFrom.isBefore(innerTo)) {
-            innerFrom = from;
-            innerTo = from; // no whole settled hour inside: everything from the events
+    public List<Row> usage(Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                List<Row> rows = usage(connection, userId, groupBy, from, to, limit);
+                connection.commit();
+                return rows;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
         }
+    }
+
+    private List<Row> usage(Connection connection, Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit)
+            throws SQLException {
+        List<Instant> clean = cleanHours(connection, ceilHour(from), to.truncatedTo(ChronoUnit.HOURS));
+        Instant spanFrom = clean.isEmpty() ? from : clean.get(0);
+        Instant spanTo = clean.isEmpty() ? from : clean.get(clean.size() - 1).plus(1, ChronoUnit.HOURS);
+        List<Timestamp> holes = new ArrayList<>();
+        for (Instant hour = spanFrom; hour.isBefore(spanTo); hour = hour.plus(1, ChronoUnit.HOURS)) {
+            if (!clean.contains(hour)) {
+                holes.add(Timestamp.from(hour));
+            }
+        }
+        Array holeArray = connection.createArrayOf("timestamptz", holes.toArray());
         String sql = (userId.isPresent() ? FOR_USER : FOR_ALL).get(groupBy);
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 1;
             if (userId.isPresent()) {
                 query.setString(i++, userId.get());
             }
-            query.setTimestamp(i++, Timestamp.from(innerFrom));
-            query.setTimestamp(i++, Timestamp.from(innerTo));
+            query.setTimestamp(i++, Timestamp.from(spanFrom));
+            query.setTimestamp(i++, Timestamp.from(spanTo));
+            query.setArray(i++, holeArray);
             if (userId.isPresent()) {
                 query.setString(i++, userId.get());
             }
             query.setTimestamp(i++, Timestamp.from(from));
-            query.setTimestamp(i++, Timestamp.from(innerFrom));
-            query.setTimestamp(i++, Timestamp.from(innerTo));
+            query.setTimestamp(i++, Timestamp.from(spanFrom));
+            query.setTimestamp(i++, Timestamp.from(spanTo));
             query.setTimestamp(i++, Timestamp.from(to));
+            query.setArray(i++, holeArray);
+            if (userId.isPresent()) {
+                query.setString(i++, userId.get());
+            }
             query.setInt(i, limit);
             List<Row> rows = new ArrayList<>();
             try (ResultSet row = query.executeQuery()) {
@@ -135,12 +174,26 @@ public final class UsageAnalytics {
         }
     }
 
+    private static List<Instant> cleanHours(Connection connection, Instant from, Instant to) throws SQLException {
+        List<Instant> hours = new ArrayList<>();
+        if (!from.isBefore(to)) {
+            return hours;
+        }
+        try (PreparedStatement query = connection.prepareStatement(CLEAN_HOURS)) {
+            query.setTimestamp(1, Timestamp.from(from));
+            query.setTimestamp(2, Timestamp.from(to));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    hours.add(rows.getTimestamp(1).toInstant());
+                }
+            }
+        }
+        return hours;
+    }
+
     private static Instant ceilHour(Instant instant) {
         Instant floor = instant.truncatedTo(ChronoUnit.HOURS);
         return floor.equals(instant) ? floor : floor.plus(1, ChronoUnit.HOURS);
     }
 
-    private static Instant min(Instant a, Instant b) {
-        return a.isBefore(b) ? a : b;
-    }
 }

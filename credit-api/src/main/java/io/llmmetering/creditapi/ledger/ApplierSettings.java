@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param retryBackoff          pause before a failed batch is read again from the stored offsets
  * @param lowBalanceThresholds  per tier: crossing below it raises a low_balance alert
  * @param defaultLowBalance     for tiers without a threshold of their own
+ * @param spikes                when a user's spend is a spike
  */
 public record ApplierSettings(String bootstrapServers, String consumerGroup, int batchSizeMax, Duration linger,
-                              Duration retryBackoff, Map<String, Credits> lowBalanceThresholds, Credits defaultLowBalance) {
+                              Duration retryBackoff, Map<String, Credits> lowBalanceThresholds, Credits defaultLowBalance,
+                              SpikeSettings spikes) {
 
     public ApplierSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -27,12 +29,13 @@ public record ApplierSettings(String bootstrapServers, String consumerGroup, int
         }
         lowBalanceThresholds = Map.copyOf(lowBalanceThresholds);
         Objects.requireNonNull(defaultLowBalance, "defaultLowBalance");
+        Objects.requireNonNull(spikes, "spikes");
     }
 
     public static ApplierSettings defaults(String bootstrapServers) {
         return new ApplierSettings(bootstrapServers, "credit-api-debit-applier", 5_000, Duration.ofMillis(50), Duration.ofSeconds(1),
                 Map.of("free", Credits.ofWhole(1), "starter", Credits.ofWhole(5), "professional", Credits.ofWhole(10),
-                        "enterprise", Credits.ofWhole(50)), Credits.ofWhole(1));
+                        "enterprise", Credits.ofWhole(50)), Credits.ofWhole(1), SpikeSettings.defaults());
     }
 
     public Credits lowBalanceThreshold(String tier) {

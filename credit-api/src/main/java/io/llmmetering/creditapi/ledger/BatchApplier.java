@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,6 +23,9 @@ import java.util.UUID;
  * charge nothing twice. About seven round trips per batch, whatever its size.
  */
 public final class BatchApplier {
+
+    private static final long HOUR_MILLIS = 3_600_000L;
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     private final String consumerGroup;
@@ -57,12 +61,14 @@ public final class BatchApplier {
         List<BalanceChange> changes = List.of();
         BatchCharges charges = debits.isEmpty() ? new BatchCharges() : recordEvents(connection, debits);
         if (!charges.isEmpty()) {
+            markChangedHours(connection, charges);
             lockOrOpenAccounts(connection, charges.users());
             changes = chargeAccountsAndWriteLedger(connection, charges);
             settleHolds(connection, charges);
         }
         storeOffsets(connection, offsets);
-        return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), changes, charges.spendByModel());
+        return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), changes, charges.spendByModel(),
+                charges.charged());
     }
 
     /**
@@ -86,8 +92,50 @@ public final class BatchApplier {
         }
     }
 
-    /** Records the events; only those PostgreSQL really inserted (not recorded before) are charged. */
-    private BatchCharges recordEvents(Connection connection, List<LedgerDebit> debits) throws SQLException {
+    /**
+     * Records the events; only those PostgreSQL really inserted (not recorded before) are charged. Nearly always
+     * none was recorded before, and one binary COPY writes them all. When one was (a replay after a crash, a
+     * copy older than the topology's dedupe horizon), the COPY fails on the unique key before anything else of
+     * the transaction happened: it is rolled back and the events are inserted skipping those recorded.
+     *
+     * <p>A batch can hold the same event twice only when a copy older than the horizon meets its original here:
+     * the second is dropped first, as the ledger would skip it.
+     */
+    private BatchCharges recordEvents(Connection connection, List<LedgerDebit> batch) throws SQLException {
+        Map<EventKey, LedgerDebit> unique = new LinkedHashMap<>(batch.size() * 2);
+        for (LedgerDebit debit : batch) {
+            unique.putIfAbsent(new EventKey(debit.eventId(), debit.occurredAtMillis()), debit);
+        }
+        List<LedgerDebit> debits = new ArrayList<>(unique.values());
+        BatchCharges charges = new BatchCharges();
+        if (copied(connection, debits)) {
+            debits.forEach(charges::add);
+            return charges;
+        }
+        java.util.Set<EventKey> inserted = insertSkippingRecorded(connection, debits);
+        for (Map.Entry<EventKey, LedgerDebit> debit : unique.entrySet()) {
+            if (inserted.contains(debit.getKey())) {
+                charges.add(debit.getValue());
+            }
+        }
+        return charges;
+    }
+
+    /** True when the COPY wrote every event; false, with the transaction rolled back, when one was already recorded. */
+    private static boolean copied(Connection connection, List<LedgerDebit> debits) throws SQLException {
+        try {
+            UsageEventsCopy.copy(connection, debits);
+            return true;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            connection.rollback();
+            return false;
+        }
+    }
+
+    private static java.util.Set<EventKey> insertSkippingRecorded(Connection connection, List<LedgerDebit> debits) throws SQLException {
         int n = debits.size();
         String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
         String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
@@ -109,7 +157,7 @@ public final class BatchApplier {
             sources[i] = d.source();
             priced[i] = d.pricedAtMillis();
         }
-        BatchCharges charges = new BatchCharges();
+        java.util.Set<EventKey> inserted = new java.util.HashSet<>(n * 2);
         try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.RECORD_USAGE_EVENTS)) {
             Object[][] columns = {eventIds, occurred, userIds, providers, models, input, output, cached, powerLevels, tiers, cost,
                     priceVersions, sources, priced};
@@ -118,13 +166,23 @@ public final class BatchApplier {
             for (int i = 0; i < columns.length; i++) {
                 statement.setArray(i + 1, connection.createArrayOf(types[i], columns[i]));
             }
-            try (ResultSet inserted = statement.executeQuery()) {
-                while (inserted.next()) {
-                    charges.add(inserted.getString(1), inserted.getString(3), inserted.getString(4), inserted.getString(5), inserted.getLong(2));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    inserted.add(new EventKey(rows.getString(1), rows.getLong(2)));
                 }
             }
         }
-        return charges;
+        return inserted;
+    }
+
+    /** An event's key in the ledger: usage_events is unique on (event_id, occurred_at). */
+    private record EventKey(String eventId, long occurredAtMillis) {
+    }
+
+    private void markChangedHours(Connection connection, BatchCharges charges) throws SQLException {
+        Long[] hours = charges.charged().stream().map(debit -> Math.floorDiv(debit.occurredAtMillis(), HOUR_MILLIS) * HOUR_MILLIS)
+                .distinct().toArray(Long[]::new);
+        execute(connection, LedgerStatements.MARK_CHANGED_HOURS, statement -> statement.setArray(1, connection.createArrayOf("bigint", hours)));
     }
 
     private List<BalanceChange> chargeAccountsAndWriteLedger(Connection connection, BatchCharges charges) throws SQLException {

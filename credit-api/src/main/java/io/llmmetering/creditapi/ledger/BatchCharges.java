@@ -7,25 +7,36 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What one batch charges, summed as PostgreSQL returns the usage events it really recorded: per user the
- * nano-credits and the number of events (in user-id order, the order accounts are locked in), per provider
- * and model the spend, and each recorded (user, event) pair, whose holds the batch settles. Exact: sums in
- * long nano-credits that fail loudly rather than wrap.
+ * What one batch charges: the debits the ledger really recorded, summed per user (in user-id order, the order
+ * accounts are locked in) and per provider and model. Exact: sums in long nano-credits that fail loudly rather
+ * than wrap.
  */
 public final class BatchCharges {
 
-    private final TreeMap<String, long[]> byUser = new TreeMap<>();
-    private final Map<AppliedBatch.ModelKey, Long> byModel = new HashMap<>();
-    private final List<String> recordedUsers = new ArrayList<>();
-    private final List<String> recordedEvents = new ArrayList<>();
+    /** One user's share of the batch. */
+    static final class UserCharge {
+        private long nanos;
+        private int events;
 
-    public void add(String userId, String eventId, String provider, String model, long nanos) {
-        long[] charge = byUser.computeIfAbsent(userId, user -> new long[2]);
-        charge[0] = Math.addExact(charge[0], nanos);
-        charge[1]++;
-        byModel.merge(new AppliedBatch.ModelKey(provider, model), nanos, Math::addExact);
-        recordedUsers.add(userId);
-        recordedEvents.add(eventId);
+        long nanos() {
+            return nanos;
+        }
+
+        int events() {
+            return events;
+        }
+    }
+
+    private final TreeMap<String, UserCharge> byUser = new TreeMap<>();
+    private final Map<AppliedBatch.ModelKey, Long> byModel = new HashMap<>();
+    private final List<LedgerDebit> charged = new ArrayList<>();
+
+    public void add(LedgerDebit debit) {
+        UserCharge charge = byUser.computeIfAbsent(debit.userId(), user -> new UserCharge());
+        charge.nanos = Math.addExact(charge.nanos, debit.amountNanos());
+        charge.events++;
+        byModel.merge(new AppliedBatch.ModelKey(debit.provider(), debit.model()), debit.amountNanos(), Math::addExact);
+        charged.add(debit);
     }
 
     public boolean isEmpty() {
@@ -33,7 +44,12 @@ public final class BatchCharges {
     }
 
     public int events() {
-        return recordedEvents.size();
+        return charged.size();
+    }
+
+    /** The charged debits, in the order they were added. */
+    public List<LedgerDebit> charged() {
+        return charged;
     }
 
     /** The charged users in user-id order. */
@@ -43,31 +59,32 @@ public final class BatchCharges {
 
     /** Each user's charge, in the order of {@link #users()}. */
     public Long[] amounts() {
-        return byUser.values().stream().map(charge -> charge[0]).toArray(Long[]::new);
+        return byUser.values().stream().map(UserCharge::nanos).toArray(Long[]::new);
     }
 
     /** Each user's number of events, in the order of {@link #users()}. */
     public Integer[] eventCounts() {
-        return byUser.values().stream().map(charge -> (int) charge[1]).toArray(Integer[]::new);
+        return byUser.values().stream().map(UserCharge::events).toArray(Integer[]::new);
     }
 
     public long chargedNanos(String userId) {
-        return byUser.get(userId)[0];
+        return byUser.get(userId).nanos();
     }
 
     public int eventCount(String userId) {
-        return (int) byUser.get(userId)[1];
+        return byUser.get(userId).events();
     }
 
     public Map<AppliedBatch.ModelKey, Long> spendByModel() {
         return byModel;
     }
 
+    /** The user of each charged debit, in the order they were added (with {@link #recordedEvents()}: the holds they settle). */
     public String[] recordedUsers() {
-        return recordedUsers.toArray(String[]::new);
+        return charged.stream().map(LedgerDebit::userId).toArray(String[]::new);
     }
 
     public String[] recordedEvents() {
-        return recordedEvents.toArray(String[]::new);
+        return charged.stream().map(LedgerDebit::eventId).toArray(String[]::new);
     }
 }

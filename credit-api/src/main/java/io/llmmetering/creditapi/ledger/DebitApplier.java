@@ -61,6 +61,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final ApplierSettings settings;
     private final BatchApplier batchApplier;
     private final BalanceCache cache;
+    private final SpendSpikes spikes;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
@@ -71,6 +72,8 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private static final Duration CACHE_RETRY_INTERVAL = Duration.ofSeconds(1);
     private static final int MAX_UNWRITTEN_BALANCES = 500_000;
     private final Map<String, BalanceCache.Versioned> unwrittenBalances = new HashMap<>();
+    private java.util.concurrent.CompletableFuture<Boolean> cacheWrite;
+    private Map<String, BalanceCache.Versioned> cacheWriting = Map.of();
     private long nextCacheRetryNanos;
     private int pendingCount;
     private long firstPendingNanos;
@@ -87,6 +90,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         this.settings = settings;
         this.batchApplier = batchApplier;
         this.cache = cache;
+        this.spikes = new SpendSpikes(settings.spikes());
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup(),
@@ -131,15 +135,14 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                         || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
                     applyPending();
                 }
-                if (!unwrittenBalances.isEmpty() && System.nanoTime() >= nextCacheRetryNanos) {
-                    writeUnwrittenBalances();
-                }
+                writeBalancesWhenDue();
             }
         } catch (WakeupException e) {
             if (running.get()) {
                 throw e;
             }
         } finally {
+            awaitCacheWrite();
             consumer.close(Duration.ofSeconds(5));
             producer.close(Duration.ofSeconds(5));
         }
@@ -188,14 +191,13 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         if (result.changes().isEmpty()) {
             return;
         }
-        boolean nothingWaiting = unwrittenBalances.isEmpty();
+        Instant now = Instant.now();
+        List<CreditAlert> alerts = new ArrayList<>(CreditAlerts.of(result.changes(), settings, now));
+        alerts.addAll(spikes.afterBatch(result.charged(), now));
         result.changes().forEach(change -> unwrittenBalances.merge(change.userId(),
-                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()),
-                (waiting, newer) -> newer.version() >= waiting.version() ? newer : waiting));
-        if (nothingWaiting || System.nanoTime() >= nextCacheRetryNanos) {
-            writeUnwrittenBalances();
-        }
-        for (CreditAlert alert : CreditAlerts.of(result.changes(), settings, Instant.now())) {
+                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), DebitApplier::newer));
+        writeBalancesWhenDue();
+        for (CreditAlert alert : alerts) {
             producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),
                     (metadata, error) -> {
                         if (error != null) {
@@ -206,21 +208,53 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     }
 
     /**
-     * Balances whose cache write failed are written again (the newest version of each) until Redis takes them:
-     * otherwise a user with no further debits kept a stale cached balance until its TTL, as a process check
-     * found after a crash. Rewriting is safe: the cache never replaces a newer version with an older one. While
-     * Redis is failing, attempts are a second apart and new balances join the waiting ones.
+     * Sends the balances waiting for Redis, unless a write is still in flight (they go with the next one) or
+     * Redis failed less than a second ago. The write does not hold up the next batch: the loop looks at its
+     * outcome on its next turn. Balances whose write failed wait again (the newest version of each) and are
+     * written until Redis takes them: otherwise a user with no further debits kept a stale cached balance until
+     * its TTL, as a process check found after a crash. Rewriting is safe: the cache never replaces a newer
+     * version with an older one.
      */
-    private void writeUnwrittenBalances() {
-        if (cache.putAll(unwrittenBalances)) {
-            unwrittenBalances.clear();
+    private void writeBalancesWhenDue() {
+        if (cacheWrite != null) {
+            if (!cacheWrite.isDone()) {
+                return;
+            }
+            if (!cacheWrite.join()) {
+                cacheWriting.forEach((user, balance) -> unwrittenBalances.merge(user, balance, DebitApplier::newer));
+                nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
+                if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
+                    // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded
+                    log.warn("balance cache unreachable, dropping pending writes users={}", unwrittenBalances.size());
+                    unwrittenBalances.clear();
+                }
+            }
+            cacheWrite = null;
+            cacheWriting = Map.of();
+        }
+        if (unwrittenBalances.isEmpty() || System.nanoTime() < nextCacheRetryNanos) {
             return;
         }
-        nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
-        if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
-            // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded
-            log.warn("balance cache unreachable, dropping pending writes users={}", unwrittenBalances.size());
-            unwrittenBalances.clear();
+        cacheWriting = new HashMap<>(unwrittenBalances);
+        unwrittenBalances.clear();
+        cacheWrite = cache.putAllAsync(cacheWriting);
+    }
+
+    private static BalanceCache.Versioned newer(BalanceCache.Versioned waiting, BalanceCache.Versioned other) {
+        return other.version() >= waiting.version() ? other : waiting;
+    }
+
+    /** On the way out: the balances already committed reach Redis if it answers soon. */
+    private void awaitCacheWrite() {
+        if (cacheWrite != null) {
+            try {
+                cacheWrite.get(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("balance cache write unfinished at shutdown users={}", cacheWriting.size());
+            }
+        }
+        if (!unwrittenBalances.isEmpty()) {
+            cache.putAll(unwrittenBalances);
         }
     }
 

@@ -32,7 +32,16 @@ final class LedgerStatements {
                    AS e(event_id, occurred_ms, user_id, provider, model, input_tokens, output_tokens, cached_input_tokens,
                         power_level, tier, cost_nanos, price_version, source, priced_ms)
             ON CONFLICT (event_id, occurred_at) DO NOTHING
-            RETURNING user_id, (cost * 1000000000)::bigint AS cost_nanos, event_id, provider, model
+            RETURNING event_id, (extract(epoch FROM occurred_at) * 1000)::bigint AS occurred_ms
+            """;
+
+    /**
+     * The hours the batch recorded events in, for the hourly rollups: an hour with a row here is read from
+     * usage_events until the rollup job has rolled it up again (UsageRollupJob). About one row a batch.
+     */
+    static final String MARK_CHANGED_HOURS = """
+            INSERT INTO usage_rollup_changes (hour)
+            SELECT timestamptz 'epoch' + h * interval '1 millisecond' FROM unnest(?::bigint[]) AS h
             """;
 
     /**

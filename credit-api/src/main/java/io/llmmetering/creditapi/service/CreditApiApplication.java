@@ -7,8 +7,8 @@ import io.llmmetering.creditapi.ledger.ApplierSettings;
 import io.llmmetering.creditapi.ledger.BatchApplier;
 import io.llmmetering.creditapi.ledger.DebitApplier;
 import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
-import io.llmmetering.creditapi.rollups.RollupSink;
-import io.llmmetering.creditapi.rollups.RollupWriter;
+import io.llmmetering.creditapi.analytics.UsageRollupJob;
+import io.llmmetering.creditapi.ledger.SpikeSettings;
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +38,7 @@ public class CreditApiApplication {
     @Bean
     @ConditionalOnProperty(name = "credit.system-enabled", havingValue = "true", matchIfMissing = true)
     HealthIndicator ledgerWorkersHealth(LedgerWorkers workers) {
-        return () -> (workers.healthy() ? Health.up() : Health.down()).withDetail("debitApplierAndRollupSink",
+        return () -> (workers.healthy() ? Health.up() : Health.down()).withDetail("debitAppliers",
                 workers.healthy() ? "running" : "stopped").build();
     }
 
@@ -74,7 +74,9 @@ public class CreditApiApplication {
                                 MeterRegistry registry) {
         CreditApiProperties.Applier applier = properties.applier();
         ApplierSettings settings = new ApplierSettings(properties.bootstrapServers(), applier.consumerGroup(), applier.batchSizeMax(),
-                applier.linger(), applier.retryBackoff(), applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()));
+                applier.linger(), applier.retryBackoff(), applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()),
+                new SpikeSettings(applier.spikeWindow(), applier.spikeBaseline(), applier.spikeMultiplierPercent(),
+                        Credits.parse(applier.spikeMinimumSpend()), Credits.parse(applier.spikeAbsoluteThreshold()), applier.spikeUsersTracked()));
         if (applier.concurrency() < 1 || applier.concurrency() > 64) {
             throw new IllegalArgumentException("credit.applier.concurrency must be 1-64, was " + applier.concurrency());
         }
@@ -84,8 +86,8 @@ public class CreditApiApplication {
         for (int i = 0; i < applier.concurrency(); i++) {
             appliers.add(new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry));
         }
-        return new LedgerWorkers(appliers,
-                new RollupSink(properties.bootstrapServers(), applier.rollupGroup(), new RollupWriter(dataSource), registry),
+        CreditApiProperties.Rollups rollups = properties.rollups();
+        return new LedgerWorkers(appliers, new UsageRollupJob(dataSource, rollups.settle(), rollups.hoursPerRun()), rollups.interval(),
                 new UsagePartitionMaintenance(dataSource, properties.usageRetentionMonths()));
     }
 }

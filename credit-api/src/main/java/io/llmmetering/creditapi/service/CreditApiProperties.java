@@ -34,6 +34,7 @@ public record CreditApiProperties(
         @DefaultValue("true") boolean migrateOnStart,
         @DefaultValue("0") int usageRetentionMonths,
         @DefaultValue Applier applier,
+        @DefaultValue Rollups rollups,
         @DefaultValue Auth auth,
         @DefaultValue("") String encryptionKey,
         @DefaultValue("https://openrouter.ai/api/v1") String openrouterApiBaseUrl) {
@@ -51,7 +52,12 @@ public record CreditApiProperties(
      * @param batchSizeMax     debits per PostgreSQL transaction at most
      * @param linger           how long a partial batch waits for more
      * @param lowBalance       per tier, the balance below which a low_balance alert fires
-     * @param rollupGroup      consumer group of the rollup sink
+     * @param spikeWindow      spend spikes: the sliding window compared against the baseline (whole minutes)
+     * @param spikeBaseline    the history the baseline is averaged over
+     * @param spikeMultiplierPercent spend above this percentage of the baseline per window is a spike (500 = 5x)
+     * @param spikeMinimumSpend below this in a window, nothing is a spike
+     * @param spikeAbsoluteThreshold at or above this in a window is a spike whatever the baseline
+     * @param spikeUsersTracked users whose spend history each applier keeps in memory (about 0.5 KB each)
      */
     public record Applier(
             @DefaultValue("credit-api-debit-applier") String consumerGroup,
@@ -61,13 +67,37 @@ public record CreditApiProperties(
             @DefaultValue("1s") Duration retryBackoff,
             @DefaultValue Map<String, String> lowBalance,
             @DefaultValue("1") String defaultLowBalance,
-            @DefaultValue("credit-api-rollup-sink") String rollupGroup) {
+            @DefaultValue("5m") Duration spikeWindow,
+            @DefaultValue("1h") Duration spikeBaseline,
+            @DefaultValue("500") int spikeMultiplierPercent,
+            @DefaultValue("1") String spikeMinimumSpend,
+            @DefaultValue("100") String spikeAbsoluteThreshold,
+            @DefaultValue("200000") int spikeUsersTracked) {
 
         public Map<String, Credits> lowBalanceThresholds() {
             Map<String, Credits> thresholds = new LinkedHashMap<>(Map.of("free", Credits.ofWhole(1), "starter", Credits.ofWhole(5),
                     "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50)));
             lowBalance.forEach((tier, amount) -> thresholds.put(tier, Credits.parse(amount)));
             return thresholds;
+        }
+    }
+
+    /**
+     * The hourly usage rollups computed from usage_events.
+     *
+     * @param interval    how often settled hours with new events are rolled up
+     * @param settle      how long after its end an hour is first rolled up
+     * @param hoursPerRun hours rolled up per run at most
+     */
+    public record Rollups(
+            @DefaultValue("1m") Duration interval,
+            @DefaultValue("2m") Duration settle,
+            @DefaultValue("24") int hoursPerRun) {
+
+        public Rollups {
+            if (interval.isNegative() || interval.isZero() || settle.isNegative() || hoursPerRun < 1) {
+                throw new IllegalArgumentException("credit.rollups: interval must be positive, settle not negative, hours-per-run at least 1");
+            }
         }
     }
 

@@ -2,42 +2,49 @@ package io.llmmetering.creditapi.service;
 
 import io.llmmetering.creditapi.ledger.DebitApplier;
 import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
-import io.llmmetering.creditapi.rollups.RollupSink;
+import io.llmmetering.creditapi.analytics.UsageRollupJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the debit appliers and the rollup sink on their own threads for the life of the application. */
+/**
+ * Runs the debit appliers on their own threads for the life of the application, and on a schedule the hourly
+ * usage rollups and the usage_events partition upkeep.
+ */
 final class LedgerWorkers implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerWorkers.class);
 
     private final List<DebitApplier> appliers;
-    private final RollupSink rollupSink;
+    private final UsageRollupJob rollups;
+    private final Duration rollupInterval;
     private final UsagePartitionMaintenance partitions;
-    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "partition-maintenance"));
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ledger-maintenance"));
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
 
-    LedgerWorkers(List<DebitApplier> appliers, RollupSink rollupSink, UsagePartitionMaintenance partitions) {
+    LedgerWorkers(List<DebitApplier> appliers, UsageRollupJob rollups, Duration rollupInterval, UsagePartitionMaintenance partitions) {
         this.appliers = List.copyOf(appliers);
-        this.rollupSink = rollupSink;
+        this.rollups = rollups;
+        this.rollupInterval = rollupInterval;
         this.partitions = partitions;
     }
 
     @Override
     public void start() {
         maintenance.scheduleAtFixedRate(this::maintainPartitions, 0, 24, TimeUnit.HOURS);
+        maintenance.scheduleWithFixedDelay(this::rollUpUsage, rollupInterval.toMillis(), rollupInterval.toMillis(), TimeUnit.MILLISECONDS);
         for (int i = 0; i < appliers.size(); i++) {
             threads.add(startThread("debit-applier-" + i, appliers.get(i)));
         }
-        threads.add(startThread("rollup-sink", rollupSink));
         running = true;
         log.info("ledger workers started");
     }
@@ -58,11 +65,19 @@ final class LedgerWorkers implements SmartLifecycle {
         }
     }
 
+    private void rollUpUsage() {
+        try {
+            rollups.run(Instant.now());
+        } catch (Exception e) {
+            // analytics read unrolled hours from usage_events meanwhile; the next run tries again
+            log.warn("usage rollup failed error={}", e.toString());
+        }
+    }
+
     @Override
     public void stop() {
         maintenance.shutdownNow();
         appliers.forEach(DebitApplier::close);
-        rollupSink.close();
         for (Thread thread : threads) {
             try {
                 thread.join(15_000);

@@ -135,7 +135,7 @@ final class ApiViews {
         if (size < 1 || size > 1000) {
             throw ApiProblem.validation("limit", "limit must be between 1 and 1000");
         }
-        List<UsageAnalytics.Row> rows = analytics.usage(userId, groupBy, start, end, groupBy.isTime() ? Integer.MAX_VALUE : size, now);
+        List<UsageAnalytics.Row> rows = analytics.usage(userId, groupBy, start, end, groupBy.isTime() ? Integer.MAX_VALUE : size);
         if (groupBy.isTime()) {
             rows = gapFree(rows, groupBy, start, end);
         }

@@ -22,7 +22,7 @@ class TokenValidationTest {
 
     private static final String SECRET = "unit-test-secret-0123456789-abcdefghij";
     private final JwtDecoder decoder = new ApiSecurity().jwtDecoder(new CreditApiProperties(true, "127.0.0.1:9092", "redis://127.0.0.1:6379/0",
-            Duration.ofSeconds(60), false, 0, null, new CreditApiProperties.Auth(SECRET, "", ""), "", "https://openrouter.ai/api/v1"));
+            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", ""), "", "https://openrouter.ai/api/v1"));
 
     @Test
     void anIssuedTokenDecodesToItsSubjectAndRoles() {

@@ -118,6 +118,24 @@ class BatchApplierTest {
     }
 
     @Test
+    void aBatchMixingRecordedAndNewEventsChargesOnlyTheNewOnes() throws SQLException {
+        BatchApplier applier = new BatchApplier(dataSource, "mixed");
+        LedgerDebit old = debit("mix-old", "mixed@example.com", 1_000, T0);
+        applier.apply(List.of(old), List.of(new PartitionOffset("credit.debits", 3, 1)));
+
+        AppliedBatch mixed = applier.apply(List.of(debit("mix-new-1", "mixed@example.com", 20, T0 + 1), old,
+                debit("mix-new-2", "mixed-other@example.com", 300, T0 + 2)), List.of(new PartitionOffset("credit.debits", 3, 4)));
+
+        assertThat(mixed.applied()).isEqualTo(2);
+        assertThat(mixed.alreadyRecorded()).isEqualTo(1);
+        assertThat(mixed.charged()).extracting(LedgerDebit::eventId).containsExactly("mix-new-1", "mix-new-2");
+        assertThat(balance("mixed@example.com")).isEqualTo(Credits.ofNanos(-1_020));
+        assertThat(balance("mixed-other@example.com")).isEqualTo(Credits.ofNanos(-300));
+        assertThat(applier.storedOffsets("credit.debits")).containsEntry(3, 4L);
+        assertThat(count("SELECT count(*) FROM usage_rollup_changes")).isPositive();
+    }
+
+    @Test
     void theSameEventTwiceInOneBatchIsChargedOnce() throws SQLException {
         LedgerDebit once = debit("dup-in-batch", "dup@example.com", 7, T0);
         AppliedBatch batch = new BatchApplier(dataSource, "dup").apply(List.of(once, once), List.of());

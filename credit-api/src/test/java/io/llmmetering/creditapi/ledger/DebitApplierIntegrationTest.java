@@ -92,7 +92,7 @@ class DebitApplierIntegrationTest {
     private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
         ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
         ApplierSettings settings = new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), batchSize,
-                Duration.ofMillis(20), Duration.ofMillis(200), defaults.lowBalanceThresholds(), defaults.defaultLowBalance());
+                Duration.ofMillis(20), Duration.ofMillis(200), defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
         DebitApplier applier = new DebitApplier(settings, batchApplier, cache, new SimpleMeterRegistry());
         Thread thread = new Thread(applier, "debit-applier-test");
         thread.start();

@@ -91,7 +91,7 @@ class CreditApiApplicationTest {
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("\"debitApplierAndRollupSink\":\"running\"");
+        assertThat(health.body()).contains("\"debitAppliers\":\"running\"");
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("credit_applier_debits_applied_total 1.0", "credit_applier_debits_already_recorded_total 1.0",

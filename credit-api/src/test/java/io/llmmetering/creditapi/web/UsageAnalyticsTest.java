@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.llmmetering.creditapi.analytics.UsageRollupJob;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.Topics;
@@ -29,8 +30,8 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Analytics against the ledger: a generated workload over the last six hours goes through the debit applier,
- * its hourly rollups are in place as the topology writes them, and every grouping over aligned and unaligned
+ * Analytics against the ledger through the API: a generated workload over the last six hours goes through the
+ * debit applier, the rollup job rolls its settled hours up, and every grouping over aligned and unaligned
  * ranges sums exactly to what the events cost.
  */
 @Tag("integration")
@@ -62,17 +63,8 @@ class UsageAnalyticsTest {
             Thread.sleep(100);
         }
         assertThat(count("SELECT count(*) FROM usage_events WHERE user_id LIKE ?")).isEqualTo(400);
-        // the hourly rollups the topology publishes for these events, as the rollup sink stores them
-        try (Connection c = api.dataSource().getConnection(); PreparedStatement s = c.prepareStatement("""
-                INSERT INTO usage_rollups (user_id, model, provider, granularity, window_start, window_end, requests, input_tokens,
-                                           output_tokens, cached_input_tokens, cost)
-                SELECT user_id, model, provider, 'hour', date_trunc('hour', occurred_at, 'UTC'), date_trunc('hour', occurred_at, 'UTC') + interval '1 hour',
-                       count(*), sum(input_tokens), sum(output_tokens), sum(cached_input_tokens), sum(cost)
-                  FROM usage_events WHERE user_id LIKE ? GROUP BY 1, 2, 3, 5
-                """)) {
-            s.setString(1, RUN + "%");
-            s.executeUpdate();
-        }
+        // the hours before the current one rolled up, as the rollup job does once they have settled
+        new UsageRollupJob(api.dataSource(), Duration.ZERO, 1000).run(NOW);
     }
 
     private static long count(String sql) throws Exception {

@@ -21,7 +21,7 @@ final class PoisonRecords {
 
     /** Every topic a service of ours consumes. */
     static final List<String> CONSUMED_TOPICS = List.of(Topics.USAGE_EVENTS, Topics.CREDIT_DEBITS, Topics.PRICING_MODELS,
-            Topics.CREDIT_ACCOUNTS, Topics.USAGE_ROLLUPS);
+            Topics.CREDIT_ACCOUNTS);
 
     private static final List<byte[]> PAYLOADS = List.of(
             "{\"event_id\":\"not-avro\"}".getBytes(StandardCharsets.UTF_8),

@@ -1,6 +1,5 @@
 package io.llmmetering.meteringstreams.service;
 
-import io.llmmetering.core.money.Credits;
 import io.llmmetering.meteringstreams.topology.TopologySettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -22,7 +21,7 @@ import java.time.Duration;
  * @param seedPriceBook     publish the default price book to pricing.models when that topic is empty
  * @param commitInterval    how often transactions commit, i.e. the latency of a debit; each commit flushes the
  *                          RocksDB stores. 100 ms (Kafka's exactly-once default) measured within 10 % of 1 s here
- *                          once the rollup marks left the changelog (BENCHMARKS.md), so latency wins
+ *                          (BENCHMARKS.md), so latency wins
  */
 @ConfigurationProperties("metering.streams")
 public record MeteringStreamsProperties(
@@ -59,18 +58,10 @@ public record MeteringStreamsProperties(
     /** {@code metering.streams.topology.*}: see {@link TopologySettings}. */
     public record Topology(
             @DefaultValue("24h") Duration dedupeHorizon,
-            @DefaultValue("5m") Duration maxClockSkew,
-            @DefaultValue("10m") Duration rollupGrace,
-            @DefaultValue("30s") Duration rollupEmitInterval,
-            @DefaultValue("5m") Duration spikeWindow,
-            @DefaultValue("1h") Duration spikeBaseline,
-            @DefaultValue("500") int spikeMultiplierPercent,
-            @DefaultValue("1") String spikeMinimumSpend,
-            @DefaultValue("100") String spikeAbsoluteThreshold) {
+            @DefaultValue("5m") Duration maxClockSkew) {
 
         public TopologySettings toSettings() {
-            return new TopologySettings(dedupeHorizon, maxClockSkew, rollupGrace, rollupEmitInterval, spikeWindow, spikeBaseline,
-                    spikeMultiplierPercent, Credits.parse(spikeMinimumSpend), Credits.parse(spikeAbsoluteThreshold));
+            return new TopologySettings(dedupeHorizon, maxClockSkew);
         }
     }
 }

@@ -23,7 +23,7 @@ public final class StreamsConfigFactory {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        // EOS v2: the debits, DLQ records, rollups, alerts, changelog writes and input offsets of a task commit in
+        // EOS v2: the debits, DLQ records, changelog writes and input offsets of a task commit in
         // one transaction, so a crash anywhere neither loses nor repeats a debit.
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);

@@ -3,11 +3,9 @@ package io.llmmetering.meteringstreams.topology;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.AvroSerde;
-import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.Topics;
-import io.llmmetering.schemas.UsageRollup;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
@@ -20,21 +18,20 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * usage.events -> validate-events -> dedupe-event-ids -> price-events -> credit.debits
- *                      |                                      |-> rollup-usage -> usage.rollups
- *                      |                                      |-> detect-spend-spikes -> credit.alerts
+ *                      |                                      |
  *                      +--------------------------------------+-> usage.events.dlq
  * pricing.models -> model-prices (global)      credit.accounts -> account-states (global)
  * </pre>
+ *
+ * <p>Nothing else: an event costs its input record, its debit and one dedupe changelog record. Aggregates for
+ * dashboards and spend-spike alerts are computed by credit-api per applied batch and per settled hour, where
+ * they cost no Kafka record and no state store write per event.
  */
 public final class MeteringTopology {
 
     private MeteringTopology() {
     }
 
-    /**
-     * The rollup and spend stores are cached: a window or a user's history touched by many events between two
-     * commits is written to RocksDB and its changelog once per commit, not once per event.
-     */
     public static Topology build(TopologySettings settings, PriceBook configuredBook) {
         PriceBookView priceBook = new PriceBookView(configuredBook);
         UsageEventValidator validator = new UsageEventValidator(settings.maxClockSkew());
@@ -62,19 +59,8 @@ public final class MeteringTopology {
                 Serdes.String(), Serdes.Long()), Names.DEDUPE);
         topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook), Names.DEDUPE);
 
-        topology.addProcessor(Names.ROLLUP, () -> new RollupUsageProcessor(settings.rollupGrace(), settings.rollupEmitInterval()),
-                Names.PRICE);
-        // no record cache on these two: with many users a key rarely repeats within a commit interval, so the cache
-        // saved almost no changelog writes while its sorted map cost a quarter of the topology's CPU (JFR, 100,000 users)
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ROLLUP_WINDOWS_STORE),
-                Serdes.String(), AvroSerde.of(UsageRollup.class)).withCachingDisabled(), Names.ROLLUP);
-        topology.addProcessor(Names.SPIKES, () -> new SpendSpikeProcessor(settings), Names.PRICE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SPEND_HISTORY_STORE),
-                Serdes.String(), SpendHistory.serde()).withCachingDisabled(), Names.SPIKES);
 
         topology.addSink(Names.DEBITS_SINK, Topics.CREDIT_DEBITS, Serdes.String().serializer(), avro(Debit.class), Names.PRICE);
-        topology.addSink(Names.ROLLUPS_SINK, Topics.USAGE_ROLLUPS, Serdes.String().serializer(), avro(UsageRollup.class), Names.ROLLUP);
-        topology.addSink(Names.ALERTS_SINK, Topics.CREDIT_ALERTS, Serdes.String().serializer(), avro(CreditAlert.class), Names.SPIKES);
         topology.addSink(Names.DLQ_SINK, Topics.USAGE_EVENTS_DLQ, Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 Names.VALIDATE, Names.PRICE);
         return topology;

@@ -6,11 +6,7 @@ final class Names {
     static final String VALIDATE = "validate-events";
     static final String DEDUPE = "dedupe-event-ids";
     static final String PRICE = "price-events";
-    static final String ROLLUP = "rollup-usage";
-    static final String SPIKES = "detect-spend-spikes";
     static final String DEBITS_SINK = "debits-sink";
-    static final String ROLLUPS_SINK = "rollups-sink";
-    static final String ALERTS_SINK = "alerts-sink";
     static final String DLQ_SINK = "dead-letter-sink";
 
     static final String MODEL_PRICES_SOURCE = "pricing-models-source";
@@ -21,8 +17,6 @@ final class Names {
     static final String DEDUPE_STORE = "dedupe-event-ids";
     static final String MODEL_PRICES_STORE = "model-prices";
     static final String ACCOUNT_STATES_STORE = "account-states";
-    static final String ROLLUP_WINDOWS_STORE = "usage-rollup-windows";
-    static final String SPEND_HISTORY_STORE = "spend-history";
 
     private Names() {
     }

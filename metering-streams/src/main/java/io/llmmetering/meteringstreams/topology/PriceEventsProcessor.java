@@ -71,9 +71,6 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
             return;
         }
         priced.record();
-        Record<String, Object> out = new Record<>(event.getUserId(), debit, record.timestamp());
-        context().forward(out, Names.DEBITS_SINK);
-        context().forward(out.withValue(new PricedEvent(debit)), Names.ROLLUP);
-        context().forward(out.withValue(new PricedEvent(debit)), Names.SPIKES);
+        context().forward(new Record<>(event.getUserId(), debit, record.timestamp()), Names.DEBITS_SINK);
     }
 }

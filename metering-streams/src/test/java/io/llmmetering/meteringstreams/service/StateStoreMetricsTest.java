@@ -18,21 +18,21 @@ class StateStoreMetricsTest {
     @Test
     void withoutTheFilterTheWindowStoresRocksDbMetricsAreLost() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        rocksDbGauge(registry, "rocksdb.state.id", "rollup-windows", 1);
+        rocksDbGauge(registry, "rocksdb.state.id", "model-prices", 1);
         rocksDbGauge(registry, "rocksdb.window.state.id", "dedupe-event-ids", 2);
 
-        assertThat(registry.scrape()).contains("rollup-windows").doesNotContain("dedupe-event-ids");
+        assertThat(registry.scrape()).contains("model-prices").doesNotContain("dedupe-event-ids");
     }
 
     @Test
     void keyValueAndWindowStoresAreBothExportedUnderOneTagKey() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().meterFilter(MeteringStreamsApplication.oneTagKeyForEveryStateStore());
-        rocksDbGauge(registry, "rocksdb.state.id", "rollup-windows", 1);
+        rocksDbGauge(registry, "rocksdb.state.id", "model-prices", 1);
         rocksDbGauge(registry, "rocksdb.window.state.id", "dedupe-event-ids", 2);
 
         assertThat(registry.scrape())
-                .contains("rocksdb_state_id=\"rollup-windows\"")
+                .contains("rocksdb_state_id=\"model-prices\"")
                 .contains("rocksdb_state_id=\"dedupe-event-ids\"")
                 .doesNotContain("rocksdb_window_state_id");
     }

@@ -1,12 +1,10 @@
 package io.llmmetering.meteringstreams.topology;
 
 import io.llmmetering.core.money.Credits;
-import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.schemas.UsageRollup;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +62,7 @@ class MeteringTopologyTest {
         fixture.send(event);
         fixture.send(event);
         assertThat(fixture.debits.readValuesToList()).hasSize(1);
+        assertThat(metric("duplicate-events-dropped-total")).isEqualTo(1.0);
     }
 
     @Test
@@ -88,8 +87,7 @@ class MeteringTopologyTest {
     @Test
     void aCopyOlderThanTheHorizonIsForgottenAndLeftToTheLedgersUniqueKey() {
         fixture.close();
-        TopologySettings oneHour = new TopologySettings(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofMinutes(10),
-                Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.parse("1"), Credits.parse("100"));
+        TopologySettings oneHour = new TopologySettings(Duration.ofHours(1), Duration.ofMinutes(5));
         fixture = new TopologyFixture(oneHour, T0.plusSeconds(10 * 3600));
         UsageEvent old = event("old", "alice", "gpt-4o", 1000, 0, T0).build();
         fixture.send(old);
@@ -237,108 +235,20 @@ class MeteringTopologyTest {
     }
 
     @Test
-    void hourlyAndDailyRollupsSumRequestsTokensAndCost() {
-        fixture.send(event("h1", "alice", "gpt-4o", 1000, 100, T0.plusSeconds(60)).build());
-        fixture.send(event("h2", "alice", "gpt-4o", 2000, 200, T0.plusSeconds(120)).build());
-        fixture.send(event("h3", "alice", "gpt-4o", 3000, 300, T0.plusSeconds(3599)).build());
-        fixture.send(event("next-hour", "alice", "gpt-4o", 1, 1, T0.plusSeconds(3600)).build());
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
+    void aPricedEventWritesItsDebitAndNothingElse() {
+        fixture.send(event("only", "alice", "gpt-4o", 1000, 100, T0.plusSeconds(60)).build());
 
-        Map<String, UsageRollup> latest = fixture.rollups.readKeyValuesToMap();
-        UsageRollup hour = latest.get("alice/gpt-4o/openai/hour/" + T0);
-        assertThat(hour.getRequests()).isEqualTo(3);
-        assertThat(hour.getInputTokens()).isEqualTo(6000);
-        assertThat(hour.getOutputTokens()).isEqualTo(600);
-        assertThat(hour.getCostNanos()).isEqualTo(Credits.parse("0.021").nanos()); // 6000*2.5e-6 + 600*1e-5
-        assertThat(hour.getWindowEnd()).isEqualTo(T0.plusSeconds(3600));
-        UsageRollup day = latest.get("alice/gpt-4o/openai/day/" + Instant.parse("2026-11-25T00:00:00Z"));
-        assertThat(day.getRequests()).isEqualTo(4);
-    }
-
-    @Test
-    void rollupsArePublishedOnTheIntervalNotOncePerEvent() {
-        IntStream.range(0, 50).forEach(i -> fixture.send(event("b" + i, "alice", "gpt-4o", 10, 10, T0.plusSeconds(i)).build()));
-        assertThat(fixture.rollups.isEmpty()).isTrue();
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
-        assertThat(fixture.rollups.readValuesToList()).hasSize(2); // one hour window, one day window
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
-        assertThat(fixture.rollups.isEmpty()).isTrue();
-    }
-
-    @Test
-    void aLateEventBeyondGraceIsChargedButNotRolledUpAndCounted() {
-        fixture.send(event("now", "alice", "gpt-4o", 10, 10, T0.plus(Duration.ofHours(1).plusMinutes(30))).build());
-        fixture.send(event("late", "alice", "gpt-4o", 10, 10, T0.plusSeconds(60)).build());
-        fixture.driver.advanceWallClockTime(Duration.ofSeconds(31));
-
-        assertThat(fixture.debits.readValuesToList()).extracting(Debit::getEventId).containsExactly("now", "late");
-        Map<String, UsageRollup> rollups = fixture.rollups.readKeyValuesToMap();
-        assertThat(rollups).doesNotContainKey("alice/gpt-4o/openai/hour/" + T0);
-        assertThat(rollups.get("alice/gpt-4o/openai/day/" + Instant.parse("2026-11-25T00:00:00Z")).getRequests()).isEqualTo(2);
-        assertThat(metric("late-events-not-rolled-up-total")).isEqualTo(1.0);
-    }
-
-    @Test
-    void spendAboveTheAbsoluteThresholdAlertsOncePerWindow() {
-        TopologySettings settings = new TopologySettings(Duration.ofHours(24), Duration.ofMinutes(5), Duration.ofMinutes(10),
-                Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.parse("1"), Credits.parse("10"));
-        fixture.close();
-        fixture = new TopologyFixture(settings);
-        // o1 output: 0.06 per 1K tokens; 100K output tokens = 6 credits each
-        fixture.send(event("s1", "dave", "o1", 0, 100_000, T0.plusSeconds(10)).build());
-        fixture.send(event("s2", "dave", "o1", 0, 100_000, T0.plusSeconds(20)).build());
-        fixture.send(event("s3", "dave", "o1", 0, 100_000, T0.plusSeconds(30)).build());
-        fixture.send(event("s4", "dave", "o1", 0, 100_000, T0.plusSeconds(90)).build());
-
-        List<CreditAlert> alerts = fixture.alerts.readValuesToList();
-        assertThat(alerts).singleElement().satisfies(alert -> {
-            assertThat(alert.getKind()).isEqualTo("spend_spike");
-            assertThat(alert.getSeverity()).isEqualTo("critical");
-            assertThat(alert.getObservedNanos()).isEqualTo(Credits.ofWhole(12).nanos());
-            assertThat(alert.getThresholdNanos()).isEqualTo(Credits.ofWhole(10).nanos());
-            assertThat(alert.getUserId()).isEqualTo("dave");
-        });
-
-        // a whole window later, spending on: a new window, a new alert
-        fixture.send(event("s5", "dave", "o1", 0, 200_000, T0.plus(Duration.ofMinutes(7))).build());
-        assertThat(fixture.alerts.readValuesToList()).hasSize(1);
-    }
-
-    @Test
-    void spendFarAboveTheUsersBaselineAlertsOnce() {
-        // baseline: 0.1 credit every 5 minutes for 55 minutes (gpt-4o output 0.01/1K: 10K tokens = 0.1)
-        for (int minute = 0; minute < 55; minute += 5) {
-            fixture.send(event("base-" + minute, "erin", "gpt-4o", 0, 10_000, T0.plus(Duration.ofMinutes(minute))).build());
-        }
-        assertThat(fixture.alerts.isEmpty()).isTrue();
-        // burst of 0.4 credit a minute: above 5x the baseline at once, but an alert only once above the 1-credit minimum
-        fixture.send(event("burst-1", "erin", "gpt-4o", 0, 40_000, T0.plus(Duration.ofMinutes(57))).build());
-        fixture.send(event("burst-2", "erin", "gpt-4o", 0, 40_000, T0.plus(Duration.ofMinutes(58))).build());
-        fixture.send(event("burst-3", "erin", "gpt-4o", 0, 40_000, T0.plus(Duration.ofMinutes(59))).build());
-        fixture.send(event("burst-4", "erin", "gpt-4o", 0, 40_000, T0.plus(Duration.ofMinutes(59)).plusSeconds(30)).build());
-
-        List<CreditAlert> alerts = fixture.alerts.readValuesToList();
-        assertThat(alerts).singleElement().satisfies(alert -> {
-            assertThat(alert.getSeverity()).isEqualTo("warning");
-            assertThat(alert.getObservedNanos()).isEqualTo(Credits.parse("1.2").nanos());
-            assertThat(alert.getThresholdNanos()).isEqualTo(Credits.parse("0.5").nanos());
-        });
-    }
-
-    @Test
-    void steadySpendNeverAlerts() {
-        for (int minute = 0; minute < 120; minute++) {
-            fixture.send(event("steady-" + minute, "frank", "gpt-4o", 0, 100_000, T0.plus(Duration.ofMinutes(minute))).build());
-        }
-        assertThat(fixture.alerts.isEmpty()).isTrue();
+        assertThat(fixture.debits.readValuesToList()).hasSize(1);
+        assertThat(fixture.deadLetters.isEmpty()).isTrue();
+        assertThat(fixture.driver.producedTopicNames()).containsExactlyInAnyOrder("credit.debits", "metering-test-dedupe-event-ids-changelog");
     }
 
     @Test
     void everyProcessorAndStoreHasAChosenName() {
         String description = MeteringTopology.build(TopologySettings.defaults(), TopologyFixture.DEFAULT_BOOK).describe().toString();
         assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")
-                .contains("validate-events", "dedupe-event-ids", "price-events", "rollup-usage", "detect-spend-spikes",
-                        "dead-letter-sink", "model-prices", "account-states");
+                .contains("validate-events", "dedupe-event-ids", "price-events", "debits-sink", "dead-letter-sink", "model-prices",
+                        "account-states");
     }
 
     private double metric(String name) {

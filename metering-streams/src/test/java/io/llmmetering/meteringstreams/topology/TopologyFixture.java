@@ -6,13 +6,11 @@ import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.AvroSerde;
-import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.schemas.UsageRollup;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -35,8 +33,6 @@ final class TopologyFixture implements AutoCloseable {
     final TestInputTopic<String, ModelPrice> pricingModels;
     final TestInputTopic<String, AccountState> accounts;
     final TestOutputTopic<String, Debit> debits;
-    final TestOutputTopic<String, UsageRollup> rollups;
-    final TestOutputTopic<String, CreditAlert> alerts;
     final TestOutputTopic<String, byte[]> deadLetters;
     private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
 
@@ -59,8 +55,6 @@ final class TopologyFixture implements AutoCloseable {
         pricingModels = driver.createInputTopic(Topics.PRICING_MODELS, Serdes.String().serializer(), AvroSerde.of(ModelPrice.class).serializer());
         accounts = driver.createInputTopic(Topics.CREDIT_ACCOUNTS, Serdes.String().serializer(), AvroSerde.of(AccountState.class).serializer());
         debits = driver.createOutputTopic(Topics.CREDIT_DEBITS, Serdes.String().deserializer(), AvroSerde.of(Debit.class).deserializer());
-        rollups = driver.createOutputTopic(Topics.USAGE_ROLLUPS, Serdes.String().deserializer(), AvroSerde.of(UsageRollup.class).deserializer());
-        alerts = driver.createOutputTopic(Topics.CREDIT_ALERTS, Serdes.String().deserializer(), AvroSerde.of(CreditAlert.class).deserializer());
         deadLetters = driver.createOutputTopic(Topics.USAGE_EVENTS_DLQ, Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
         PriceBookRecords.of(DEFAULT_BOOK, T0).forEach(price -> pricingModels.pipeInput(price.getModel(), price));
     }
