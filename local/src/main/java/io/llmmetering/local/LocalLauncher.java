@@ -133,7 +133,7 @@ public final class LocalLauncher {
 
         StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),
                 StreamsConfigFactory.create(settings.bootstrapServers(), "metering-streams", "local",
-                        settings.dataDir().resolve("streams").toString(), 2, (short) 1, Duration.ofMillis(100)));
+                        settings.dataDir().resolve("streams").toString(), 1, (short) 1, Duration.ofMillis(100), "none"));
         streams.start();
         running.push(streams);
 

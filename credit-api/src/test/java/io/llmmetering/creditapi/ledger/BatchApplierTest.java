@@ -51,26 +51,29 @@ class BatchApplierTest {
 
     /**
      * The driver prepares statements on the server after five uses, and PostgreSQL may then keep a generic plan
-     * made while the accounts table was tiny. For {@code user_id = ANY($1)} that plan was a scan testing the
-     * array element by element on every row: 6 s a batch at 100,000 accounts. No plan of the lock may filter
-     * rows through the array itself.
+     * made while the accounts table was tiny. A lock by {@code user_id = ANY($1)} got a plan that tested the
+     * array element by element on every row: 6 s a batch at 100,000 accounts. The charge finds each account by
+     * its primary key (the upsert's conflict check), under every plan.
      */
     @Test
-    void theAccountLockHasNoPlanThatTestsEveryRowAgainstTheWholeBatch() throws SQLException {
+    void theChargeFindsEachAccountByItsKeyUnderEveryPlan() throws SQLException {
+        String sql = LedgerStatements.CHARGE_ACCOUNTS_AND_WRITE_LEDGER.replace("?::text[]", "$1").replace("?::bigint[]", "$2")
+                .replace("?::int[]", "$3").replace("?::jsonb", "$4");
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("PREPARE lock_accounts(text[]) AS " + LedgerStatements.LOCK_ACCOUNTS_IN_ORDER.replace("?::text[]", "$1"));
-            List<String> plans = new ArrayList<>();
+            s.execute("PREPARE charge(text[], bigint[], int[], jsonb) AS " + sql);
             for (String mode : List.of("force_generic_plan", "force_custom_plan")) {
                 s.execute("SET plan_cache_mode = " + mode);
-                try (ResultSet plan = s.executeQuery("EXPLAIN EXECUTE lock_accounts('{a,b,c}')")) {
-                    while (plan.next()) {
-                        plans.add(plan.getString(1));
+                List<String> plan = new ArrayList<>();
+                try (ResultSet line = s.executeQuery("EXPLAIN EXECUTE charge('{a,b,c}', '{1,2,3}', '{1,1,1}', '{}')")) {
+                    while (line.next()) {
+                        plan.add(line.getString(1));
                     }
                 }
+                assertThat(plan).as(mode).anyMatch(line -> line.contains("Conflict Arbiter Indexes: user_credits_pkey"))
+                        .noneMatch(line -> line.contains("ANY") || line.contains("Seq Scan on user_credits"));
             }
-            s.execute("DEALLOCATE lock_accounts");
+            s.execute("DEALLOCATE charge");
             s.execute("RESET plan_cache_mode");
-            assertThat(plans).isNotEmpty().noneMatch(line -> line.contains("ANY"));
         }
     }
 

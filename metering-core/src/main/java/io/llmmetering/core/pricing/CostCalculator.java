@@ -33,7 +33,7 @@ public final class CostCalculator {
         BigDecimal tokenCost = price.inputPer1k().multiply(BigDecimal.valueOf(uncachedInput))
                 .add(price.effectiveCachedInputPer1k().multiply(BigDecimal.valueOf(usage.cachedInputTokens())))
                 .add(price.outputPer1k().multiply(BigDecimal.valueOf(usage.outputTokens())));
-        return Credits.of(tokenCost.multiply(multipliers).divide(THOUSAND), RoundingMode.HALF_EVEN);
+        return Credits.of(perToken(tokenCost.multiply(multipliers)), RoundingMode.HALF_EVEN);
     }
 
     /** Cost of a bare {@code tokens_used} count, at the model's blended rate. */
@@ -43,7 +43,7 @@ public final class CostCalculator {
         BigDecimal multipliers = multipliers(powerLevel, tier);
         BigDecimal tokens = BigDecimal.valueOf(tokensUsed);
         BigDecimal exact = price.blendedPer1k()
-                .map(blended -> blended.multiply(tokens).multiply(multipliers).divide(THOUSAND))
+                .map(blended -> perToken(blended.multiply(tokens).multiply(multipliers)))
                 .orElse(null);
         if (exact != null) {
             return Credits.of(exact, RoundingMode.HALF_EVEN);
@@ -53,6 +53,14 @@ public final class CostCalculator {
                 .multiply(tokens).multiply(multipliers);
         BigDecimal quotient = numerator.divide(ModelPrice.BLEND_DIVISOR.multiply(THOUSAND), Credits.SCALE, RoundingMode.HALF_EVEN);
         return Credits.ofExact(quotient);
+    }
+
+    /**
+     * Prices are per 1,000 tokens: moving the point is exact and costs nothing, where {@code divide(1000)}
+     * searched for the exact quotient by long division (5 % of the stream thread's samples in a profile).
+     */
+    private static BigDecimal perToken(BigDecimal per1kTimesTokens) {
+        return per1kTimesTokens.movePointLeft(3);
     }
 
     private BigDecimal multipliers(String powerLevel, String tier) {

@@ -37,7 +37,7 @@ public class MeteringStreamsApplication {
         return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(), priceBook),
                 StreamsConfigFactory.create(properties.bootstrapServers(), properties.applicationId(), properties.instanceId(),
                         properties.stateDir(),
-                        properties.threads(), properties.replicationFactor(), properties.commitInterval()))
+                        properties.threads(), properties.replicationFactor(), properties.commitInterval(), properties.producerCompression()))
                 .start();
     }
 

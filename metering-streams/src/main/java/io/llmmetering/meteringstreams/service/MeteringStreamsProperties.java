@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param commitInterval    how often transactions commit, i.e. the latency of a debit; each commit flushes the
  *                          RocksDB stores. 100 ms (Kafka's exactly-once default) measured within 10 % of 1 s here
  *                          (BENCHMARKS.md), so latency wins
+ * @param producerCompression compression of what the topology writes: {@code none} (default) with the broker on
+ *                          the same host, {@code lz4} or {@code zstd} across a network
  */
 @ConfigurationProperties("metering.streams")
 public record MeteringStreamsProperties(
@@ -35,6 +37,7 @@ public record MeteringStreamsProperties(
         @DefaultValue("true") boolean createTopics,
         @DefaultValue("true") boolean seedPriceBook,
         @DefaultValue("100ms") Duration commitInterval,
+        @DefaultValue("none") String producerCompression,
         @DefaultValue Topology topology) {
 
     public MeteringStreamsProperties {
@@ -49,6 +52,10 @@ public record MeteringStreamsProperties(
         }
         if (partitions < 1 || partitions > 1000) {
             throw new IllegalArgumentException("metering.streams.partitions must be 1-1000, was " + partitions);
+        }
+        if (!java.util.List.of("none", "gzip", "snappy", "lz4", "zstd").contains(producerCompression)) {
+            throw new IllegalArgumentException("metering.streams.producer-compression must be none, gzip, snappy, lz4 or zstd, was '"
+                    + producerCompression + "'");
         }
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("metering.streams.replication-factor must be at least 1, was " + replicationFactor);

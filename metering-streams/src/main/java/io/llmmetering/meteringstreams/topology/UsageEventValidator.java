@@ -50,8 +50,10 @@ final class UsageEventValidator {
         if (value.length() > maxLength) {
             return Optional.of(new Rejection("field_too_long", field + " is longer than " + maxLength + " characters"));
         }
-        if (value.chars().anyMatch(Character::isISOControl)) {
-            return Optional.of(new Rejection("invalid_characters", field + " contains control characters"));
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return Optional.of(new Rejection("invalid_characters", field + " contains control characters"));
+            }
         }
         return Optional.empty();
     }

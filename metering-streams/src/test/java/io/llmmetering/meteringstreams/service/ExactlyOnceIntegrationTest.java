@@ -51,7 +51,7 @@ class ExactlyOnceIntegrationTest {
     private StreamsRuntime runtime(Path stateDir) {
         Properties config = StreamsConfigFactory.create(broker.bootstrapServers(), "metering-it", stateDir.getFileName().toString(),
                 stateDir.toString(), 1,
-                (short) 1, Duration.ofMillis(100));
+                (short) 1, Duration.ofMillis(100), "none");
         return new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), BOOK), config);
     }
 

@@ -57,7 +57,8 @@ class TopologyThroughputBenchmark {
             Run alos = run(broker, "bench-alos", StreamsConfig.AT_LEAST_ONCE, traffic);
             Run eos = run(broker, "bench-eos", StreamsConfig.EXACTLY_ONCE_V2, traffic);
 
-            System.out.printf("commit interval %s ms, 2 stream threads%n", System.getProperty("bench.commit.ms", "100"));
+            System.out.printf("commit interval %s ms, %s stream thread(s)%n", System.getProperty("bench.commit.ms", "100"),
+                    System.getProperty("bench.threads", "1"));
             for (var entry : List.of(Map.entry("at_least_once  ", alos), Map.entry("exactly_once_v2", eos))) {
                 Run run = entry.getValue();
                 System.out.printf("%s : %,8.0f events/s from start (%d debits in %d ms), %,8.0f events/s first to last debit%n",
@@ -84,8 +85,8 @@ class TopologyThroughputBenchmark {
 
     private Run run(EmbeddedKafkaBroker broker, String applicationId, String guarantee, UsageTraffic traffic) throws IOException {
         Path stateDir = Files.createTempDirectory(applicationId);
-        Properties config = StreamsConfigFactory.create(broker.bootstrapServers(), applicationId, "bench", stateDir.toString(), 2,
-                (short) 1, Duration.ofMillis(Long.getLong("bench.commit.ms", 100)));
+        Properties config = StreamsConfigFactory.create(broker.bootstrapServers(), applicationId, "bench", stateDir.toString(),
+                Integer.getInteger("bench.threads", 1), (short) 1, Duration.ofMillis(Long.getLong("bench.commit.ms", 100)), "none");
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         Set<String> debited = new HashSet<>();
         long debits = 0;
