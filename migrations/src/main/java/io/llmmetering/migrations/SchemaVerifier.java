@@ -51,7 +51,7 @@ public final class SchemaVerifier {
         indexes.put("idx_usage_rollups_model_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_provider_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollup_changes_hour", "usage_rollup_changes");
-        for (String name : List.of("idx_usage_events_user_id_occurred_at", "idx_usage_events_occurred_at")) {
+        for (String name : List.of("idx_usage_events_user_id_occurred_at")) {
             indexes.put(name, "usage_events");
         }
         return Map.copyOf(indexes);

@@ -50,6 +50,9 @@ public record CreditApiProperties(
 
     /**
      * @param batchSizeMax     debits per PostgreSQL transaction at most
+     * @param concurrency      appliers per process, each a consumer of the group with its own partitions and
+     *                         transactions: two keep PostgreSQL busy while one waits on a commit (bench e2e,
+     *                         3,000,000 events: 12,275 unique events/s with one, 16,520 with two)
      * @param linger           how long a partial batch waits for more
      * @param lowBalance       per tier, the balance below which a low_balance alert fires
      * @param spikeWindow      spend spikes: the sliding window compared against the baseline (whole minutes)
@@ -62,7 +65,7 @@ public record CreditApiProperties(
     public record Applier(
             @DefaultValue("credit-api-debit-applier") String consumerGroup,
             @DefaultValue("5000") int batchSizeMax,
-            @DefaultValue("1") int concurrency,
+            @DefaultValue("2") int concurrency,
             @DefaultValue("50ms") Duration linger,
             @DefaultValue("1s") Duration retryBackoff,
             @DefaultValue Map<String, String> lowBalance,
