@@ -76,7 +76,10 @@ final class CpuAccounting {
         double process = processSeconds();
         seconds.put("jvm_other", Math.max(0, process - javaThreads - internal.values().stream().mapToDouble(Double::doubleValue).sum()));
         seconds.put("jvm_total", process);
-        seconds.put("postgresql", processesNamed("postgres"));
+        double[] postgres = postgres();
+        seconds.put("postgresql", postgres[0] + postgres[1]);
+        seconds.put("postgresql_backends", postgres[0]);
+        seconds.put("postgresql_background", postgres[1]);
         seconds.put("redis", processesNamed("redis-server"));
         double[] machine = machine();
         return new Snapshot(System.nanoTime(), seconds, machine[0], machine[1]);
@@ -105,7 +108,7 @@ final class CpuAccounting {
             }
             double value = ((Number) entry.getValue()).doubleValue();
             micros.put(entry.getKey(), BenchMath.round(value * 1e6 / events));
-            if (!entry.getKey().equals("jvm_total")) {
+            if (!entry.getKey().equals("jvm_total") && !entry.getKey().startsWith("postgresql_")) {
                 all += value;
             }
         }
@@ -145,6 +148,37 @@ final class CpuAccounting {
             return Map.of();
         }
         return seconds;
+    }
+
+    /**
+     * PostgreSQL's CPU: its backends (the sessions running our statements, and what ended ones used), and its
+     * background processes (checkpointer, background writer, WAL writer, autovacuum), told apart by their titles.
+     */
+    private static double[] postgres() {
+        double backends = 0;
+        double background = 0;
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    if (!read(process.resolve("comm")).strip().startsWith("postgres")) {
+                        continue;
+                    }
+                    String title = read(process.resolve("cmdline")).replace('\0', ' ');
+                    double seconds = ticks(read(process.resolve("stat")), true) / (double) CLOCK_TICKS_PER_SECOND;
+                    if (title.contains("checkpointer") || title.contains("background writer") || title.contains("walwriter")
+                            || title.contains("autovacuum") || title.contains("logical replication") || title.contains("archiver")) {
+                        background += seconds;
+                    } else {
+                        backends += seconds;
+                    }
+                } catch (IOException gone) {
+                    // ended while read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new double[]{0, 0};
+        }
+        return new double[]{backends, background};
     }
 
     /** Every process of that name, with what its exited children used (a server's ended backends). */
