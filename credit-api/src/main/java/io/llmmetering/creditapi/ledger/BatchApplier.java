@@ -24,7 +24,6 @@ import java.util.UUID;
  */
 public final class BatchApplier {
 
-    private static final long HOUR_MILLIS = 3_600_000L;
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
@@ -66,8 +65,7 @@ public final class BatchApplier {
             settleHolds(connection, charges);
         }
         storeOffsets(connection, offsets);
-        return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), changes, charges.spendByModel(),
-                charges.charged());
+        return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), changes, charges);
     }
 
     /**
@@ -158,8 +156,7 @@ public final class BatchApplier {
     }
 
     private void markChangedHours(Connection connection, BatchCharges charges) throws SQLException {
-        Long[] hours = charges.charged().stream().map(debit -> Math.floorDiv(debit.occurredAtMillis(), HOUR_MILLIS) * HOUR_MILLIS)
-                .distinct().toArray(Long[]::new);
+        Long[] hours = charges.hours();
         execute(connection, LedgerStatements.MARK_CHANGED_HOURS, statement -> statement.setArray(1, connection.createArrayOf("bigint", hours)));
     }
 

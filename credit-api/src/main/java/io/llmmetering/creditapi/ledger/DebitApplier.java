@@ -193,7 +193,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         }
         Instant now = Instant.now();
         List<CreditAlert> alerts = new ArrayList<>(CreditAlerts.of(result.changes(), settings, now));
-        alerts.addAll(spikes.afterBatch(result.charged(), now));
+        alerts.addAll(spikes.afterBatch(result.charges(), now));
         result.changes().forEach(change -> unwrittenBalances.merge(change.userId(),
                 new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), DebitApplier::newer));
         writeBalancesWhenDue();

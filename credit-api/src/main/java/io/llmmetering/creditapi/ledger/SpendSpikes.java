@@ -7,10 +7,8 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Spend spikes, judged once per applied batch for each user it charged: an alert when a user's spend in the
@@ -45,25 +43,25 @@ final class SpendSpikes {
         };
     }
 
-    /** Adds a committed batch's charged debits to their users' histories and returns the spikes they make. */
-    List<CreditAlert> afterBatch(List<LedgerDebit> charged, Instant now) {
-        Set<String> users = new LinkedHashSet<>();
-        Map<String, Long> newestEventMillis = new LinkedHashMap<>();
-        for (LedgerDebit debit : charged) {
-            if (debit.amountNanos() == 0) {
+    /** Adds a committed batch's charges to their users' histories and returns the spikes they make: one look per user. */
+    List<CreditAlert> afterBatch(BatchCharges charges, Instant now) {
+        List<CreditAlert> alerts = new ArrayList<>();
+        for (Map.Entry<String, BatchCharges.UserCharge> entry : charges.byUser().entrySet()) {
+            BatchCharges.UserCharge charge = entry.getValue();
+            if (charge.nanos() == 0) {
                 continue;
             }
-            SpendHistory history = histories.computeIfAbsent(debit.userId(), user -> new SpendHistory(baselineMinutes));
-            // false: older than the whole baseline, charged but too old to say anything about a spike now
-            if (history.add(Math.floorDiv(debit.occurredAtMillis(), MINUTE_MILLIS), debit.amountNanos())) {
-                users.add(debit.userId());
-                newestEventMillis.merge(debit.userId(), debit.occurredAtMillis(), Math::max);
+            String user = entry.getKey();
+            SpendHistory history = histories.computeIfAbsent(user, key -> new SpendHistory(baselineMinutes));
+            boolean added = false;
+            for (int i = 0; i < charge.minuteCount(); i++) {
+                // false: older than the whole baseline, charged but too old to say anything about a spike now
+                added |= charge.minuteNanos(i) != 0 && history.add(charge.minute(i), charge.minuteNanos(i));
             }
-        }
-        List<CreditAlert> alerts = new ArrayList<>();
-        for (String user : users) {
-            SpendHistory history = histories.get(user);
-            long eventMillis = newestEventMillis.get(user);
+            if (!added) {
+                continue;
+            }
+            long eventMillis = charge.newestOccurredMillis();
             long windowSpend = history.recent(windowMinutes);
             long coveredMinutes = history.minutesBefore(windowMinutes);
             // a baseline needs at least one whole window of history; a new user is judged by the absolute threshold alone

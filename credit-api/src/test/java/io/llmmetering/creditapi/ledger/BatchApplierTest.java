@@ -131,7 +131,7 @@ class BatchApplierTest {
 
         assertThat(mixed.applied()).isEqualTo(2);
         assertThat(mixed.alreadyRecorded()).isEqualTo(1);
-        assertThat(mixed.charged()).extracting(LedgerDebit::eventId).containsExactly("mix-new-1", "mix-new-2");
+        assertThat(mixed.charges().charged()).extracting(LedgerDebit::eventId).containsExactly("mix-new-1", "mix-new-2");
         assertThat(balance("mixed@example.com")).isEqualTo(Credits.ofNanos(-1_020));
         assertThat(balance("mixed-other@example.com")).isEqualTo(Credits.ofNanos(-300));
         assertThat(applier.storedOffsets("credit.debits")).containsEntry(3, 4L);

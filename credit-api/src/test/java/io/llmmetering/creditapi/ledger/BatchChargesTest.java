@@ -31,6 +31,32 @@ class BatchChargesTest {
         assertThat(charges.recordedUsers()).containsExactly("user-b", "user-a", "user-b", "user-c");
         assertThat(charges.recordedEvents()).containsExactly("e1", "e2", "e3", "e4");
         assertThat(charges.charged()).extracting(LedgerDebit::eventId).containsExactly("e1", "e2", "e3", "e4");
+        assertThat(charges.hours()).containsExactly(0L);
+    }
+
+    @Test
+    void eachUsersSpendIsKeptPerMinuteOfEventTimeAndTheHoursAreDistinct() {
+        BatchCharges charges = new BatchCharges();
+        long minute = 60_000;
+        charges.add(at("user-a", "m1", 5, 7 * minute + 1));
+        charges.add(at("user-a", "m2", 6, 7 * minute + 59_999));
+        charges.add(at("user-a", "m3", 11, 9 * minute));
+        charges.add(at("user-a", "m4", 1, 7 * minute + 30_000));
+        charges.add(at("user-b", "m5", 2, 3_600_000 + 5));
+
+        BatchCharges.UserCharge a = charges.byUser().get("user-a");
+        assertThat(a.minuteCount()).isEqualTo(2);
+        assertThat(a.minute(0)).isEqualTo(7);
+        assertThat(a.minuteNanos(0)).isEqualTo(12);
+        assertThat(a.minute(1)).isEqualTo(9);
+        assertThat(a.minuteNanos(1)).isEqualTo(11);
+        assertThat(a.newestOccurredMillis()).isEqualTo(9 * minute);
+        assertThat(charges.hours()).containsExactly(0L, 3_600_000L);
+    }
+
+    private static LedgerDebit at(String user, String eventId, long nanos, long occurredAtMillis) {
+        return new LedgerDebit(eventId, user, nanos, "gpt-4o", "openai", 10, 5, 0, "balanced", "free", occurredAtMillis, occurredAtMillis,
+                "v1", "test");
     }
 
     @Test

@@ -26,9 +26,15 @@ class SpendSpikesTest {
     private static List<CreditAlert> oneBatchEach(SpendSpikes spikes, LedgerDebit... debits) {
         List<CreditAlert> alerts = new ArrayList<>();
         for (LedgerDebit debit : debits) {
-            alerts.addAll(spikes.afterBatch(List.of(debit), NOW));
+            alerts.addAll(spikes.afterBatch(batch(List.of(debit)), NOW));
         }
         return alerts;
+    }
+
+    private static BatchCharges batch(List<LedgerDebit> debits) {
+        BatchCharges charges = new BatchCharges();
+        debits.forEach(charges::add);
+        return charges;
     }
 
     @Test
@@ -54,8 +60,8 @@ class SpendSpikesTest {
     void aWholeBurstInOneBatchAlertsOnceWithTheBatchsSum() {
         SpendSpikes spikes = new SpendSpikes(new SpikeSettings(Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.parse("1"),
                 Credits.parse("10"), 1000));
-        List<CreditAlert> alerts = spikes.afterBatch(List.of(spend("gina", "6", T0.plusSeconds(1)), spend("gina", "6", T0.plusSeconds(2)),
-                spend("gina", "6", T0.plusSeconds(3))), NOW);
+        List<CreditAlert> alerts = spikes.afterBatch(batch(List.of(spend("gina", "6", T0.plusSeconds(1)), spend("gina", "6", T0.plusSeconds(2)),
+                spend("gina", "6", T0.plusSeconds(3)))), NOW);
         assertThat(alerts).singleElement().satisfies(alert -> assertThat(alert.getObservedNanos()).isEqualTo(Credits.ofWhole(18).nanos()));
     }
 
@@ -99,7 +105,7 @@ class SpendSpikesTest {
         SpendSpikes spikes = new SpendSpikes(new SpikeSettings(Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.parse("1"),
                 Credits.parse("100"), 3));
         for (String user : List.of("u1", "u2", "u3", "u4", "u1", "u5")) {
-            spikes.afterBatch(List.of(spend(user, "1", T0)), NOW);
+            spikes.afterBatch(batch(List.of(spend(user, "1", T0))), NOW);
         }
         assertThat(spikes.usersTracked()).isEqualTo(3);
     }

@@ -75,8 +75,9 @@ class PipelineFaultsTest {
         try {
             streamsB.awaitHealthy(Duration.ofSeconds(120));
             apiB.awaitHealthy(Duration.ofSeconds(120));
-            assertEveryMemberOwnsPartitions("metering-streams");
-            assertEveryMemberOwnsPartitions("credit-api-debit-applier");
+            assertEveryMemberOwnsPartitions("metering-streams", 2);
+            // each credit-api runs two appliers (credit.applier.concurrency), each a member of the group
+            assertEveryMemberOwnsPartitions("credit-api-debit-applier", 4);
             // both instances take traffic until the proxies are done (a new topology instance gets its tasks after
             // a warm-up and the next probing rebalance, so the fleet may be done by then)
             fleet.awaitPublished(publishing);
@@ -140,14 +141,14 @@ class PipelineFaultsTest {
         assertThat(invariants.check(Duration.ofMinutes(3))).as(pipeline.logs()).isEmpty();
     }
 
-    /** Every member of the consumer group (two after the join) is assigned at least one partition. */
-    private void assertEveryMemberOwnsPartitions(String group) throws Exception {
+    /** Every member of the consumer group ({@code members} after the join) is assigned at least one partition. */
+    private void assertEveryMemberOwnsPartitions(String group, int expectedMembers) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos(); // the probing rebalance comes every 60 s
         try (Admin admin = pipeline.broker.admin()) {
             while (true) {
                 Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(List.of(group)).all().get();
                 List<MemberDescription> members = List.copyOf(groups.get(group).members());
-                if (members.size() == 2 && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                if (members.size() == expectedMembers && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
                     System.out.printf("[faults] %s: %s%n", group, members.stream()
                             .map(m -> m.clientId() + " owns " + m.assignment().topicPartitions().size()).toList());
                     return;
