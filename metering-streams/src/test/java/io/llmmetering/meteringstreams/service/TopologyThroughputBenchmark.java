@@ -10,6 +10,7 @@ import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Tag;
@@ -94,8 +95,9 @@ class TopologyThroughputBenchmark {
         long firstDebit = 0;
         try (KafkaConsumer<String, Debit> consumer = debitsConsumer(broker);
              StreamsRuntime runtime = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), BOOK), config)) {
-            consumer.subscribe(List.of(Topics.CREDIT_DEBITS));
-            consumer.poll(Duration.ofMillis(100));
+            // assigned, not subscribed: a group join can outlast a short poll and then start at "latest", past debits
+            consumer.assign(consumer.partitionsFor(Topics.CREDIT_DEBITS).stream()
+                    .map(partition -> new TopicPartition(partition.topic(), partition.partition())).toList());
             consumer.seekToEnd(consumer.assignment());
             consumer.assignment().forEach(consumer::position);
             started = System.nanoTime();

@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +42,8 @@ final class UsageTraffic {
         List<ModelPrice> models = List.copyOf(book.models());
         CostCalculator calculator = new CostCalculator(book);
         Instant start = Instant.now().minus(Duration.ofMinutes(30));
+        // 10 ms apart, closer when that would reach past now and the topology would refuse them as from the future
+        long spacingMicros = Math.min(10_000, Duration.ofMinutes(29).toNanos() / 1_000 / Math.max(1, uniqueEvents));
         for (int i = 0; i < uniqueEvents; i++) {
             String user = "user-" + random.nextInt(users) + "@example.com";
             ModelPrice model = models.get(random.nextInt(models.size()));
@@ -48,7 +51,7 @@ final class UsageTraffic {
             long output = random.nextInt(2000);
             UsageEvent event = UsageEvent.newBuilder().setEventId(new UUID(seed, i).toString()).setUserId(user)
                     .setProvider(model.provider()).setModel(model.model()).setInputTokens(input).setOutputTokens(output)
-                    .setOccurredAt(start.plusMillis(i * 10L)).setSource("it").build();
+                    .setOccurredAt(start.plus(i * spacingMicros, ChronoUnit.MICROS)).setSource("it").build();
             unique.add(event);
             published.add(event);
             if (random.nextDouble() < duplicateShare) {
