@@ -15,7 +15,7 @@ final class AccountStatements {
     static final String READ_ACCOUNT = """
             SELECT balance, tier, monthly_cap,
                    CASE WHEN spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN month_to_date_spend ELSE 0 END,
-                   status, spend_blocked_reason
+                   status, spend_blocked_reason, held
               FROM user_credits WHERE user_id = ?
             """;
 
@@ -37,11 +37,12 @@ final class AccountStatements {
             """;
 
     /**
-     * A debit that may not overdraw, exceed the monthly cap or spend from a suspended account: the conditions are
-     * in the WHERE clause, so checking and charging are one atomic step and no row comes back when refused.
+     * A debit that may not spend what active holds reserve, exceed the monthly cap (holds included) or spend from
+     * a suspended account: the conditions are in the WHERE clause, so checking and charging are one atomic step
+     * and no row comes back when refused.
      */
     static final String DEBIT_ACCOUNT = """
-            WITH m AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            WITH m AS (%s)
             UPDATE user_credits u
                SET balance = u.balance - ?,
                    balance_version = u.balance_version + 1,
@@ -49,11 +50,9 @@ final class AccountStatements {
                    spend_month = m.this_month,
                    updated_at = now()
               FROM m
-             WHERE u.user_id = ? AND u.status = 'active' AND u.balance >= ?
-               AND (u.monthly_cap IS NULL
-                    OR CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ? <= u.monthly_cap)
+             WHERE u.user_id = ? AND %s
             RETURNING u.balance, u.balance_version
-            """;
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.MAY_SPEND);
 
     static final String RECORD_TRANSACTION = """
             INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, reason, provider, model, tokens_used,

@@ -224,12 +224,15 @@ public final class CreditLedger {
             try (ResultSet row = read.executeQuery()) {
                 row.next();
                 Credits balance = Credits.ofExact(row.getBigDecimal(1));
+                Credits held = Credits.ofExact(row.getBigDecimal(7));
                 if (!row.getString(5).equals("active")) {
                     return new LedgerRefusal(LedgerRefusal.Reason.ACCOUNT_SUSPENDED, "the account is " + row.getString(5));
                 }
-                if (balance.isLessThan(amount)) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.INSUFFICIENT_CREDITS,
-                            "balance " + balance + " is less than the amount " + amount);
+                if (balance.minus(held).isLessThan(amount)) {
+                    return new LedgerRefusal(LedgerRefusal.Reason.INSUFFICIENT_CREDITS, held.isZero()
+                            ? "balance " + balance + " is less than the amount " + amount
+                            : "available " + balance.minus(held) + " (balance " + balance + " less " + held
+                                    + " held for calls in flight) is less than the amount " + amount);
                 }
                 return new LedgerRefusal(LedgerRefusal.Reason.MONTHLY_CAP_REACHED, "month-to-date spend " + Credits.ofExact(row.getBigDecimal(4))
                         + " plus " + amount + " would exceed the monthly cap " + Credits.ofExact(row.getBigDecimal(3)));

@@ -1,5 +1,7 @@
 package io.llmmetering.creditapi.holds;
 
+import io.llmmetering.creditapi.accounts.SpendRule;
+
 /**
  * The SQL of spend holds. Every statement that changes a hold first holds (or takes) the lock on its account
  * row, the same order the debit applier uses (accounts, then holds), so holds, voids, the expiry sweep and
@@ -22,14 +24,12 @@ final class HoldStatements {
      * cannot be separated by a concurrent hold on any instance.
      */
     static final String RESERVE = """
-            WITH m AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            WITH m AS (%s)
             UPDATE user_credits u SET held = u.held + ?
               FROM m
-             WHERE u.user_id = ? AND u.status = 'active' AND u.balance - u.held >= ?
-               AND (u.monthly_cap IS NULL
-                    OR CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + u.held + ? <= u.monthly_cap)
-            RETURNING u.balance - u.held
-            """;
+             WHERE u.user_id = ? AND %s
+            RETURNING %s
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.MAY_SPEND, SpendRule.AVAILABLE);
 
     static final String RECORD_HOLD = """
             INSERT INTO credit_holds (user_id, request_id, amount, created_by, expires_at)
@@ -39,10 +39,10 @@ final class HoldStatements {
 
     /** What the account may spend now, and why not if it may not: the read-only authorization check. */
     static final String SPENDABLE = """
-            SELECT u.balance - u.held, u.status, u.monthly_cap,
-                   CASE WHEN u.spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN u.month_to_date_spend ELSE 0 END + u.held
-              FROM user_credits u WHERE u.user_id = ?
-            """;
+            WITH m AS (%s)
+            SELECT %s, u.status, u.monthly_cap, %s
+              FROM user_credits u, m WHERE u.user_id = ?
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.AVAILABLE, SpendRule.COMMITTED_THIS_MONTH);
 
     static final String OWNER_OF_HOLD = "SELECT user_id FROM credit_holds WHERE id = ?";
 

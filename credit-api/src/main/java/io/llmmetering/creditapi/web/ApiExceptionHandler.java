@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.llmmetering.core.money.InvalidAmountException;
 import io.llmmetering.core.pricing.PricingException;
 import io.llmmetering.core.pricing.UnknownModelException;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
@@ -21,6 +22,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 
 import java.net.URI;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.util.Map;
 
 /**
@@ -66,13 +68,37 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
     }
 
+    /** An amount, or a balance an operation would leave, that a ledger amount cannot hold. */
+    @ExceptionHandler({InvalidAmountException.class, ArithmeticException.class})
+    ResponseEntity<ProblemDetail> outOfRange(RuntimeException e) {
+        log.info("amount refused error={}", e.getMessage());
+        return problem(HttpStatus.BAD_REQUEST, "validation",
+                "amount out of range: " + e.getMessage() + " (balances and amounts hold at most 9,223,372,036 credits)",
+                Map.of("field", "amount"));
+    }
+
+    /**
+     * By SQLSTATE class: the database unreachable or shedding load is a 503 to retry; data the ledger refuses is
+     * a 400; a serialization failure or deadlock is a 503 too (the same request succeeds when repeated); the
+     * rest is a fault of ours, logged as one.
+     */
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
-        log.warn("database error sqlstate={} error={}", e.getSQLState(), e.getMessage());
-        if ("23514".equals(e.getSQLState()) || "22001".equals(e.getSQLState()) || "22003".equals(e.getSQLState())) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("22") || state.startsWith("23")) {
+            log.info("database refused a value sqlstate={} error={}", state, e.getMessage());
             return problem(HttpStatus.BAD_REQUEST, "validation", "a value is out of the range the ledger accepts", Map.of());
         }
-        return problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable", "the ledger database is unavailable; retry later", Map.of());
+        if (state.isEmpty() || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+                || state.equals("40001") || state.equals("40P01") || e instanceof SQLTransientException) {
+            log.warn("database unavailable sqlstate={} error={}", state, e.getMessage());
+            ResponseEntity<ProblemDetail> answer = problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                    "the ledger database is unavailable; retry later", Map.of());
+            return ResponseEntity.status(answer.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "1")
+                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
+        }
+        log.error("database error sqlstate={} error={}", state, e.getMessage(), e);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "unexpected error; it has been logged", Map.of());
     }
 
     @ExceptionHandler(Exception.class)

@@ -192,6 +192,57 @@ class ApiSecurityTest {
                 .startsWith("{\"new_balance\":1000000000.000000001,");
     }
 
+    /** Each would make BigDecimal expand a billion digits: the answer must come at once, whatever the endpoint. */
+    @Test
+    void amountsWithHostileExponentsAreRefusedAtOnceOnEveryEndpointThatTakesAnAmount() throws Exception {
+        String admin = api.adminToken();
+        String user = "exponents-" + System.nanoTime() + "@example.com";
+        String token = api.userToken(user);
+        api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":5}");
+        for (String amount : List.of("1e-1000000000", "1e+1000000000", "-1e-1000000000", "-1e+1000000000", "1e-2147483647",
+                "1E+2147483647", "123456789e-999999999")) {
+            List<HttpRequest> requests = List.of(
+                    json(api.request("/api/v1/credits/deduct"), token, "POST", "{\"amount\":" + amount + "}"),
+                    json(api.request("/api/v1/credits/holds"), token, "POST", "{\"request_id\":\"r-1\",\"estimated_cost\":" + amount + "}"),
+                    api.request("/api/v1/credits/authorize?estimated_cost=" + amount.replace("+", "%2B"))
+                            .header("Authorization", "Bearer " + token).GET().build(),
+                    json(api.request("/api/v1/admin/credits/allocate"), admin, "POST", "{\"user_id\":\"" + user + "\",\"amount\":" + amount + "}"),
+                    json(api.request("/api/v1/admin/users/" + enc(user) + "/monthly-cap"), admin, "PUT", "{\"monthly_cap\":" + amount + "}"),
+                    json(api.request("/api/v1/admin/coupons"), admin, "POST",
+                            "{\"code\":\"EXP" + System.nanoTime() + "\",\"discount_type\":\"fixed\",\"discount_value\":" + amount + "}"),
+                    json(api.request("/api/v1/admin/pricing/models/exp-model"), admin, "PUT",
+                            "{\"provider\":\"openai\",\"input_per_1k\":" + amount + ",\"output_per_1k\":1}"));
+            for (HttpRequest request : requests) {
+                long started = System.nanoTime();
+                HttpResponse<String> response = api.http.send(request, HttpResponse.BodyHandlers.ofString());
+                String what = request.method() + " " + request.uri().getPath() + " with " + amount;
+                assertThat(response.statusCode()).as(what).isEqualTo(400);
+                assertThat(response.body()).as(what).contains("https://llm-metering.dev/problems/").hasSizeLessThan(2_000);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as(what).isLessThan(Duration.ofSeconds(3));
+            }
+        }
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":5.0,");
+    }
+
+    @Test
+    void aBalanceThatWouldOverflowIsRefusedAsAValidationErrorAndLeftAsItWas() throws Exception {
+        String admin = api.adminToken();
+        String user = "overflow-" + System.nanoTime() + "@example.com";
+        for (int i = 0; i < 9; i++) {
+            assertThat(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":1e9}").statusCode())
+                    .isEqualTo(200);
+        }
+        HttpResponse<String> tenth = api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":1e9}");
+        assertProblem(tenth, 400, "validation");
+        assertThat(tenth.body()).contains("amount");
+        assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).contains("\"balance\":9000000000.0");
+    }
+
+    private static HttpRequest json(HttpRequest.Builder request, String token, String method, String body) {
+        return request.header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build();
+    }
+
     @Test
     void unicodeUserIdsRoundTripExactlyAndControlCharactersAreRefused() throws Exception {
         String admin = api.adminToken();

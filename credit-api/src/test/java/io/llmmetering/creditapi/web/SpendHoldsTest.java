@@ -159,6 +159,28 @@ class SpendHoldsTest {
         assertThat(api.get("/actuator/prometheus", null).body()).contains("credit_holds_total{outcome=\"expired\"");
     }
 
+    /** Credits reserved for calls in flight are not the user's to spend twice: deduct sees the same "available" as holds. */
+    @Test
+    void deductCannotSpendWhatHoldsReserveNorPushTheCapPastTheirShare() throws Exception {
+        String user = funded("held-deduct", "1.0");
+        String token = api.userToken(user);
+        assertThat(hold(api.port, "{\"user_id\":\"" + user + "\",\"request_id\":\"h-1\",\"estimated_cost\":0.8}").statusCode()).isEqualTo(201);
+        HttpResponse<String> overHeld = api.post("/api/v1/credits/deduct", token, "{\"amount\":0.5}");
+        assertThat(overHeld.statusCode()).isEqualTo(402);
+        assertThat(overHeld.body()).contains("insufficient-credits").contains("0.8 held");
+        assertThat(api.post("/api/v1/credits/deduct", token, "{\"amount\":0.2}").statusCode()).isEqualTo(200);
+        assertThat(api.post("/api/v1/credits/deduct", token, "{\"amount\":0.000000001}").statusCode()).isEqualTo(402);
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":0.8,");
+
+        String capped = funded("held-cap", "100");
+        api.put("/api/v1/admin/users/" + capped + "/monthly-cap", api.adminToken(), "{\"monthly_cap\":5}");
+        assertThat(hold(api.port, "{\"user_id\":\"" + capped + "\",\"request_id\":\"h-2\",\"estimated_cost\":4}").statusCode()).isEqualTo(201);
+        HttpResponse<String> overCap = api.post("/api/v1/credits/deduct", api.userToken(capped), "{\"amount\":2}");
+        assertThat(overCap.statusCode()).isEqualTo(402);
+        assertThat(overCap.body()).contains("monthly-cap-reached");
+        assertThat(api.post("/api/v1/credits/deduct", api.userToken(capped), "{\"amount\":1}").statusCode()).isEqualTo(200);
+    }
+
     @Test
     void holdsRespectTheMonthlyCapAndSuspension() throws Exception {
         String user = funded("capped-hold", "100");

@@ -31,21 +31,49 @@ public record Credits(long nanos) implements Comparable<Credits> {
         return new Credits(Math.multiplyExact(credits, NANOS_PER_CREDIT));
     }
 
-    /** Exactly {@code amount}; fails if it has more than nine fractional digits or does not fit. */
+    /**
+     * Exactly {@code amount}; fails if it has more than nine fractional digits or does not fit. The checks read
+     * the exponent before anything is expanded: a decimal such as {@code 1E-50000000} would otherwise be
+     * rescaled, or printed, digit by digit (fifty million of them).
+     */
     public static Credits ofExact(BigDecimal amount) {
-        BigDecimal scaled;
-        try {
-            scaled = amount.setScale(SCALE, RoundingMode.UNNECESSARY);
-        } catch (ArithmeticException e) {
-            throw new InvalidAmountException("amount " + amount.toPlainString()
+        if (amount.signum() == 0) {
+            return ZERO;
+        }
+        BigDecimal stripped = amount.stripTrailingZeros();
+        if (stripped.scale() > SCALE) {
+            throw new InvalidAmountException("amount " + brief(amount)
                     + " has more than " + SCALE + " decimal places (the smallest unit is 0.000000001)");
         }
-        return new Credits(toNanos(scaled));
+        requireInRange(stripped);
+        return new Credits(toNanos(stripped.setScale(SCALE)));
     }
 
     /** {@code amount} rounded once to a nano-credit with {@code rounding}. */
     public static Credits of(BigDecimal amount, RoundingMode rounding) {
-        return new Credits(toNanos(amount.setScale(SCALE, rounding)));
+        if (amount.signum() == 0) {
+            return ZERO;
+        }
+        BigDecimal stripped = amount.stripTrailingZeros();
+        requireInRange(stripped);
+        if ((long) stripped.scale() - stripped.precision() > SCALE + 1) {
+            // below a tenth of a nano-credit: every rounding mode treats it as it treats 10^-11 of the same sign
+            stripped = BigDecimal.valueOf(stripped.signum(), SCALE + 2);
+        }
+        return new Credits(toNanos(stripped.setScale(SCALE, rounding)));
+    }
+
+    /** No value of 20 or more integer digits fits; this test reads only the exponent. */
+    private static void requireInRange(BigDecimal stripped) {
+        if ((long) stripped.precision() - stripped.scale() > 19) {
+            throw new InvalidAmountException("amount " + brief(stripped) + " is out of range");
+        }
+    }
+
+    /** The amount as short text for a message: scientific notation, cut to 40 characters. */
+    private static String brief(BigDecimal amount) {
+        String text = amount.toString();
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
     }
 
     /**
