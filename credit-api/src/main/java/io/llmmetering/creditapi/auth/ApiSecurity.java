@@ -20,6 +20,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
@@ -42,9 +43,9 @@ public class ApiSecurity {
     @Bean
     SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder) throws Exception {
         http
-                // no server-side session and no cookie set by us; a cookie-carried token on a state-changing
-                // request still needs a JSON body, which a cross-site form cannot send without a CORS preflight
+                // no server-side session, so Spring's token store has nothing to guard; the cookie is guarded below
                 .csrf(csrf -> csrf.disable())
+                .addFilterBefore(new CookieCsrfGuard(), BearerTokenAuthenticationFilter.class)
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers(HttpMethod.GET, "/api/v1/system/status", "/api/v1/credits/pricing").permitAll()
@@ -77,11 +78,11 @@ public class ApiSecurity {
         DefaultBearerTokenResolver header = new DefaultBearerTokenResolver();
         return request -> {
             String fromHeader = header.resolve(request);
-            return fromHeader != null ? fromHeader : fromCookie(request);
+            return fromHeader != null ? fromHeader : sessionCookie(request);
         };
     }
 
-    private static String fromCookie(HttpServletRequest request) {
+    static String sessionCookie(HttpServletRequest request) {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) {
             return null;

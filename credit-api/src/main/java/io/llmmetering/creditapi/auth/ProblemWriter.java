@@ -40,7 +40,7 @@ final class ProblemWriter {
                 "the request URL contains characters or sequences that are not allowed");
     }
 
-    private static void write(HttpServletResponse response, HttpStatus status, String type, String detail) throws IOException {
+    static void write(HttpServletResponse response, HttpStatus status, String type, String detail) throws IOException {
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         String body = "{\"type\":\"" + TYPE_BASE + type + "\",\"title\":\"" + status.getReasonPhrase() + "\",\"status\":"

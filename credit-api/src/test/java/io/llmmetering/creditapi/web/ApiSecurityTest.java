@@ -125,6 +125,30 @@ class ApiSecurityTest {
         assertProblem(garbage, 401, "unauthenticated");
     }
 
+    /** A cross-site form can send the admin's cookie but no custom header: body-less POSTs were its way in. */
+    @Test
+    void aCrossSiteFormPostCarryingTheSessionCookieIsRefusedAndChangesNothing() throws Exception {
+        String admin = api.adminToken();
+        String user = "csrf-" + System.nanoTime() + "@example.com";
+        api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":2}");
+        HttpResponse<String> forged = api.http.send(api.request("/api/v1/admin/users/" + enc(user) + "/suspend")
+                .header("Cookie", "session_token=" + admin).header("Origin", "https://evil.example")
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("a=b")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(forged, 403, "csrf");
+        HttpResponse<String> forgedDeduct = api.http.send(api.request("/api/v1/credits/deduct")
+                .header("Cookie", "session_token=" + api.userToken(user)).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(forgedDeduct, 403, "csrf");
+        assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).contains("\"balance\":2.0", "\"status\":\"active\"");
+
+        HttpResponse<String> fromTheApp = api.http.send(api.request("/api/v1/admin/users/" + enc(user) + "/suspend")
+                .header("Cookie", "session_token=" + admin).header("X-Requested-With", "XMLHttpRequest")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fromTheApp.statusCode()).isEqualTo(200);
+        assertThat(api.post("/api/v1/admin/users/" + enc(user) + "/resume", admin, null).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void sqlInjectionInEveryParameterIsDataNotSql() throws Exception {
         String admin = api.adminToken();
