@@ -174,8 +174,12 @@ final class IngestController {
         return type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
     }
 
+    /** Fails closed: a request the key filter did not see must never be taken as authenticated. */
     private static IngestKey key(HttpServletRequest request) {
-        return (IngestKey) request.getAttribute(IngestKeyFilter.INGEST_KEY_ATTRIBUTE);
+        if (!(request.getAttribute(IngestKeyFilter.INGEST_KEY_ATTRIBUTE) instanceof IngestKey key)) {
+            throw new IllegalStateException("no ingest key was checked for " + request.getMethod() + " " + request.getServletPath());
+        }
+        return key;
     }
 
     private static byte[] read(HttpServletRequest request) throws IOException {

@@ -23,9 +23,15 @@ final class IngestKeyFilter extends OncePerRequestFilter {
         this.authenticator = authenticator;
     }
 
+    /**
+     * Only health and metrics go without a key. The test reads the path the container routes by (decoded, with
+     * {@code ;parameters} removed), not the raw URI: {@code /api;x/v1/usage/events} and {@code /%61pi/...} reach
+     * the same controller as {@code /api/...}, so a prefix test on the raw text let them in without a key.
+     */
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/api/");
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return path.equals("/actuator") || path.startsWith("/actuator/");
     }
 
     @Override

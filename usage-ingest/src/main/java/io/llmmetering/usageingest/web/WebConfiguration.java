@@ -11,7 +11,7 @@ class WebConfiguration {
     @Bean
     FilterRegistrationBean<IngestKeyFilter> ingestKeyFilter(IngestKeyAuthenticator authenticator) {
         FilterRegistrationBean<IngestKeyFilter> registration = new FilterRegistrationBean<>(new IngestKeyFilter(authenticator));
-        registration.addUrlPatterns("/api/*");
+        registration.addUrlPatterns("/*");
         return registration;
     }
 }

@@ -122,6 +122,11 @@ class IngestEndpointsTest {
                 new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Basic dXNlcjpwYXNz"), 401, "unauthorized"),
                 new Case("/api/v1/usage/events", "application/json", ok, Map.of("Authorization", "Bearer " + FIXTURE.key + "x"), 401, "unauthorized"),
                 new Case("/api/v1/ingest/litellm", "application/json", ok, Map.of(), 401, "unauthorized"),
+                // the same route spelled differently: the container routes these to the controller
+                new Case("/api;x/v1/usage/events", "application/json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/%61pi/v1/usage/events", "application/json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/api/v1/usage/events;jsessionid=1", "application/json", ok, Map.of(), 401, "unauthorized"),
+                new Case("/api/v1/./usage/events", "application/json", ok, Map.of(), 401, "unauthorized"),
                 new Case("/api/v1/events", "application/cloudevents+json", ok, Map.of(), 401, "unauthorized"),
                 new Case("/api/v1/usage/events", "text/plain", ok, auth, 415, "unsupported-media-type"),
                 new Case("/api/v1/usage/events", "application/xml", "<event/>", auth, 415, "unsupported-media-type"),
