@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -63,10 +64,12 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final BalanceCache cache;
     private final SpendSpikes spikes;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
     private final AvroSerde<CreditAlert> alertSerde = AvroSerde.of(CreditAlert.class);
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
+    private volatile boolean healthy = true;
     private volatile String topicId;
     private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pending = new LinkedHashMap<>();
     private static final Duration CACHE_RETRY_INTERVAL = Duration.ofSeconds(1);
@@ -83,10 +86,20 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final Counter alreadyRecorded;
     private final Counter deadLettered;
     private final Counter failedBatches;
+    private final Counter loopFailures;
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
 
     public DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry) {
+        this(settings, batchApplier, cache, registry, new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                new StringSerializer(), new ByteArraySerializer()));
+    }
+
+    /** {@code producer} sends dead letters and alerts. */
+    DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
+                 Producer<String, byte[]> producer) {
         this.settings = settings;
         this.batchApplier = batchApplier;
         this.cache = cache;
@@ -103,43 +116,44 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 // debits wait for the applier, and a restarted instance joins as a new member
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                new StringSerializer(), new ByteArraySerializer());
+        this.producer = producer;
         this.registry = registry;
         this.applied = Counter.builder("credit.applier.debits.applied").register(registry);
         this.alreadyRecorded = Counter.builder("credit.applier.debits.already_recorded").register(registry);
         this.deadLettered = Counter.builder("credit.applier.debits.dead_lettered").register(registry);
         this.failedBatches = Counter.builder("credit.applier.batches.failed").register(registry);
+        this.loopFailures = Counter.builder("credit.applier.loop.failures").register(registry);
         this.batchSize = DistributionSummary.builder("credit.applier.batch.size").register(registry);
         this.applyLatency = Timer.builder("credit.applier.batch.apply").publishPercentiles(0.5, 0.99).register(registry);
         // consumer metrics include records-lag-max: how far the ledger is behind the topology
         new KafkaClientMetrics(consumer).bindTo(registry);
     }
 
+    /**
+     * Applies until {@link #close()}. Nothing but close ends the loop: a failure outside a batch (the broker, the
+     * cache, a bug) is logged, reported unhealthy and retried after a growing pause from the stored offsets, so
+     * the applier cannot die while health still says UP.
+     */
     @Override
     public void run() {
         topicId = currentTopicId();
         consumer.subscribe(List.of(Topics.CREDIT_DEBITS), new SeekToStoredOffsets());
+        Duration pause = settings.retryBackoff();
         try {
             while (running.get()) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
-                    if (pendingCount == 0) {
-                        firstPendingNanos = System.nanoTime();
+                try {
+                    pollAndApply();
+                    healthy = true;
+                    pause = settings.retryBackoff();
+                } catch (WakeupException e) {
+                    if (running.get()) {
+                        recover(e, pause);
+                        pause = longer(pause);
                     }
-                    pending.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new ArrayList<>()).add(record);
-                    pendingCount++;
+                } catch (RuntimeException e) {
+                    recover(e, pause);
+                    pause = longer(pause);
                 }
-                if (pendingCount >= settings.batchSizeMax()
-                        || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
-                    applyPending();
-                }
-                writeBalancesWhenDue();
-            }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                throw e;
             }
         } finally {
             awaitCacheWrite();
@@ -148,24 +162,59 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         }
     }
 
+    private void pollAndApply() {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+            if (pendingCount == 0) {
+                firstPendingNanos = System.nanoTime();
+            }
+            pending.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new ArrayList<>()).add(record);
+            pendingCount++;
+        }
+        if (pendingCount >= settings.batchSizeMax()
+                || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
+            applyPending();
+        }
+        writeBalancesWhenDue();
+    }
+
+    private void recover(RuntimeException failure, Duration pause) {
+        healthy = false;
+        loopFailures.increment();
+        log.error("debit applier loop failed, resuming from stored offsets pause_ms={} error={}", pause.toMillis(), failure.toString(), failure);
+        clearPending();
+        sleep(pause);
+        seekToStoredOffsets(consumer.assignment());
+    }
+
+    private static Duration longer(Duration pause) {
+        Duration doubled = pause.multipliedBy(2);
+        return doubled.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : doubled;
+    }
+
+    /** False from a failure outside a batch until the loop has run through once again. */
+    public boolean healthy() {
+        return healthy;
+    }
+
     private void applyPending() {
         List<LedgerDebit> batch = new ArrayList<>(pendingCount);
         List<PartitionOffset> offsets = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-        for (Map.Entry<TopicPartition, List<ConsumerRecord<String, byte[]>>> partition : pending.entrySet()) {
-            List<ConsumerRecord<String, byte[]>> records = partition.getValue();
-            for (ConsumerRecord<String, byte[]> record : records) {
-                try {
-                    batch.add(LedgerDebit.from(debits.decode(record.value())));
-                } catch (UndecodableMessageException | IllegalArgumentException e) {
-                    deadLetter(record, e);
-                }
-            }
-            long next = records.get(records.size() - 1).offset() + 1;
-            offsets.add(new PartitionOffset(partition.getKey().topic(), topicId, partition.getKey().partition(), next));
-            kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
-        }
         try {
+            // a dead letter that cannot be sent fails the batch like a database error: re-read, never skipped
+            for (Map.Entry<TopicPartition, List<ConsumerRecord<String, byte[]>>> partition : pending.entrySet()) {
+                List<ConsumerRecord<String, byte[]>> records = partition.getValue();
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    try {
+                        batch.add(LedgerDebit.from(debits.decode(record.value())));
+                    } catch (UndecodableMessageException | IllegalArgumentException e) {
+                        deadLetter(record, e);
+                    }
+                }
+                long next = records.get(records.size() - 1).offset() + 1;
+                offsets.add(new PartitionOffset(partition.getKey().topic(), topicId, partition.getKey().partition(), next));
+                kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
+            }
             long started = System.nanoTime();
             AppliedBatch result = batchApplier.apply(batch, offsets);
             applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
@@ -281,31 +330,31 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         pendingCount = 0;
     }
 
+    /** Without the stored offsets nothing may be read: during a database outage this waits, however long. */
     private void seekToStoredOffsets(Collection<TopicPartition> partitions) {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        try {
-            Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS, topicId);
-            List<TopicPartition> fromStart = new ArrayList<>();
-            for (TopicPartition partition : partitions) {
-                Long offset = stored.get(partition.partition());
-                if (offset == null) {
-                    fromStart.add(partition);
-                } else {
-                    consumer.seek(partition, offset);
+        Duration pause = settings.retryBackoff();
+        while (!partitions.isEmpty() && running.get()) {
+            try {
+                Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS, topicId);
+                List<TopicPartition> fromStart = new ArrayList<>();
+                for (TopicPartition partition : partitions) {
+                    Long offset = stored.get(partition.partition());
+                    if (offset == null) {
+                        fromStart.add(partition);
+                    } else {
+                        consumer.seek(partition, offset);
+                    }
                 }
+                if (!fromStart.isEmpty()) {
+                    consumer.seekToBeginning(fromStart);
+                }
+                return;
+            } catch (SQLException e) {
+                healthy = false;
+                log.warn("cannot read stored offsets, waiting partitions={} pause_ms={} error={}", partitions, pause.toMillis(), e.toString());
+                sleep(pause);
+                pause = longer(pause);
             }
-            if (!fromStart.isEmpty()) {
-                consumer.seekToBeginning(fromStart);
-            }
-        } catch (SQLException e) {
-            // without the stored offsets nothing may be read: pause these partitions until the next attempt
-            log.warn("cannot read stored offsets, pausing partitions={} error={}", partitions, e.toString());
-            consumer.pause(partitions);
-            sleep(settings.retryBackoff());
-            consumer.resume(partitions);
-            seekToStoredOffsets(partitions);
         }
     }
 

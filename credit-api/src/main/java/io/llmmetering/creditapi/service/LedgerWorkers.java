@@ -94,8 +94,11 @@ final class LedgerWorkers implements SmartLifecycle {
         return running;
     }
 
-    /** True while every worker thread is alive; a dead applier means debits are no longer reaching the ledger. */
+    /**
+     * True while every applier thread is alive and none is recovering from a failure outside a batch: either
+     * means debits are not reaching the ledger now.
+     */
     boolean healthy() {
-        return running && threads.stream().allMatch(Thread::isAlive);
+        return running && threads.stream().allMatch(Thread::isAlive) && appliers.stream().allMatch(DebitApplier::healthy);
     }
 }

@@ -21,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -171,6 +173,53 @@ class DebitApplierIntegrationTest {
         ConsumerRecord<String, byte[]> letter = readOne(Topics.CREDIT_DEBITS_DLQ);
         assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("not a debit");
         assertThat(new String(letter.headers().lastHeader("dlq.reason").value(), StandardCharsets.UTF_8)).isEqualTo("bad_header");
+    }
+
+    /** A dead letter that cannot be sent used to end the applier's thread for good, with health still UP. */
+    @Test
+    @Tag("reliability")
+    void aDeadLetterThatCannotBeSentIsRetriedAndTheApplierLivesOn() throws Exception {
+        publishPoison();
+        Map<String, Long> expected = publishDebits(2_000, 50, 5);
+        AtomicInteger refusals = new AtomicInteger(3);
+        List<String> sentToDlq = java.util.Collections.synchronizedList(new ArrayList<>());
+        KafkaProducer<String, byte[]> real = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+        MockProducer<String, byte[]> flakyDlq = new MockProducer<>(true, null, new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer()) {
+            @Override
+            public synchronized java.util.concurrent.Future<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
+                if (record.topic().equals(Topics.CREDIT_DEBITS_DLQ) && refusals.getAndDecrement() > 0) {
+                    return java.util.concurrent.CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException("broker away"));
+                }
+                if (record.topic().equals(Topics.CREDIT_DEBITS_DLQ)) {
+                    sentToDlq.add(new String(record.value(), StandardCharsets.UTF_8));
+                }
+                return real.send(record);
+            }
+        };
+        ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
+        ApplierSettings settings = new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), 500,
+                Duration.ofMillis(20), Duration.ofMillis(100), defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DebitApplier applier = new DebitApplier(settings, new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry, flakyDlq);
+        Thread thread = new Thread(applier, "debit-applier-flaky-dlq");
+        thread.start();
+        threads.add(thread);
+        appliers.add(applier);
+        try {
+            awaitUsageEvents(2_000);
+            assertLedgerMatches(expected);
+            assertThat(thread.isAlive()).isTrue();
+            assertThat(applier.healthy()).isTrue();
+            assertThat(sentToDlq).containsExactly("not a debit");
+            assertThat(registry.counter("credit.applier.batches.failed").count()).isEqualTo(3);
+            assertThat(new String(readOne(Topics.CREDIT_DEBITS_DLQ).value(), StandardCharsets.UTF_8)).isEqualTo("not a debit");
+        } finally {
+            applier.close();
+            thread.join(10_000);
+            real.close();
+        }
     }
 
     @Test
