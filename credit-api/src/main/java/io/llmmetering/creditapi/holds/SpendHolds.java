@@ -73,6 +73,12 @@ public final class SpendHolds {
                     Optional<Hold> earlier = existing(connection, userId, requestId);
                     if (earlier.isPresent()) {
                         connection.rollback();
+                        if (!earlier.get().amount().equals(estimate)) {
+                            // a retry repeats its request; another amount under the same id is another request
+                            throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED, "request_id " + requestId
+                                    + " already holds " + earlier.get().amount() + "; a retry must send the same estimate ("
+                                    + estimate + " was sent)");
+                        }
                         return earlier.get();
                     }
                     Credits available;

@@ -77,6 +77,11 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final Map<String, BalanceCache.Versioned> unwrittenBalances = new HashMap<>();
     private java.util.concurrent.CompletableFuture<Boolean> cacheWrite;
     private Map<String, BalanceCache.Versioned> cacheWriting = Map.of();
+    // the ledger's notes (applier_cache_pending) of the batches whose balances are waiting, being written, or
+    // confirmed in Redis; a confirmed note is deleted by the next batch that charges anything
+    private final List<Long> unwrittenNotes = new ArrayList<>();
+    private List<Long> writingNotes = List.of();
+    private final List<Long> confirmedNotes = new ArrayList<>();
     private long nextCacheRetryNanos;
     private int pendingCount;
     private long firstPendingNanos;
@@ -216,7 +221,11 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
             }
             long started = System.nanoTime();
-            AppliedBatch result = batchApplier.apply(batch, offsets);
+            AppliedBatch result = batchApplier.apply(batch, offsets, List.copyOf(confirmedNotes));
+            if (result.cachePendingId() != 0) {
+                confirmedNotes.clear();
+                unwrittenNotes.add(result.cachePendingId());
+            }
             applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
             batchSize.record(batch.size());
             applied.increment(result.applied());
@@ -269,23 +278,31 @@ public final class DebitApplier implements Runnable, AutoCloseable {
             if (!cacheWrite.isDone()) {
                 return;
             }
-            if (!cacheWrite.join()) {
+            if (cacheWrite.join()) {
+                confirmedNotes.addAll(writingNotes);
+            } else {
                 cacheWriting.forEach((user, balance) -> unwrittenBalances.merge(user, balance, DebitApplier::newer));
+                unwrittenNotes.addAll(writingNotes);
                 nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
                 if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
-                    // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded
+                    // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded (the ledger's
+                    // notes stay, so the next owner of the partitions refreshes these users)
                     log.warn("balance cache unreachable, dropping pending writes users={}", unwrittenBalances.size());
                     unwrittenBalances.clear();
+                    unwrittenNotes.clear();
                 }
             }
             cacheWrite = null;
             cacheWriting = Map.of();
+            writingNotes = List.of();
         }
         if (unwrittenBalances.isEmpty() || System.nanoTime() < nextCacheRetryNanos) {
             return;
         }
         cacheWriting = new HashMap<>(unwrittenBalances);
         unwrittenBalances.clear();
+        writingNotes = List.copyOf(unwrittenNotes);
+        unwrittenNotes.clear();
         cacheWrite = cache.putAllAsync(cacheWriting);
     }
 
@@ -396,6 +413,31 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             seekToStoredOffsets(partitions);
+            refreshUnconfirmedBalances();
+        }
+    }
+
+    /**
+     * The balances of batches whose cache writes were never confirmed (their applier died between commit and
+     * write, or Redis was away) are read from PostgreSQL and written again, then the notes go. Rewriting a balance
+     * another applier is still writing is harmless: the cache keeps the newest version.
+     */
+    private void refreshUnconfirmedBalances() {
+        try {
+            List<BatchApplier.CachePending> notes = batchApplier.cachePending();
+            if (notes.isEmpty()) {
+                return;
+            }
+            java.util.Set<String> users = new java.util.HashSet<>();
+            notes.forEach(note -> users.addAll(note.userIds()));
+            if (cache.putAll(batchApplier.balancesOf(users))) {
+                batchApplier.forgetCachePending(notes.stream().map(BatchApplier.CachePending::id).toList());
+                log.info("unconfirmed cached balances refreshed batches={} users={}", notes.size(), users.size());
+            } else {
+                log.warn("unconfirmed cached balances not refreshed, Redis refused batches={} users={}", notes.size(), users.size());
+            }
+        } catch (SQLException e) {
+            log.warn("unconfirmed cached balances not refreshed error={}", e.toString());
         }
     }
 }

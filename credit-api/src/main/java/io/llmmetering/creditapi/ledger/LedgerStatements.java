@@ -69,6 +69,9 @@ final class LedgerStatements {
      * <p>One ledger row per user per batch, not per event: per-event detail stays in usage_events, and a row per
      * event would copy it into the ledger (86 million rows a day at 1,000 events/s) and bury a user's allocations
      * and coupons. Its metadata is one value per batch, not built per row.
+     *
+     * <p>The batch's users are also noted in applier_cache_pending (one row), until their balances are confirmed
+     * in Redis; the rows of earlier batches whose cache writes were confirmed since are deleted here.
      */
     static final String CHARGE_ACCOUNTS_AND_WRITE_LEDGER = """
             WITH batch AS (
@@ -94,16 +97,28 @@ final class LedgerStatements {
                        updated_at = now()
                 RETURNING u.user_id, u.balance, u.month_to_date_spend, u.monthly_cap, u.tier, u.spend_blocked_reason, u.balance_version),
             applied AS (
+                -- RETURNING sees only new values: the values before are derived from the charge, not read
                 SELECT c.user_id, b.amount, b.event_count, c.balance + b.amount AS balance_before, c.balance AS balance_after,
                        c.month_to_date_spend - b.amount AS mtd_before, c.month_to_date_spend AS mtd_after, c.monthly_cap, c.tier,
                        c.spend_blocked_reason, c.balance_version
                   FROM charged c JOIN batch b ON b.user_id = c.user_id),
             ledger AS (
                 INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, reason, event_count, metadata)
-                SELECT user_id, -amount, balance_after, 'usage', 'LLM usage', event_count, ?::jsonb FROM applied ORDER BY user_id)
-            SELECT user_id, balance_before, balance_after, mtd_before, mtd_after, monthly_cap, tier, spend_blocked_reason, balance_version
+                SELECT user_id, -amount, balance_after, 'usage', 'LLM usage', event_count, ?::jsonb FROM applied ORDER BY user_id),
+            cache_pending AS (
+                INSERT INTO applier_cache_pending (consumer_group, user_ids) SELECT ?, array_agg(user_id) FROM batch RETURNING id),
+            cache_confirmed AS (
+                DELETE FROM applier_cache_pending WHERE id = ANY(?::bigint[]))
+            SELECT user_id, balance_before, balance_after, mtd_before, mtd_after, monthly_cap, tier, spend_blocked_reason, balance_version,
+                   (SELECT id FROM cache_pending) AS cache_pending_id
               FROM applied
             """;
+
+    static final String CACHE_PENDING = "SELECT id, user_ids FROM applier_cache_pending WHERE consumer_group = ? ORDER BY id";
+
+    static final String FORGET_CACHE_PENDING = "DELETE FROM applier_cache_pending WHERE id = ANY(?::bigint[])";
+
+    static final String BALANCES_OF = "SELECT user_id, balance, balance_version FROM user_credits WHERE user_id = ANY(?::text[])";
 
     static final String STORE_OFFSETS = """
             INSERT INTO applier_offsets (consumer_group, topic, partition_id, next_offset, topic_id, updated_at)

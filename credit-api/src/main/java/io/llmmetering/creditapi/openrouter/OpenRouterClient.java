@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.openrouter;
 
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -23,7 +24,8 @@ import java.util.Optional;
  */
 public final class OpenRouterClient {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Costs are read as the decimals OpenRouter writes: through a double, 0.000123 would not stay 0.000123. */
+    private static final JsonMapper JSON = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
     private final URI baseUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -39,6 +39,15 @@ public record CreditApiProperties(
         @DefaultValue("") String encryptionKey,
         @DefaultValue("https://openrouter.ai/api/v1") String openrouterApiBaseUrl) {
 
+    /** The encryption key never prints; the rest does, as a record would. */
+    @Override
+    public String toString() {
+        return "CreditApiProperties[systemEnabled=" + systemEnabled + ", bootstrapServers=" + bootstrapServers + ", redisUrl="
+                + redisUrl.replaceAll("//[^@/]*@", "//(credentials)@") + ", cacheTtl=" + cacheTtl + ", migrateOnStart=" + migrateOnStart
+                + ", usageRetentionMonths=" + usageRetentionMonths + ", applier=" + applier + ", rollups=" + rollups + ", auth=" + auth
+                + ", encryptionKey=" + (encryptionKey.isBlank() ? "" : "(set)") + ", openrouterApiBaseUrl=" + openrouterApiBaseUrl + "]";
+    }
+
     public CreditApiProperties {
         if (cacheTtl.isNegative() || cacheTtl.isZero() || cacheTtl.toSeconds() > 86_400) {
             throw new IllegalArgumentException("credit.cache-ttl (CREDIT_CACHE_TTL) must be 1-86400 seconds, was " + cacheTtl);
@@ -124,6 +133,12 @@ public record CreditApiProperties(
             if (!jwtSecret.isBlank() && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
                 throw new IllegalArgumentException("credit.auth.jwt-secret (JWT_SECRET) must be at least 32 bytes for HS256");
             }
+        }
+
+        /** The secret never prints: configuration records end up in logs and error reports. */
+        @Override
+        public String toString() {
+            return "Auth[jwtSecret=" + (jwtSecret.isBlank() ? "" : "(set)") + ", issuerUri=" + issuerUri + ", jwkSetUri=" + jwkSetUri + "]";
         }
     }
 }

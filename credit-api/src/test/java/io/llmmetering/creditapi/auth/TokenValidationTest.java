@@ -25,6 +25,15 @@ class TokenValidationTest {
             Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", ""), "", "https://openrouter.ai/api/v1"));
 
     @Test
+    void theSecretsOfTheConfigurationNeverPrint() {
+        String key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8lJx2ke7XmKnQ=";
+        CreditApiProperties properties = new CreditApiProperties(true, "127.0.0.1:9092", "redis://user:hunter2@127.0.0.1:6379/0",
+                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", ""), key, "https://openrouter.ai/api/v1");
+        assertThat(properties.toString()).doesNotContain(SECRET, key, "hunter2").contains("jwtSecret=(set)", "encryptionKey=(set)", "127.0.0.1:9092");
+        assertThat(properties.auth().toString()).doesNotContain(SECRET);
+    }
+
+    @Test
     void anIssuedTokenDecodesToItsSubjectAndRoles() {
         Jwt jwt = decoder.decode(new TokenIssuer(SECRET).admin("ops@example.com", Duration.ofMinutes(5)));
         assertThat(jwt.getSubject()).isEqualTo("ops@example.com");

@@ -175,6 +175,52 @@ class DebitApplierIntegrationTest {
         assertThat(new String(letter.headers().lastHeader("dlq.reason").value(), StandardCharsets.UTF_8)).isEqualTo("bad_header");
     }
 
+    /**
+     * The applier that committed the last batches died before their balances reached Redis (here: Redis was away
+     * until it stopped): its successor refreshes those users from PostgreSQL on taking the partitions, although
+     * none of them spends again. Before, they kept the stale balance until the TTL.
+     */
+    @Test
+    @Tag("reliability")
+    void balancesCommittedButNeverCachedAreRefreshedByTheNextOwnerOfThePartitions() throws Exception {
+        Map<String, Long> first = publishDebits(1_000, 40, 7);
+        DebitApplier warm = start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 500);
+        awaitUsageEvents(1_000);
+        warm.close();
+        threads.get(0).join(10_000);
+        Map<String, Long> both = new HashMap<>(first);
+        publishDebits(1_000, 40, 8).forEach((user, nanos) -> both.merge(user, nanos, Long::sum));
+        BalanceCache deadRedis = new BalanceCache("redis://127.0.0.1:1", Duration.ofSeconds(60), new SimpleMeterRegistry());
+        DebitApplier blind = start(new BatchApplier(dataSource, "credit-api-debit-applier"), deadRedis, 500);
+        awaitUsageEvents(2_000);
+        blind.close();
+        threads.get(1).join(10_000);
+        assertLedgerMatches(both);
+        assertThat(count("SELECT count(*) FROM applier_cache_pending")).isPositive();
+
+        start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 500);
+        RedisClient client = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            Map<String, Long> cached = new HashMap<>();
+            while (System.nanoTime() < deadline) {
+                cached.clear();
+                for (String user : both.keySet()) {
+                    String value = connection.sync().get(BalanceCache.key(user));
+                    cached.put(user, value == null ? null : -Credits.parse(value).nanos());
+                }
+                if (cached.equals(both)) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(cached).isEqualTo(both);
+        } finally {
+            client.shutdown();
+        }
+        assertThat(count("SELECT count(*) FROM applier_cache_pending")).isZero();
+    }
+
     /** A dead letter that cannot be sent used to end the applier's thread for good, with health still UP. */
     @Test
     @Tag("reliability")

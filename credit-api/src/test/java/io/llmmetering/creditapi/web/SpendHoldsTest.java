@@ -118,9 +118,12 @@ class SpendHoldsTest {
                 + "\"max_tokens\":1000,\"input_tokens\":2000}").body());
         assertThat(placed.get("amount").decimalValue()).isEqualByComparingTo("0.015"); // 2 * 0.0025 + 1 * 0.01
         assertThat(placed.get("available").decimalValue()).isEqualByComparingTo("0.985");
-        JsonNode replay = JSON.readTree(hold(secondPort, "{\"user_id\":\"" + user + "\",\"request_id\":\"call-1\",\"estimated_cost\":0.5}").body());
+        JsonNode replay = JSON.readTree(hold(secondPort, "{\"user_id\":\"" + user + "\",\"request_id\":\"call-1\",\"model\":\"gpt-4o\","
+                + "\"max_tokens\":1000,\"input_tokens\":2000}").body());
         assertThat(replay.get("hold_id").asString()).isEqualTo(placed.get("hold_id").asString());
         assertThat(replay.get("replayed").asBoolean()).isTrue();
+        assertThat(hold(secondPort, "{\"user_id\":\"" + user + "\",\"request_id\":\"call-1\",\"estimated_cost\":0.5}").statusCode())
+                .isEqualTo(409);
 
         Instant now = Instant.now();
         try (KafkaProducer<String, Debit> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, api.broker.bootstrapServers()),
@@ -179,6 +182,20 @@ class SpendHoldsTest {
         assertThat(overCap.statusCode()).isEqualTo(402);
         assertThat(overCap.body()).contains("monthly-cap-reached");
         assertThat(api.post("/api/v1/credits/deduct", api.userToken(capped), "{\"amount\":1}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aRepeatedRequestIdWithAnotherAmountIsAConflictNotTheFirstHold() throws Exception {
+        String user = funded("repeat-hold", "10");
+        HttpResponse<String> first = hold(api.port, "{\"user_id\":\"" + user + "\",\"request_id\":\"r-1\",\"estimated_cost\":1}");
+        assertThat(first.statusCode()).isEqualTo(201);
+        HttpResponse<String> retry = hold(api.port, "{\"user_id\":\"" + user + "\",\"request_id\":\"r-1\",\"estimated_cost\":1.0}");
+        assertThat(JSON.readTree(retry.body()).get("hold_id")).isEqualTo(JSON.readTree(first.body()).get("hold_id"));
+        HttpResponse<String> other = hold(secondPort, "{\"user_id\":\"" + user + "\",\"request_id\":\"r-1\",\"estimated_cost\":5}");
+        assertThat(other.statusCode()).isEqualTo(409);
+        assertThat(other.body()).contains("idempotency-key-reused", "already holds 1");
+        assertThat(JSON.readTree(api.get("/api/v1/credits/authorize", api.userToken(user)).body()).get("available").decimalValue())
+                .isEqualByComparingTo("9");
     }
 
     @Test
