@@ -107,7 +107,7 @@ public class ApiSecurity {
         if (!auth.jwtSecret().isBlank()) {
             decoder = NimbusJwtDecoder.withSecretKey(new SecretKeySpec(auth.jwtSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"))
                     .macAlgorithm(MacAlgorithm.HS256).build();
-            defaults = JwtValidators.createDefault();
+            defaults = JwtValidators.createDefaultWithIssuer(auth.jwtIssuer());
         } else if (!auth.jwkSetUri().isBlank()) {
             decoder = NimbusJwtDecoder.withJwkSetUri(auth.jwkSetUri()).build();
             defaults = auth.issuerUri().isBlank() ? JwtValidators.createDefault() : JwtValidators.createDefaultWithIssuer(auth.issuerUri());

@@ -45,4 +45,9 @@ final class CachingJwtDecoder implements JwtDecoder {
         verified.put(token, jwt);
         return jwt;
     }
+
+    /** Tokens remembered now. */
+    int size() {
+        return verified.size();
+    }
 }

@@ -120,15 +120,26 @@ public record CreditApiProperties(
      * @param jwtSecret  {@code JWT_SECRET}
      * @param issuerUri  {@code JWT_ISSUER_URI}: OpenID issuer, whose discovery document names the JWK set
      * @param jwkSetUri  {@code JWT_JWK_SET_URI}: the JWK set directly
+     * @param jwtIssuer  {@code JWT_ISSUER}: the {@code iss} an HS256 token must carry (the launcher's token command
+     *                   and {@code TokenIssuer} write {@code llm-metering}); a secret shared with another system
+     *                   does not make its tokens ours
      */
     public record Auth(
             @DefaultValue("") String jwtSecret,
             @DefaultValue("") String issuerUri,
-            @DefaultValue("") String jwkSetUri) {
+            @DefaultValue("") String jwkSetUri,
+            @DefaultValue("llm-metering") String jwtIssuer) {
 
         public Auth {
             if (jwtSecret.isBlank() && issuerUri.isBlank() && jwkSetUri.isBlank()) {
                 throw new IllegalArgumentException("credit.auth: set JWT_SECRET (at least 32 bytes) or JWT_ISSUER_URI or JWT_JWK_SET_URI");
+            }
+            if (!jwtSecret.isBlank() && !(issuerUri.isBlank() && jwkSetUri.isBlank())) {
+                // which one would win is not something an operator should have to guess
+                throw new IllegalArgumentException("credit.auth: set JWT_SECRET or JWT_ISSUER_URI / JWT_JWK_SET_URI, not both");
+            }
+            if (!jwtSecret.isBlank() && (jwtIssuer == null || jwtIssuer.isBlank())) {
+                throw new IllegalArgumentException("credit.auth.jwt-issuer (JWT_ISSUER) must name the issuer of HS256 tokens");
             }
             if (!jwtSecret.isBlank() && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
                 throw new IllegalArgumentException("credit.auth.jwt-secret (JWT_SECRET) must be at least 32 bytes for HS256");
@@ -138,7 +149,8 @@ public record CreditApiProperties(
         /** The secret never prints: configuration records end up in logs and error reports. */
         @Override
         public String toString() {
-            return "Auth[jwtSecret=" + (jwtSecret.isBlank() ? "" : "(set)") + ", issuerUri=" + issuerUri + ", jwkSetUri=" + jwkSetUri + "]";
+            return "Auth[jwtSecret=" + (jwtSecret.isBlank() ? "" : "(set)") + ", issuerUri=" + issuerUri + ", jwkSetUri=" + jwkSetUri
+                    + ", jwtIssuer=" + jwtIssuer + "]";
         }
     }
 }

@@ -44,6 +44,9 @@ class CachingJwtDecoderTest {
         if (token.startsWith("bad")) {
             throw new BadJwtException("signature");
         }
+        if (!now.get().isBefore(T0.plus(Duration.ofMinutes(5)))) {
+            throw new BadJwtException("expired"); // as the real decoder's expiry validator does
+        }
         return Jwt.withTokenValue(token).header("alg", "HS256").subject("u").issuedAt(T0).expiresAt(T0.plus(Duration.ofMinutes(5))).build();
     };
     private final CachingJwtDecoder decoder = new CachingJwtDecoder(verifying, clock);
@@ -62,19 +65,24 @@ class CachingJwtDecoderTest {
     void aRememberedTokenIsRefusedOnceItExpiresAndABadOneIsNeverRemembered() {
         decoder.decode("token-a");
         now.set(T0.plus(Duration.ofMinutes(5)));
-        // the delegate decides again, with its own expiry check; here it would accept, so it was asked
-        decoder.decode("token-a");
-        assertThat(verifications).hasValue(2);
+        // remembered, but expired: the delegate is asked again and refuses, and the refusal is what the caller gets
+        assertThatThrownBy(() -> decoder.decode("token-a")).isInstanceOf(BadJwtException.class).hasMessageContaining("expired");
+        assertThatThrownBy(() -> decoder.decode("token-a")).isInstanceOf(BadJwtException.class);
+        assertThat(verifications).hasValue(3);
+        now.set(T0);
         assertThatThrownBy(() -> decoder.decode("bad-token")).isInstanceOf(BadJwtException.class);
         assertThatThrownBy(() -> decoder.decode("bad-token")).isInstanceOf(BadJwtException.class);
-        assertThat(verifications).hasValue(4);
+        assertThat(verifications).hasValue(5);
     }
 
     @Test
     void aFloodOfDistinctTokensIsBounded() {
+        int largest = 0;
         for (int i = 0; i < CachingJwtDecoder.MAX_ENTRIES * 2 + 5; i++) {
             decoder.decode("token-" + i);
+            largest = Math.max(largest, decoder.size());
         }
+        assertThat(largest).isEqualTo(CachingJwtDecoder.MAX_ENTRIES);
         decoder.decode("token-" + (CachingJwtDecoder.MAX_ENTRIES * 2 + 4));
         assertThat(verifications).hasValue(CachingJwtDecoder.MAX_ENTRIES * 2 + 5);
     }

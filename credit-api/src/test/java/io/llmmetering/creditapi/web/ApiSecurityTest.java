@@ -82,6 +82,10 @@ class ApiSecurityTest {
 
     @Test
     void aTokenWithoutExpiryOrWithoutSubjectIsRefused() throws Exception {
+        // the same way of signing passes when nothing is missing: the refusals below are for the missing claims
+        assertThat(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder().subject("complete@example.com")
+                .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("roles", List.of("user")).build())).statusCode())
+                .isEqualTo(200);
         assertProblem(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder().subject("forever@example.com")
                 .claim("roles", List.of("user")).build())), 401, "unauthenticated");
         assertProblem(api.get("/api/v1/credits/balance", signed(new JWTClaimsSet.Builder()
@@ -283,6 +287,11 @@ class ApiSecurityTest {
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured = new ch.qos.logback.core.read.ListAppender<>();
         captured.start();
         root.addAppender(captured);
+        // at DEBUG, where a careless library or a log line of ours would print a header, a token or a key
+        List<ch.qos.logback.classic.Logger> verbose = List.of(
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.springframework.security"),
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.llmmetering"));
+        verbose.forEach(logger -> logger.setLevel(ch.qos.logback.classic.Level.DEBUG));
         try {
             String user = "logs-" + System.nanoTime() + "@example.com";
             String token = api.userToken(user);
@@ -296,6 +305,10 @@ class ApiSecurityTest {
             String providerKey = "sk-or-v1-log-check-" + System.nanoTime();
             api.put("/api/v1/admin/users/" + user + "/openrouter-account", api.adminToken(), "{\"api_key\":\"" + providerKey + "\"}");
             Thread.sleep(200);
+            // a check of an empty log would pass whatever the code did
+            assertThat(captured.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getLoggerName)
+                    .anyMatch(name -> name.startsWith("org.springframework.security"));
+            assertThat(captured.list.size()).isGreaterThan(10);
             for (ch.qos.logback.classic.spi.ILoggingEvent event : List.copyOf(captured.list)) {
                 String logged = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
                 for (String secret : List.of(token, forged, ingestKey, providerKey, token.split("\\.")[2], ApiServer.JWT_SECRET, ApiServer.ENCRYPTION_KEY)) {
@@ -303,11 +316,14 @@ class ApiSecurityTest {
                 }
             }
         } finally {
+            verbose.forEach(logger -> logger.setLevel(null));
             root.detachAppender(captured);
         }
     }
 
+    /** Signed with the service's secret and naming its issuer, so a refusal is for what the claims lack. */
     private static String signed(JWTClaimsSet claims) throws Exception {
+        claims = new JWTClaimsSet.Builder(claims).issuer(TokenIssuer.ISSUER).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         jwt.sign(new MACSigner(ApiServer.JWT_SECRET.getBytes(StandardCharsets.UTF_8)));
         return jwt.serialize();
