@@ -136,6 +136,9 @@ class MigrationsIntegrationTest {
         execute(deduct.formatted("other@example.com"));
         assertThatThrownBy(() -> execute(deduct.formatted("idem@example.com")))
                 .isInstanceOf(SQLException.class).hasMessageContaining("idx_credit_transactions_user_id_idempotency_key");
+        // another kind of transaction is another namespace: an admin's allocation key is not the user's to take
+        execute("INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, idempotency_key) "
+                + "VALUES ('idem@example.com', 1, 0, 'allocation', 'key-1')");
     }
 
     @Test
@@ -199,7 +202,7 @@ class MigrationsIntegrationTest {
         assertThat(query("SELECT coalesce(to_regclass('must_not_survive')::text, 'absent')")).containsExactly("absent");
         assertThat(query("SELECT column_name FROM information_schema.columns WHERE table_name = 'user_credits' AND column_name = 'must_not_survive_either'"))
                 .isEmpty();
-        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
         assertThat(new DatabaseMigrator(target(database)).pending()).isEmpty();
     }
 

@@ -19,9 +19,10 @@ final class AccountStatements {
               FROM user_credits WHERE user_id = ?
             """;
 
-    /** The answer given the first time an idempotency key was used, replayed for a retry. */
+    /** The answer given the first time an idempotency key was used for this kind of transaction, replayed for a retry. */
     static final String FIND_BY_IDEMPOTENCY_KEY = """
-            SELECT id, amount, balance_after, transaction_type FROM credit_transactions WHERE user_id = ? AND idempotency_key = ?
+            SELECT id, amount, balance_after, transaction_type FROM credit_transactions
+             WHERE user_id = ? AND transaction_type = ? AND idempotency_key = ?
             """;
 
     /** A credit; a balance back above zero lifts a block the ledger set for lack of credits. */

@@ -177,13 +177,14 @@ public final class CreditLedger {
             throws SQLException {
         try (PreparedStatement find = connection.prepareStatement(AccountStatements.FIND_BY_IDEMPOTENCY_KEY)) {
             find.setString(1, userId);
-            find.setString(2, key);
+            find.setString(2, type);
+            find.setString(3, key);
             try (ResultSet row = find.executeQuery()) {
                 if (!row.next()) {
                     return Optional.empty();
                 }
                 Credits amount = Credits.ofExact(row.getBigDecimal(2));
-                if (!row.getString(4).equals(type) || !amount.equals(signedAmount)) {
+                if (!amount.equals(signedAmount)) {
                     throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
                             "this Idempotency-Key was already used for a different request (" + row.getString(4) + " of " + amount + ")");
                 }

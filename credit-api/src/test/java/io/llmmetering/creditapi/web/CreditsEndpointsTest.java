@@ -104,6 +104,15 @@ class CreditsEndpointsTest {
         allocate(other, "10");
         assertThat(api.post("/api/v1/credits/deduct", api.userToken(other), "{\"amount\":4}", "Idempotency-Key", "call-1").body())
                 .startsWith("{\"new_balance\":6.0,");
+        // and per kind of transaction: a user who spends with the key an admin's script will use cannot make the
+        // script's allocation, or its retry, answer 409
+        String admin = api.adminToken();
+        String body = "{\"user_id\":\"" + user + "\",\"amount\":3}";
+        HttpResponse<String> allocation = api.post("/api/v1/admin/credits/allocate", admin, body, "Idempotency-Key", "call-1");
+        assertThat(allocation.statusCode()).isEqualTo(200);
+        assertThat(allocation.body()).startsWith("{\"new_balance\":9.0,");
+        assertThat(api.post("/api/v1/admin/credits/allocate", admin, body, "Idempotency-Key", "call-1").body()).contains("\"replayed\":true");
+        assertThat(api.get("/api/v1/credits/balance", token).body()).startsWith("{\"balance\":9.0,");
     }
 
     @Test
