@@ -56,6 +56,11 @@ public class ApiSecurity {
                         .requestMatchers(HttpMethod.GET, "/usage", "/usage/", "/usage/*").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/v1/admin/**", "/actuator/**").hasRole("ADMIN")
+                        // a proxy's service token acts for users only where a proxy must: before and after a call
+                        .requestMatchers("/api/v1/credits/holds", "/api/v1/credits/holds/**", "/api/v1/credits/authorize")
+                        .hasAnyRole("USER", "SERVICE", "ADMIN")
+                        // a user's own account: a token with no role, or only "service", is nobody's user
+                        .requestMatchers("/api/v1/**").hasAnyRole("USER", "ADMIN")
                         .anyRequest().authenticated())
                 .oauth2ResourceServer(resourceServer -> resourceServer
                         .bearerTokenResolver(bearerTokenResolver())

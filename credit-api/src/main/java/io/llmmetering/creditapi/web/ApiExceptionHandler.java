@@ -78,13 +78,17 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * By SQLSTATE class: the database unreachable or shedding load is a 503 to retry; data the ledger refuses is
-     * a 400; a serialization failure or deadlock is a 503 too (the same request succeeds when repeated); the
+     * By SQLSTATE class: the database unreachable or shedding load is a 503 to retry; a duplicate is a 409; other
+     * data the ledger refuses is a 400; a serialization failure or deadlock is a 503 too (the same request succeeds when repeated); the
      * rest is a fault of ours, logged as one.
      */
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.equals("23505")) {
+            log.info("database refused a duplicate sqlstate={} error={}", state, e.getMessage());
+            return problem(HttpStatus.CONFLICT, "conflict", "this conflicts with something the ledger already holds", Map.of());
+        }
         if (state.startsWith("22") || state.startsWith("23")) {
             log.info("database refused a value sqlstate={} error={}", state, e.getMessage());
             return problem(HttpStatus.BAD_REQUEST, "validation", "a value is out of the range the ledger accepts", Map.of());

@@ -106,6 +106,16 @@ class ApiSecurityTest {
         // a service token (a proxy) is not an admin either
         String service = api.tokens.issue("proxy-eu-1", List.of("service"), Duration.ofMinutes(5));
         assertProblem(api.post("/api/v1/admin/credits/allocate", service, "{\"user_id\":\"proxy-eu-1\",\"amount\":100}"), 403, "forbidden");
+        // nor a user: it places holds and checks spend for users, and has no account of its own to read or spend
+        assertProblem(api.get("/api/v1/credits/balance", service), 403, "forbidden");
+        assertProblem(api.post("/api/v1/credits/deduct", service, "{\"amount\":1}"), 403, "forbidden");
+        assertProblem(api.get("/api/v1/credits/transactions", service), 403, "forbidden");
+        assertThat(api.get("/api/v1/credits/authorize?user_id=someone@example.com&estimated_cost=0", service).statusCode()).isEqualTo(200);
+        // a validly signed token that grants no role reaches nothing but the public endpoints
+        String roleless = api.tokens.issue("nobody@example.com", List.of(), Duration.ofMinutes(5));
+        assertProblem(api.get("/api/v1/credits/balance", roleless), 403, "forbidden");
+        assertProblem(api.post("/api/v1/credits/holds", roleless, "{\"request_id\":\"r\",\"estimated_cost\":1}"), 403, "forbidden");
+        assertThat(api.get("/api/v1/credits/pricing", roleless).statusCode()).isEqualTo(200);
     }
 
     @Test
