@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.accounts;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import javax.sql.DataSource;
@@ -19,7 +20,7 @@ import java.util.UUID;
  * Synchronous balance changes: admin allocations, deducts by callers that do not go through Kafka, coupon
  * redemptions. Each is one PostgreSQL transaction that changes the balance and writes its ledger row together,
  * so {@code balance = sum(credit_transactions.amount)} holds after every commit. The new balance goes to Redis
- * after the commit; a Redis failure is absorbed by the cache.
+ * after the commit; a write Redis refuses is made again until it takes it ({@link BalanceCacheRetries}).
  *
  * <p>Idempotency keys: the first request with a key books and records the key on its ledger row (unique per
  * user); a retry finds that row and gets the first answer back. Two concurrent requests with one key both try,
@@ -32,10 +33,10 @@ public final class CreditLedger {
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
     private final DataSource dataSource;
-    private final BalanceCache cache;
+    private final BalanceCacheRetries cache;
     private final MeterRegistry registry;
 
-    public CreditLedger(DataSource dataSource, BalanceCache cache, MeterRegistry registry) {
+    public CreditLedger(DataSource dataSource, BalanceCacheRetries cache, MeterRegistry registry) {
         this.dataSource = dataSource;
         this.cache = cache;
         this.registry = registry;

@@ -8,6 +8,7 @@ import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
@@ -95,7 +96,13 @@ class ApiConfiguration {
     }
 
     @Bean
-    CreditLedger creditLedger(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceCache cache, MeterRegistry registry) {
+    BalanceCacheRetries balanceCacheRetries(BalanceCache cache) {
+        return new BalanceCacheRetries(cache, Duration.ofSeconds(1));
+    }
+
+    @Bean
+    CreditLedger creditLedger(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, BalanceCacheRetries cache,
+                              MeterRegistry registry) {
         return new CreditLedger(dataSource, cache, registry);
     }
 

@@ -1,0 +1,46 @@
+package io.llmmetering.creditapi.balances;
+
+import io.lettuce.core.RedisClient;
+import io.llmmetering.core.money.Credits;
+import io.llmmetering.testsupport.RedisExtension;
+import io.llmmetering.testsupport.TestRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A committed balance whose cache write Redis refused (here: Redis pauses writes longer than the command timeout)
+ * reaches Redis once it takes writes again, instead of the cache keeping the balance before it until its TTL.
+ */
+@Tag("integration")
+@Tag("reliability")
+@ExtendWith(RedisExtension.class)
+class BalanceCacheRetriesTest {
+
+    @Test
+    void aRefusedWriteIsMadeAgainUntilRedisTakesIt(TestRedis redis) throws Exception {
+        String user = "retried-" + System.nanoTime() + "@example.com";
+        try (BalanceCache cache = new BalanceCache(redis.uri(), Duration.ofSeconds(60), new SimpleMeterRegistry());
+             BalanceCacheRetries retries = new BalanceCacheRetries(cache, Duration.ofMillis(200));
+             RedisClient client = RedisClient.create(redis.uri()); var admin = client.connect()) {
+            retries.put(user, Credits.parse("10"), 1);
+            assertThat(cache.get(user)).contains(Credits.parse("10"));
+
+            admin.sync().clientPause(1_500); // every client's commands wait 1.5 s: the write below times out
+            retries.put(user, Credits.parse("7"), 2);
+            assertThat(retries.pendingCount()).isEqualTo(1);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!cache.get(user).equals(java.util.Optional.of(Credits.parse("7"))) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(cache.get(user)).contains(Credits.parse("7"));
+            assertThat(retries.pendingCount()).isZero();
+        }
+    }
+}
