@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -46,18 +48,35 @@ public final class LocalSecret {
         }
         Path file = dataDir.resolve(fileName);
         if (Files.exists(file)) {
+            ownerOnly(file);
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         }
         Files.createDirectories(dataDir);
         String secret = generator.get();
         Path temporary = Files.createTempFile(dataDir, fileName, ".tmp");
-        try {
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the data directory's own permissions protect it
-        }
+        ownerOnly(temporary);
         Files.writeString(temporary, secret, StandardCharsets.UTF_8);
         Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return secret;
+    }
+
+    /**
+     * Readable by its owner only. An existing file that others may read (copied in, restored from a backup, made
+     * under another umask) is tightened before it is used, and said so: a secret others can read signs their tokens.
+     */
+    static void ownerOnly(Path file) throws IOException {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+            if (!ownerOnly.containsAll(permissions)) {
+                Files.setPosixFilePermissions(file, ownerOnly);
+                if (!file.getFileName().toString().endsWith(".tmp")) {
+                    System.err.println("[local] " + file + " was readable by others (" + PosixFilePermissions.toString(permissions)
+                            + "); made owner-only (rw-------)");
+                }
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the data directory's own permissions protect it
+        }
     }
 }

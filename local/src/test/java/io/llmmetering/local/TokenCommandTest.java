@@ -72,6 +72,22 @@ class TokenCommandTest {
         assertThat(LocalSecret.jwtSecret(dataDir, Map.of("JWT_SECRET", "from-the-environment-0123456789abcdef"))).isEqualTo("from-the-environment-0123456789abcdef");
     }
 
+    /** A secret file others may read (copied in, restored, another umask) is made owner-only before it is used. */
+    @Test
+    @org.junit.jupiter.api.Tag("security")
+    void anExistingSecretFileReadableByOthersIsMadeOwnerOnlyAndKept() throws Exception {
+        Files.createDirectories(dataDir);
+        for (String name : new String[] {LocalSecret.FILE_NAME, LocalSecret.ENCRYPTION_KEY_FILE}) {
+            Files.writeString(dataDir.resolve(name), name.equals(LocalSecret.FILE_NAME) ? "a".repeat(64) : io.llmmetering.creditapi.openrouter.FernetCipher.generateKey());
+            Files.setPosixFilePermissions(dataDir.resolve(name), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        assertThat(LocalSecret.jwtSecret(dataDir, Map.of())).isEqualTo("a".repeat(64));
+        LocalSecret.encryptionKey(dataDir, Map.of());
+        for (String name : new String[] {LocalSecret.FILE_NAME, LocalSecret.ENCRYPTION_KEY_FILE}) {
+            assertThat(Files.getPosixFilePermissions(dataDir.resolve(name))).as(name).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
     @Test
     void theEncryptionKeyIsAFernetKeyCreatedOnce() throws Exception {
         String key = LocalSecret.encryptionKey(dataDir, Map.of());
