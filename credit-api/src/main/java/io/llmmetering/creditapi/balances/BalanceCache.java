@@ -69,7 +69,13 @@ public final class BalanceCache implements AutoCloseable {
 
     /** A balance and its version ({@code user_credits.balance_version}). */
     public record Versioned(Credits balance, long version) {
+
+        /** Of two writes waiting for the same key, the one Redis should end up with (a merge function). */
+        public static Versioned newest(Versioned waiting, Versioned other) {
+            return other.version() >= waiting.version() ? other : waiting;
+        }
     }
+
     private static final Logger log = LoggerFactory.getLogger(BalanceCache.class);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
     /**

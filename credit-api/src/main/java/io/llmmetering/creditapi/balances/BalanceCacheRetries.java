@@ -44,8 +44,7 @@ public final class BalanceCacheRetries implements AutoCloseable {
                 log.warn("balance cache unreachable, dropping pending writes users={}", pending.size());
                 pending.clear();
             }
-            pending.merge(userId, new BalanceCache.Versioned(balance, version),
-                    (waiting, other) -> other.version() >= waiting.version() ? other : waiting);
+            pending.merge(userId, new BalanceCache.Versioned(balance, version), BalanceCache.Versioned::newest);
         }
     }
 

@@ -253,7 +253,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         List<CreditAlert> alerts = new ArrayList<>(CreditAlerts.of(result.changes(), settings, now));
         alerts.addAll(spikes.afterBatch(result.charges(), now));
         result.changes().forEach(change -> unwrittenBalances.merge(change.userId(),
-                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), DebitApplier::newer));
+                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), BalanceCache.Versioned::newest));
         writeBalancesWhenDue();
         for (CreditAlert alert : alerts) {
             producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),
@@ -281,7 +281,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
             if (cacheWrite.join()) {
                 confirmedNotes.addAll(writingNotes);
             } else {
-                cacheWriting.forEach((user, balance) -> unwrittenBalances.merge(user, balance, DebitApplier::newer));
+                cacheWriting.forEach((user, balance) -> unwrittenBalances.merge(user, balance, BalanceCache.Versioned::newest));
                 unwrittenNotes.addAll(writingNotes);
                 nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
                 if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
@@ -304,10 +304,6 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         writingNotes = List.copyOf(unwrittenNotes);
         unwrittenNotes.clear();
         cacheWrite = cache.putAllAsync(cacheWriting);
-    }
-
-    private static BalanceCache.Versioned newer(BalanceCache.Versioned waiting, BalanceCache.Versioned other) {
-        return other.version() >= waiting.version() ? other : waiting;
     }
 
     /** On the way out: the balances already committed reach Redis if it answers soon. */

@@ -91,11 +91,14 @@ class DebitApplierIntegrationTest {
         broker.close();
     }
 
-    private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
+    private ApplierSettings settings(int batchSize, Duration retryBackoff) {
         ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
-        ApplierSettings settings = new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), batchSize,
-                Duration.ofMillis(20), Duration.ofMillis(200), defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
-        DebitApplier applier = new DebitApplier(settings, batchApplier, cache, new SimpleMeterRegistry());
+        return new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), batchSize,
+                Duration.ofMillis(20), retryBackoff, defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
+    }
+
+    private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
+        DebitApplier applier = new DebitApplier(settings(batchSize, Duration.ofMillis(200)), batchApplier, cache, new SimpleMeterRegistry());
         Thread thread = new Thread(applier, "debit-applier-test");
         thread.start();
         threads.add(thread);
@@ -244,11 +247,8 @@ class DebitApplierIntegrationTest {
                 return real.send(record);
             }
         };
-        ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
-        ApplierSettings settings = new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), 500,
-                Duration.ofMillis(20), Duration.ofMillis(100), defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DebitApplier applier = new DebitApplier(settings, new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry, flakyDlq);
+        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry, flakyDlq);
         Thread thread = new Thread(applier, "debit-applier-flaky-dlq");
         thread.start();
         threads.add(thread);
