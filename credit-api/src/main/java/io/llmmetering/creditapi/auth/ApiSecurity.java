@@ -27,6 +27,7 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -102,7 +103,7 @@ public class ApiSecurity {
 
     /**
      * HS256 with the configured secret, or an identity provider's keys. Either way a token must be signed,
-     * unexpired, carry an expiry at all and name a user id that fits an account.
+     * unexpired, carry an expiry at all, name this API among its audiences and a user id that fits an account.
      */
     @Bean
     JwtDecoder jwtDecoder(CreditApiProperties properties) {
@@ -122,6 +123,7 @@ public class ApiSecurity {
         }
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(defaults,
                 new JwtClaimValidator<Instant>(JwtClaimNames.EXP, Objects::nonNull),
+                new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, audience -> audience != null && audience.contains(auth.jwtAudience())),
                 new JwtClaimValidator<String>(JwtClaimNames.SUB, ApiSecurity::isUsableSubject)));
         return new CachingJwtDecoder(decoder, java.time.Clock.systemUTC());
     }

@@ -22,6 +22,7 @@ import java.util.UUID;
 public final class TokenIssuer {
 
     public static final String ISSUER = "llm-metering";
+    public static final String AUDIENCE = "llm-metering-api";
 
     private final MACSigner signer;
     private final Clock clock;
@@ -45,6 +46,7 @@ public final class TokenIssuer {
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .subject(userId)
                 .issuer(ISSUER)
+                .audience(AUDIENCE)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl)))
                 .jwtID(UUID.randomUUID().toString())

@@ -123,12 +123,16 @@ public record CreditApiProperties(
      * @param jwtIssuer  {@code JWT_ISSUER}: the {@code iss} an HS256 token must carry (the launcher's token command
      *                   and {@code TokenIssuer} write {@code llm-metering}); a secret shared with another system
      *                   does not make its tokens ours
+     * @param jwtAudience {@code JWT_AUDIENCE}: an {@code aud} every token must name, in every mode (the launcher's
+     *                   token command and {@code TokenIssuer} write {@code llm-metering-api}); a token an identity
+     *                   provider issued for another application is not one for this API
      */
     public record Auth(
             @DefaultValue("") String jwtSecret,
             @DefaultValue("") String issuerUri,
             @DefaultValue("") String jwkSetUri,
-            @DefaultValue("llm-metering") String jwtIssuer) {
+            @DefaultValue("llm-metering") String jwtIssuer,
+            @DefaultValue("llm-metering-api") String jwtAudience) {
 
         public Auth {
             if (jwtSecret.isBlank() && issuerUri.isBlank() && jwkSetUri.isBlank()) {
@@ -141,6 +145,9 @@ public record CreditApiProperties(
             if (!jwtSecret.isBlank() && (jwtIssuer == null || jwtIssuer.isBlank())) {
                 throw new IllegalArgumentException("credit.auth.jwt-issuer (JWT_ISSUER) must name the issuer of HS256 tokens");
             }
+            if (jwtAudience == null || jwtAudience.isBlank()) {
+                throw new IllegalArgumentException("credit.auth.jwt-audience (JWT_AUDIENCE) must name the audience tokens are issued for");
+            }
             if (!jwtSecret.isBlank() && jwtSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
                 throw new IllegalArgumentException("credit.auth.jwt-secret (JWT_SECRET) must be at least 32 bytes for HS256");
             }
@@ -150,7 +157,7 @@ public record CreditApiProperties(
         @Override
         public String toString() {
             return "Auth[jwtSecret=" + (jwtSecret.isBlank() ? "" : "(set)") + ", issuerUri=" + issuerUri + ", jwkSetUri=" + jwkSetUri
-                    + ", jwtIssuer=" + jwtIssuer + "]";
+                    + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience + "]";
         }
     }
 }

@@ -22,13 +22,13 @@ class TokenValidationTest {
 
     private static final String SECRET = "unit-test-secret-0123456789-abcdefghij";
     private final JwtDecoder decoder = new ApiSecurity().jwtDecoder(new CreditApiProperties(true, "127.0.0.1:9092", "redis://127.0.0.1:6379/0",
-            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering"), "", "https://openrouter.ai/api/v1"));
+            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api"), "", "https://openrouter.ai/api/v1"));
 
     @Test
     void theSecretsOfTheConfigurationNeverPrint() {
         String key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8lJx2ke7XmKnQ=";
         CreditApiProperties properties = new CreditApiProperties(true, "127.0.0.1:9092", "redis://user:hunter2@127.0.0.1:6379/0",
-                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering"), key, "https://openrouter.ai/api/v1");
+                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api"), key, "https://openrouter.ai/api/v1");
         assertThat(properties.toString()).doesNotContain(SECRET, key, "hunter2").contains("jwtSecret=(set)", "encryptionKey=(set)", "127.0.0.1:9092");
         assertThat(properties.auth().toString()).doesNotContain(SECRET);
     }
@@ -67,27 +67,47 @@ class TokenValidationTest {
 
     @Test
     void theServiceRefusesToStartWithoutAWayToCheckTokensOrWithAShortSecret() {
-        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "", "llm-metering")).hasMessageContaining("JWT_SECRET");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth("short", "", "", "llm-metering")).hasMessageContaining("at least 32 bytes");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "https://idp.example", "", "llm-metering")).hasMessageContaining("not both");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "https://idp.example/jwks", "llm-metering")).hasMessageContaining("not both");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", " ")).hasMessageContaining("JWT_ISSUER");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "", "llm-metering", "llm-metering-api")).hasMessageContaining("JWT_SECRET");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("short", "", "", "llm-metering", "llm-metering-api")).hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "https://idp.example", "", "llm-metering", "llm-metering-api")).hasMessageContaining("not both");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "https://idp.example/jwks", "llm-metering", "llm-metering-api")).hasMessageContaining("not both");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", " ", "llm-metering-api")).hasMessageContaining("JWT_ISSUER");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "")).hasMessageContaining("JWT_AUDIENCE");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "https://idp.example/jwks", "llm-metering", " ")).hasMessageContaining("JWT_AUDIENCE");
     }
 
     /** Another system sharing the secret (or a token made by hand with it) is not an issuer of ours. */
     @Test
     void anHs256TokenFromAnotherIssuerOrWithoutOneIsRefused() throws Exception {
         for (String issuer : new String[] {"someone-else", null}) {
-            com.nimbusds.jwt.JWTClaimsSet.Builder claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("u@example.com")
-                    .claim("roles", List.of("user")).expirationTime(java.util.Date.from(Instant.now().plusSeconds(300)))
-                    .issueTime(java.util.Date.from(Instant.now()));
-            if (issuer != null) {
-                claims.issuer(issuer);
-            }
-            com.nimbusds.jwt.SignedJWT token = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
-                    claims.build());
-            token.sign(new com.nimbusds.jose.crypto.MACSigner(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            assertThatThrownBy(() -> decoder.decode(token.serialize())).as(String.valueOf(issuer)).isInstanceOf(JwtException.class);
+            String token = handMade(issuer, List.of(TokenIssuer.AUDIENCE));
+            assertThatThrownBy(() -> decoder.decode(token)).as(String.valueOf(issuer)).isInstanceOf(JwtException.class);
         }
+        assertThat(decoder.decode(handMade(TokenIssuer.ISSUER, List.of(TokenIssuer.AUDIENCE))).getSubject()).isEqualTo("u@example.com");
+    }
+
+    /** A token our issuer made for another application (another audience, or none named) does not open this API. */
+    @Test
+    void aTokenForAnotherAudienceOrForNoneIsRefused() throws Exception {
+        for (List<String> audience : List.of(List.of("billing-ui"), List.<String>of(), List.of("llm-metering-api-x", "LLM-METERING-API"))) {
+            String token = handMade(TokenIssuer.ISSUER, audience);
+            assertThatThrownBy(() -> decoder.decode(token)).as(audience.toString()).isInstanceOf(JwtException.class);
+        }
+        assertThat(decoder.decode(handMade(TokenIssuer.ISSUER, List.of("billing-ui", TokenIssuer.AUDIENCE))).getSubject())
+                .isEqualTo("u@example.com");
+    }
+
+    /** Signed with the right secret, so a refusal is for the issuer or audience it names. */
+    private static String handMade(String issuer, List<String> audience) throws Exception {
+        com.nimbusds.jwt.JWTClaimsSet.Builder claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().subject("u@example.com")
+                .claim("roles", List.of("user")).expirationTime(java.util.Date.from(Instant.now().plusSeconds(300)))
+                .issueTime(java.util.Date.from(Instant.now())).audience(audience.isEmpty() ? null : audience);
+        if (issuer != null) {
+            claims.issuer(issuer);
+        }
+        com.nimbusds.jwt.SignedJWT token = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256),
+                claims.build());
+        token.sign(new com.nimbusds.jose.crypto.MACSigner(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return token.serialize();
     }
 }

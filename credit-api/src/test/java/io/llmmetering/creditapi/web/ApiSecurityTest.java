@@ -331,9 +331,9 @@ class ApiSecurityTest {
         }
     }
 
-    /** Signed with the service's secret and naming its issuer, so a refusal is for what the claims lack. */
+    /** Signed with the service's secret and naming its issuer and audience, so a refusal is for what the claims lack. */
     private static String signed(JWTClaimsSet claims) throws Exception {
-        claims = new JWTClaimsSet.Builder(claims).issuer(TokenIssuer.ISSUER).build();
+        claims = new JWTClaimsSet.Builder(claims).issuer(TokenIssuer.ISSUER).audience(TokenIssuer.AUDIENCE).build();
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         jwt.sign(new MACSigner(ApiServer.JWT_SECRET.getBytes(StandardCharsets.UTF_8)));
         return jwt.serialize();
