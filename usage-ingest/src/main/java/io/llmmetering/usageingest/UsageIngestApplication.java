@@ -1,7 +1,7 @@
 package io.llmmetering.usageingest;
 
 import io.llmmetering.core.pricing.PriceBookReader;
-import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import io.llmmetering.core.keys.IngestKeyAuthenticator;
 import io.llmmetering.usageingest.events.EventNormalizer;
 import io.llmmetering.usageingest.publishing.EventPublisher;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,11 +1,14 @@
 package io.llmmetering.creditapi.auth;
 
+import io.llmmetering.core.keys.IngestKeyAuthenticator;
 import io.llmmetering.creditapi.service.CreditApiProperties;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -18,6 +21,7 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
@@ -25,14 +29,16 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import javax.crypto.spec.SecretKeySpec;
+import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Who may call what. Users reach their own data, admins also {@code /api/v1/admin/**}; the price quote, the
- * price book, system status, health, Prometheus and the API docs are public. Stateless: every request carries
+ * Who may call what. Users reach their own data, admins also {@code /api/v1/admin/**}, proxies (a service token
+ * or their ingest key) holds and authorize for any user; the price quote, the price book, system status, health
+ * and the API docs are public. Stateless: every request carries
  * its token, in the Authorization header or, as the seed's clients send it, in the {@code session_token} cookie.
  */
 @Configuration(proxyBeanMethods = false)
@@ -42,7 +48,11 @@ public class ApiSecurity {
     static final int MAX_SUBJECT_LENGTH = 255;
 
     @Bean
-    SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder) throws Exception {
+    SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder, IngestKeyAuthenticator ingestKeys) throws Exception {
+        JwtAuthenticationProvider tokens = new JwtAuthenticationProvider(jwtDecoder);
+        tokens.setJwtAuthenticationConverter(new Roles());
+        AuthenticationManager tokenManager = new ProviderManager(tokens);
+        AuthenticationManager keyManager = new IngestKeyAuthentication(ingestKeys);
         http
                 // no server-side session, so Spring's token store has nothing to guard; the cookie is guarded below
                 .csrf(csrf -> csrf.disable())
@@ -58,20 +68,26 @@ public class ApiSecurity {
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/v1/admin/**", "/actuator/**").hasRole("ADMIN")
                         // a proxy's service token acts for users only where a proxy must: before and after a call
+                        // and so may a proxy's ingest key, which reaches nothing else
                         .requestMatchers("/api/v1/credits/holds", "/api/v1/credits/holds/**", "/api/v1/credits/authorize")
-                        .hasAnyRole("USER", "SERVICE", "ADMIN")
+                        .hasAnyRole("USER", "SERVICE", "ADMIN", "INGEST_KEY")
                         // a user's own account: a token with no role, or only "service", is nobody's user
                         .requestMatchers("/api/v1/**").hasAnyRole("USER", "ADMIN")
-                        .anyRequest().authenticated())
+                        .anyRequest().hasAnyRole("USER", "SERVICE", "ADMIN"))
                 .oauth2ResourceServer(resourceServer -> resourceServer
                         .bearerTokenResolver(bearerTokenResolver())
-                        .jwt(jwt -> jwt.decoder(jwtDecoder).jwtAuthenticationConverter(new Roles()))
+                        .authenticationManagerResolver(request -> IngestKeyAuthentication.presentedBy(request) ? keyManager : tokenManager)
                         .authenticationEntryPoint(ProblemWriter.unauthenticated())
                         .accessDeniedHandler(ProblemWriter.forbidden()))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(ProblemWriter.unauthenticated())
                         .accessDeniedHandler(ProblemWriter.forbidden()));
         return http.build();
+    }
+
+    @Bean
+    IngestKeyAuthenticator ingestKeyAuthenticator(DataSource dataSource) {
+        return new IngestKeyAuthenticator(dataSource);
     }
 
     @Bean

@@ -6,15 +6,14 @@ import io.llmmetering.core.pricing.PowerLevel;
 import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
+import io.llmmetering.creditapi.auth.Roles;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.service.CreditApiProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.security.core.annotation.AuthenticationPrincipal;
-import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -31,8 +30,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Holds and the authorization check, for proxies. A token with the {@code service} or {@code admin} role may
- * act for any user; a user token only for its own account.
+ * Holds and the authorization check, for proxies. A {@code service} or {@code admin} token or a proxy's ingest
+ * key may act for any user (and must name one); a user token only for its own account.
  */
 @RestController
 final class HoldsController {
@@ -57,7 +56,7 @@ final class HoldsController {
     }
 
     @PostMapping(path = "/api/v1/credits/holds", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> place(JwtAuthenticationToken caller, @RequestBody HoldRequest request) throws SQLException {
+    ResponseEntity<Map<String, Object>> place(Authentication caller, @RequestBody HoldRequest request) throws SQLException {
         String userId = actingFor(caller, request.userId());
         String requestId = Inputs.requiredText("request_id", request.requestId(), 255);
         Duration ttl = request.ttlSeconds() == null ? DEFAULT_TTL : Duration.ofSeconds(request.ttlSeconds());
@@ -107,7 +106,7 @@ final class HoldsController {
     }
 
     @DeleteMapping("/api/v1/credits/holds/{id}")
-    Map<String, Object> voidHold(JwtAuthenticationToken caller, @PathVariable String id) throws SQLException {
+    Map<String, Object> voidHold(Authentication caller, @PathVariable String id) throws SQLException {
         UUID holdId;
         try {
             holdId = UUID.fromString(id);
@@ -121,7 +120,7 @@ final class HoldsController {
     }
 
     @GetMapping("/api/v1/credits/authorize")
-    Map<String, Object> authorize(JwtAuthenticationToken caller, @RequestParam(name = "user_id", required = false) String userId,
+    Map<String, Object> authorize(Authentication caller, @RequestParam(name = "user_id", required = false) String userId,
                                   @RequestParam(name = "estimated_cost", required = false) BigDecimal estimatedCost) throws SQLException {
         String user = actingFor(caller, userId);
         Credits estimate = estimatedCost == null ? Credits.ZERO
@@ -140,8 +139,11 @@ final class HoldsController {
     }
 
     /** The account a request acts on: any for services and admins, only the caller's own for users. */
-    private static String actingFor(JwtAuthenticationToken caller, String requested) {
+    private static String actingFor(Authentication caller, String requested) {
         if (requested == null) {
+            if (!Roles.isPerson(caller)) {
+                throw ApiProblem.validation("user_id", "user_id is required: a service token or ingest key has no account of its own");
+            }
             return caller.getName();
         }
         String userId = Inputs.userId("user_id", requested);
@@ -151,8 +153,7 @@ final class HoldsController {
         return userId;
     }
 
-    private static boolean mayActFor(JwtAuthenticationToken caller, String userId) {
-        return userId.equals(caller.getName()) || caller.getAuthorities().stream()
-                .anyMatch(a -> a.getAuthority().equals("ROLE_SERVICE") || a.getAuthority().equals("ROLE_ADMIN"));
+    private static boolean mayActFor(Authentication caller, String userId) {
+        return userId.equals(caller.getName()) || Roles.actsForAnyUser(caller);
     }
 }

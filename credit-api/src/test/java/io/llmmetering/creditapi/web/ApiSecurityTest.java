@@ -331,6 +331,56 @@ class ApiSecurityTest {
         }
     }
 
+    /**
+     * A proxy's ingest key places, voids and checks holds for any user (it must name one), and opens nothing else:
+     * not a user's own endpoints, not admin, not in the session cookie; a changed or revoked key is refused.
+     */
+    @Test
+    void aProxysIngestKeyHoldsVoidsAndAuthorizesForAnyUserAndReachesNothingElse() throws Exception {
+        String admin = api.adminToken();
+        String user = "proxied-" + System.nanoTime() + "@example.com";
+        assertThat(api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":2}").statusCode()).isEqualTo(200);
+        tools.jackson.databind.JsonNode created = new tools.jackson.databind.json.JsonMapper().readTree(api.post("/api/v1/admin/ingest-keys", admin, "{\"name\":\"proxy-holds\"}").body());
+        String key = created.get("key").asString();
+
+        HttpResponse<String> hold = api.post("/api/v1/credits/holds", key, "{\"user_id\":\"" + user + "\",\"request_id\":\"r-1\",\"estimated_cost\":1.5}");
+        assertThat(hold.statusCode()).as(hold.body()).isEqualTo(201);
+        String holdId = new tools.jackson.databind.json.JsonMapper().readTree(hold.body()).get("hold_id").asString();
+        assertThat(api.get("/api/v1/credits/authorize?user_id=" + enc(user) + "&estimated_cost=1", key).body())
+                .contains("\"allowed\":false", "\"available\":0.5");
+        assertThat(api.send("DELETE", "/api/v1/credits/holds/" + holdId, key, null).body()).contains("\"status\":\"voided\"");
+        assertThat(api.get("/api/v1/credits/authorize?user_id=" + enc(user) + "&estimated_cost=1", key).body()).contains("\"allowed\":true");
+        try (java.sql.Connection c = api.dataSource().getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT created_by FROM credit_holds WHERE id = ?::uuid")) {
+            s.setString(1, holdId);
+            try (java.sql.ResultSet row = s.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getString(1)).isEqualTo("ingest-key:" + created.get("id").asString()).doesNotContain(key);
+            }
+        }
+        // a fleet has no account of its own
+        assertProblem(api.get("/api/v1/credits/authorize?estimated_cost=1", key), 400, "validation");
+        assertProblem(api.post("/api/v1/credits/holds", key, "{\"request_id\":\"r-2\",\"estimated_cost\":1}"), 400, "validation");
+        // and nothing but the proxy's endpoints
+        assertProblem(api.get("/api/v1/credits/balance", key), 403, "forbidden");
+        assertProblem(api.post("/api/v1/credits/deduct", key, "{\"amount\":1}"), 403, "forbidden");
+        assertProblem(api.get("/api/v1/credits/transactions", key), 403, "forbidden");
+        assertProblem(api.get("/api/v1/admin/users/" + enc(user) + "/balance", key), 403, "forbidden");
+        assertProblem(api.post("/api/v1/admin/credits/allocate", key, "{\"user_id\":\"" + user + "\",\"amount\":1000}"), 403, "forbidden");
+        assertProblem(api.post("/api/v1/admin/ingest-keys", key, "{\"name\":\"escalate\"}"), 403, "forbidden");
+        HttpResponse<String> viaCookie = api.http.send(api.request("/api/v1/credits/authorize?user_id=" + enc(user))
+                .header("Cookie", "session_token=" + key).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(viaCookie, 401, "unauthenticated");
+        // a key with its secret changed, a made-up one, then the real one revoked (it lives at most the key cache's 5 s)
+        String changed = key.substring(0, key.length() - 4) + (key.endsWith("aaaa") ? "bbbb" : "aaaa");
+        assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), changed), 401, "unauthenticated");
+        assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), "mk_000000000000_" + "0".repeat(28)), 401, "unauthenticated");
+        assertThat(api.send("DELETE", "/api/v1/admin/ingest-keys/" + created.get("id").asString(), admin, null).statusCode()).isEqualTo(204);
+        Thread.sleep(io.llmmetering.core.keys.IngestKeyAuthenticator.CACHE_TTL.toMillis() + 500);
+        assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), key), 401, "unauthenticated");
+        assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).startsWith("{\"balance\":2.0,");
+    }
+
     /** Signed with the service's secret and naming its issuer and audience, so a refusal is for what the claims lack. */
     private static String signed(JWTClaimsSet claims) throws Exception {
         claims = new JWTClaimsSet.Builder(claims).issuer(TokenIssuer.ISSUER).audience(TokenIssuer.AUDIENCE).build();

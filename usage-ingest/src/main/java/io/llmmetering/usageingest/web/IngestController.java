@@ -1,7 +1,7 @@
 package io.llmmetering.usageingest.web;
 
 import io.llmmetering.schemas.UsageEvent;
-import io.llmmetering.usageingest.auth.IngestKey;
+import io.llmmetering.core.keys.IngestKey;
 import io.llmmetering.usageingest.events.EventNormalizer;
 import io.llmmetering.usageingest.events.MalformedBodyException;
 import io.llmmetering.usageingest.events.ParsedEvent;

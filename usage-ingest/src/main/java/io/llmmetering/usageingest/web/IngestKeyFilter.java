@@ -1,7 +1,7 @@
 package io.llmmetering.usageingest.web;
 
-import io.llmmetering.usageingest.auth.IngestKey;
-import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import io.llmmetering.core.keys.IngestKey;
+import io.llmmetering.core.keys.IngestKeyAuthenticator;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

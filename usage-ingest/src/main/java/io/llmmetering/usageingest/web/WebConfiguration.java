@@ -1,6 +1,6 @@
 package io.llmmetering.usageingest.web;
 
-import io.llmmetering.usageingest.auth.IngestKeyAuthenticator;
+import io.llmmetering.core.keys.IngestKeyAuthenticator;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -1,6 +1,5 @@
-package io.llmmetering.usageingest.auth;
+package io.llmmetering.core.keys;
 
-import io.llmmetering.core.keys.IngestApiKeys;
 
 import javax.sql.DataSource;
 import java.security.MessageDigest;
