@@ -60,5 +60,6 @@ run "GET /api/v1/credits/balance (warm cache)" -H "Authorization: Bearer $USER_T
 run "GET /api/v1/credits/authorize (200 users)" -s "$WORK/authorize.lua" "$API"
 run "POST /api/v1/credits/holds (200 users)" -s "$WORK/hold.lua" "$API"
 run "POST /api/v1/credits/deduct (one account)" -s "$WORK/deduct.lua" "$API/api/v1/credits/deduct"
-curl -s "$API/actuator/prometheus" | awk '/^credit_cache_requests_total/ {print "cache " $0}'
+# the launcher prints credit-api's metrics URL (a loopback management port): METRICS=http://127.0.0.1:PORT/actuator/prometheus
+if [ -n "${METRICS:-}" ]; then curl -s "$METRICS" | awk '/^credit_cache_requests_total/ {print "cache " $0}'; fi
 rm -rf "$WORK"

@@ -133,7 +133,7 @@ final class ApiLoadBenchmark {
 
     /** {hits, misses} of the balance cache so far. */
     private double[] cache(BenchSystem system) throws Exception {
-        String page = system.metrics(system.apiUrl());
+        String page = system.creditApiMetrics();
         double[] counts = new double[2];
         Matcher m = CACHE.matcher(page);
         while (m.find()) {

@@ -66,9 +66,16 @@ final class BenchSystem implements AutoCloseable {
         return "http://127.0.0.1:" + settings.ingestPort();
     }
 
-    /** The Prometheus page of the service at {@code baseUrl} (one of {@link #apiUrl()}, {@link #ingestUrl()}). */
-    String metrics(String baseUrl) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    String creditApiMetrics() throws IOException, InterruptedException {
+        return metrics(launcher.creditApiMetricsUrl());
+    }
+
+    String ingestMetrics() throws IOException, InterruptedException {
+        return metrics(launcher.ingestMetricsUrl());
+    }
+
+    private String metrics(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Override

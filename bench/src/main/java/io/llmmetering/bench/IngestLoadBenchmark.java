@@ -107,7 +107,7 @@ final class IngestLoadBenchmark {
     }
 
     private long acceptedByIngest(BenchSystem system) throws Exception {
-        Matcher accepted = ACCEPTED.matcher(system.metrics(system.ingestUrl()));
+        Matcher accepted = ACCEPTED.matcher(system.ingestMetrics());
         return accepted.find() ? (long) Double.parseDouble(accepted.group(1)) : 0;
     }
 

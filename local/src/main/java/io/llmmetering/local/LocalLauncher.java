@@ -44,6 +44,7 @@ public final class LocalLauncher {
             "CREDIT_CACHE_TTL", "credit.cache-ttl", "OPENROUTER_API_BASE_URL", "credit.openrouter-api-base-url");
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private ConfigurableApplicationContext creditApi;
+    private ConfigurableApplicationContext ingest;
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("token")) {
@@ -137,7 +138,7 @@ public final class LocalLauncher {
         streams.start();
         running.push(streams);
 
-        ConfigurableApplicationContext ingest = spring(UsageIngestApplication.class, settings.ingestPort(), "usage-ingest",
+        ingest = spring(UsageIngestApplication.class, settings.ingestPort(), "usage-ingest",
                 Map.of("ingest.bootstrap-servers", settings.bootstrapServers(),
                         // credit-api's Spring Security is on this shared class path; usage-ingest checks ingest keys itself
                         "spring.autoconfigure.exclude", INGEST_EXCLUDED_AUTO_CONFIGURATION), settings);
@@ -153,7 +154,7 @@ public final class LocalLauncher {
         say("  credit-api    " + api + "/api/v1/credits/balance   (status: " + api + "/api/v1/system/status)");
         say("  swagger ui    " + api + "/swagger-ui.html   (OpenAPI: " + api + "/v3/api-docs)");
         say("  usage page    " + api + "/usage   (sign in with a token below)");
-        say("  metrics       http://127.0.0.1:" + settings.apiPort() + "/actuator/prometheus, http://127.0.0.1:" + settings.ingestPort() + "/actuator/prometheus");
+        say("  metrics       " + metricsUrl(creditApi) + ", " + metricsUrl(ingest) + "   (loopback management ports)");
         say("  ingest key    " + key);
         say("  admin token   " + tokens.admin("admin@example.com", Duration.ofHours(8)));
         say("  user token    " + tokens.user("test@example.com", Duration.ofHours(8)) + "   (test@example.com)");
@@ -179,12 +180,35 @@ public final class LocalLauncher {
         properties.put("server.shutdown", "graceful");
         properties.put("spring.datasource.url", settings.databaseUrl());
         properties.put("spring.datasource.username", settings.databaseUser());
+        // as the services' application.yml: actuators on a loopback port of their own, UP/DOWN on the service's port
+        properties.put("management.server.port", 0);
+        properties.put("management.server.address", "127.0.0.1");
         properties.put("management.endpoints.web.exposure.include", "health,info,prometheus,metrics");
         properties.put("management.endpoint.health.show-details", "always");
+        properties.put("management.endpoint.health.group.public.include", "*");
+        properties.put("management.endpoint.health.group.public.show-details", "never");
+        properties.put("management.endpoint.health.group.public.show-components", "never");
+        properties.put("management.endpoint.health.group.public.additional-path", "server:/healthz");
         properties.put("management.metrics.distribution.percentiles-histogram.http.server.requests", true);
         // no shutdown hook of Spring's own: the launcher's hook closes everything in reverse order of start
         return new SpringApplicationBuilder(application).web(WebApplicationType.SERVLET).registerShutdownHook(false)
                 .properties(properties).run();
+    }
+
+    /** The Prometheus page of the running credit-api: its management port is chosen at start. */
+    public String creditApiMetricsUrl() {
+        return metricsUrl(creditApi());
+    }
+
+    public String ingestMetricsUrl() {
+        if (ingest == null) {
+            throw new IllegalStateException("usage-ingest has not started");
+        }
+        return metricsUrl(ingest);
+    }
+
+    private static String metricsUrl(ConfigurableApplicationContext service) {
+        return "http://127.0.0.1:" + service.getEnvironment().getRequiredProperty("local.management.port") + "/actuator/prometheus";
     }
 
     /** The running credit-api, for a benchmark in this JVM that reads its meters. */

@@ -1,5 +1,6 @@
 package io.llmmetering.local;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.JsonNode;
@@ -47,10 +48,29 @@ class DeploymentFilesTest {
         assertThat((String) service("redis").get("image")).startsWith("redis:");
         assertThat((String) service("prometheus").get("image")).startsWith("prom/prometheus:");
         assertThat((String) service("grafana").get("image")).startsWith("grafana/grafana:");
-        assertThat((List<String>) service("credit-api").get("ports")).containsExactly("8084:8084");
-        assertThat((List<String>) service("usage-ingest").get("ports")).containsExactly("8085:8085");
+        assertThat((List<String>) service("credit-api").get("ports")).containsExactly("127.0.0.1:8084:8084");
+        assertThat((List<String>) service("usage-ingest").get("ports")).containsExactly("127.0.0.1:8085:8085");
         Map<String, Object> kafkaEnv = (Map<String, Object>) service("kafka").get("environment");
         assertThat((String) kafkaEnv.get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller");
+    }
+
+    /** Nothing listens beyond the host unless an operator says so; actuators reach Prometheus, never the host. */
+    @Test
+    @Tag("security")
+    @SuppressWarnings("unchecked")
+    void composePublishesOnLoopbackOnlyAndNeverAManagementPort() throws Exception {
+        for (Map.Entry<String, Object> entry : services().entrySet()) {
+            List<String> ports = (List<String>) ((Map<String, Object>) entry.getValue()).getOrDefault("ports", List.of());
+            for (String port : ports) {
+                assertThat(port).as(entry.getKey()).startsWith("127.0.0.1:").doesNotContain(":908");
+            }
+        }
+        assertThat(service("metering-streams")).doesNotContainKey("ports");
+        for (String name : List.of("credit-api", "usage-ingest", "metering-streams")) {
+            assertThat(((Map<String, Object>) service(name).get("environment")).get("MANAGEMENT_ADDRESS")).as(name).isEqualTo("0.0.0.0");
+            String defaults = DeploymentFiles.read(DeploymentFiles.ROOT.resolve(name + "/src/main/resources/application.yml"));
+            assertThat(defaults).as(name).contains("address: ${MANAGEMENT_ADDRESS:127.0.0.1}", "additional-path: \"server:/healthz\"");
+        }
     }
 
     @Test
@@ -109,8 +129,8 @@ class DeploymentFilesTest {
             List<String> jobTargets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
             targets.put((String) job.get("job_name"), jobTargets.get(0));
         }
-        assertThat(targets).containsEntry("credit-api", "credit-api:8084").containsEntry("usage-ingest", "usage-ingest:8085")
-                .containsEntry("metering-streams", "metering-streams:8086");
+        assertThat(targets).containsEntry("credit-api", "credit-api:9084").containsEntry("usage-ingest", "usage-ingest:9085")
+                .containsEntry("metering-streams", "metering-streams:9086");
         assertThat(DeploymentFiles.read(DeploymentFiles.COMPOSE)).contains("./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml");
     }
 

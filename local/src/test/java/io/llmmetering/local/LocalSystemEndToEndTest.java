@@ -45,7 +45,7 @@ class LocalSystemEndToEndTest {
             long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
             assertThat(discrepancies).isZero();
             assertTheApiServesALedgerBalanceToItsUser(settings, database);
-            assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(settings);
+            assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(settings, launcher);
         } finally {
             launcher.stop();
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
@@ -74,7 +74,7 @@ class LocalSystemEndToEndTest {
     }
 
     /** The alert rules and the dashboard query only metrics the running services really export. */
-    private static void assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(LocalSettings settings) throws Exception {
+    private static void assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(LocalSettings settings, LocalLauncher launcher) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         TokenIssuer tokens = new TokenIssuer(LocalSecret.jwtSecret(settings.dataDir(), Map.of()));
         String api = "http://127.0.0.1:" + settings.apiPort();
@@ -86,8 +86,8 @@ class LocalSystemEndToEndTest {
                 .header("Authorization", "Bearer " + tokens.user("metrics@example.com", Duration.ofMinutes(5)))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":5}")).build(), HttpResponse.BodyHandlers.ofString());
         StringBuilder exported = new StringBuilder();
-        for (int port : new int[]{settings.apiPort(), settings.ingestPort()}) {
-            exported.append(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+        for (String metrics : new String[]{launcher.creditApiMetricsUrl(), launcher.ingestMetricsUrl()}) {
+            exported.append(http.send(HttpRequest.newBuilder(URI.create(metrics)).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
         }
         for (String metric : DeploymentFiles.referencedMetrics()) {

@@ -37,8 +37,8 @@ import java.util.Objects;
 
 /**
  * Who may call what. Users reach their own data, admins also {@code /api/v1/admin/**}, proxies (a service token
- * or their ingest key) holds and authorize for any user; the price quote, the price book, system status, health
- * and the API docs are public. Stateless: every request carries
+ * or their ingest key) holds and authorize for any user; the price quote, the price book, system status,
+ * {@code /healthz} and the API docs are public (metrics: the loopback management port). Stateless: every request carries
  * its token, in the Authorization header or, as the seed's clients send it, in the {@code session_token} cookie.
  */
 @Configuration(proxyBeanMethods = false)
@@ -61,7 +61,8 @@ public class ApiSecurity {
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers(HttpMethod.GET, "/api/v1/system/status", "/api/v1/credits/pricing").permitAll()
                         .requestMatchers(HttpMethod.POST, "/api/v1/credits/calculate-cost").permitAll()
-                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
+                        // the management port listens on loopback only (MANAGEMENT_ADDRESS); the API's port has /healthz
+                        .requestMatchers("/healthz", "/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
                         .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**").permitAll()
                         // the usage page itself holds no data: it asks the API with the user's token
                         .requestMatchers(HttpMethod.GET, "/usage", "/usage/", "/usage/*").permitAll()

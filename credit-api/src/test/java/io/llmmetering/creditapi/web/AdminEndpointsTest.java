@@ -169,8 +169,8 @@ class AdminEndpointsTest {
         assertThat(components.get("redis").get("status").asString()).isEqualTo("up");
         assertThat(components.get("kafka").get("status").asString()).isEqualTo("up");
         assertThat(components.get("debit_applier").get("lag").isNumber()).isTrue();
-        assertThat(api.get("/actuator/health", null).statusCode()).isEqualTo(200);
-        assertThat(api.get("/actuator/prometheus", null).body()).contains("http_server_requests_seconds", "credit_cache_requests_total");
+        assertThat(api.get("/healthz", null).statusCode()).isEqualTo(200);
+        assertThat(api.management("/actuator/prometheus").body()).contains("http_server_requests_seconds", "credit_cache_requests_total");
         String openApi = api.get("/v3/api-docs", null).body();
         assertThat(openApi).contains("/api/v1/credits/balance", "/api/v1/admin/credits/allocate", "/api/v1/credits/deduct");
         assertThat(api.get("/swagger-ui/index.html", null).statusCode()).isEqualTo(200);

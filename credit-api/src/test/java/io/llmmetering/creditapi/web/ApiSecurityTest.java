@@ -24,6 +24,7 @@ import java.util.Date;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Who may call what, and what a forged, stale or borrowed token gets: always a problem+json, never data. */
 @Tag("integration")
@@ -329,6 +330,38 @@ class ApiSecurityTest {
             verbose.forEach(logger -> logger.setLevel(null));
             root.detachAppender(captured);
         }
+    }
+
+    /**
+     * Spend per model and the balance distribution are nobody's business on the API's port: metrics and health
+     * details answer on the management port, which listens on loopback only; the API's port says UP and no more.
+     */
+    @Test
+    void metricsAndHealthDetailsAreOnlyOnTheLoopbackManagementPort() throws Exception {
+        for (String path : new String[] {"/actuator/prometheus", "/actuator/health", "/actuator/health/db", "/actuator/info", "/actuator/metrics"}) {
+            HttpResponse<String> answer = api.get(path, null);
+            assertThat(answer.statusCode()).as(path).isIn(401, 404);
+            assertThat(answer.body()).as(path).doesNotContain("credit_", "components", "jvm_");
+        }
+        assertThat(api.get("/actuator/prometheus", api.adminToken()).statusCode()).isEqualTo(404);
+        HttpResponse<String> health = api.get("/healthz", null);
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+
+        assertThat(api.management("/actuator/prometheus").body()).contains("credit_cache_requests_total");
+        assertThat(api.management("/actuator/health").body()).contains("\"components\"", "debitAppliers");
+        java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(nic -> java.util.Collections.list(nic.getInetAddresses()).stream())
+                .filter(address -> address instanceof java.net.Inet4Address && !address.isLoopbackAddress()).findFirst().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(outside != null, "no address but loopback on this machine");
+        try (java.net.Socket apiPort = new java.net.Socket()) {
+            apiPort.connect(new java.net.InetSocketAddress(outside, api.port), 2000);
+        }
+        assertThatThrownBy(() -> {
+            try (java.net.Socket managementPort = new java.net.Socket()) {
+                managementPort.connect(new java.net.InetSocketAddress(outside, api.managementPort), 2000);
+            }
+        }).as("the management port from " + outside).isInstanceOf(java.io.IOException.class);
     }
 
     /**

@@ -34,6 +34,8 @@ final class ApiServer {
     final String database;
     final ConfigurableApplicationContext context;
     final int port;
+    /** Where the actuators are: metrics and health details stay off the API's port. */
+    final int managementPort;
     final TokenIssuer tokens = new TokenIssuer(JWT_SECRET);
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final FakeOpenRouter openRouter;
@@ -49,7 +51,7 @@ final class ApiServer {
         broker.createTopics(TopicDefinitions.all(2, (short) 1));
         database = "t_creditapi_rest_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         context = new SpringApplicationBuilder(CreditApiApplication.class).run(
-                "--server.port=0",
+                "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database,
                 "--credit.bootstrap-servers=" + broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
@@ -57,6 +59,7 @@ final class ApiServer {
                 "--credit.encryption-key=" + ENCRYPTION_KEY,
                 "--credit.openrouter-api-base-url=" + openRouter.baseUrl());
         port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
     }
 
@@ -96,6 +99,12 @@ final class ApiServer {
 
     HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+    }
+
+    /** An actuator on the management port, which needs no token: it listens on loopback only. */
+    HttpResponse<String> management(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path, String token) throws Exception {

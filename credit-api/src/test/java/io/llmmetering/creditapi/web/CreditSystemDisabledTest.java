@@ -26,7 +26,7 @@ class CreditSystemDisabledTest {
     @BeforeAll
     static void startASecondInstanceWithTheSystemDisabled() {
         disabled = new SpringApplicationBuilder(CreditApiApplication.class).run(
-                "--server.port=0",
+                "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + shared.database,
                 "--credit.system-enabled=false",
                 "--credit.bootstrap-servers=" + shared.broker.bootstrapServers(),

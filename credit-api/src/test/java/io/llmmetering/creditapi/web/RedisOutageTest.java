@@ -89,7 +89,7 @@ class RedisOutageTest {
             redisPort = socket.getLocalPort();
         }
         redis = startRedis(redisPort);
-        api = new SpringApplicationBuilder(CreditApiApplication.class).run("--server.port=0",
+        api = new SpringApplicationBuilder(CreditApiApplication.class).run("--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + shared.database,
                 "--credit.bootstrap-servers=" + shared.broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:" + redisPort + "/0",

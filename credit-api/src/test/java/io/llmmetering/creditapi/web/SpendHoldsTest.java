@@ -52,7 +52,7 @@ class SpendHoldsTest {
     @BeforeAll
     static void startASecondInstance() {
         second = new SpringApplicationBuilder(CreditApiApplication.class).run(
-                "--server.port=0",
+                "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + api.database,
                 "--credit.bootstrap-servers=" + api.broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
@@ -159,7 +159,7 @@ class SpendHoldsTest {
         }
         assertThat(held(user)).isEqualByComparingTo("0");
         assertThat(status(shortLived.get("hold_id").asString())).isEqualTo("expired");
-        assertThat(api.get("/actuator/prometheus", null).body()).contains("credit_holds_total{outcome=\"expired\"");
+        assertThat(api.management("/actuator/prometheus").body()).contains("credit_holds_total{outcome=\"expired\"");
     }
 
     /** Credits reserved for calls in flight are not the user's to spend twice: deduct sees the same "available" as holds. */

@@ -26,6 +26,7 @@ final class ServiceProcess implements AutoCloseable {
     private final String name;
     private final Path jar;
     private final int port;
+    private final int managementPort;
     private final List<String> arguments;
     private final Path log;
     private Process process;
@@ -36,6 +37,11 @@ final class ServiceProcess implements AutoCloseable {
         this.name = name;
         this.jar = executableJar(module);
         this.port = port;
+        try {
+            this.managementPort = io.llmmetering.local.FreePorts.one();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         this.arguments = List.copyOf(arguments);
         this.log = logDir.resolve(name + ".log");
     }
@@ -70,7 +76,7 @@ final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // small heaps: four JVMs share two cores and the test's own JVM
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-                "--server.port=" + port, "--server.address=127.0.0.1"));
+                "--server.port=" + port, "--server.address=127.0.0.1", "--management.server.port=" + managementPort));
         command.addAll(arguments);
         try {
             Files.writeString(log, "==== start " + (++starts) + " ====\n", java.nio.file.StandardOpenOption.CREATE,
@@ -82,7 +88,7 @@ final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Waits until the service's actuator answers 200, i.e. it is up and its dependencies are healthy. */
+    /** Waits until the service's health answers 200, i.e. it is up and its dependencies are healthy. */
     ServiceProcess awaitHealthy(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -90,7 +96,7 @@ final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + " (log: " + log + ")");
             }
             try {
-                HttpResponse<Void> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                HttpResponse<Void> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
                 if (health.statusCode() == 200) {
                     return this;
@@ -133,10 +139,10 @@ final class ServiceProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** The service's Prometheus page, or "" when it does not answer. */
+    /** The service's Prometheus page (on its management port), or "" when it does not answer. */
     String metrics() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             return "";

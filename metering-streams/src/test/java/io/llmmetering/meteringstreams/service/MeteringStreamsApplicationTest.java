@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -48,6 +49,9 @@ class MeteringStreamsApplicationTest {
     @LocalServerPort
     int port;
 
+    @LocalManagementPort
+    int managementPort;
+
     @Autowired
     StreamsRuntime runtime;
 
@@ -56,15 +60,29 @@ class MeteringStreamsApplicationTest {
     @Test
     void healthIsUpOnceTheStreamsAreRunning() throws Exception {
         runtime.awaitRunning(Duration.ofSeconds(60));
-        HttpResponse<String> health = get("/actuator/health");
+        HttpResponse<String> health = get(managementPort, "/actuator/health");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"state\":\"RUNNING\"");
+    }
+
+    /** The service's own port tells a load balancer UP or DOWN and nothing more; metrics are on the management port. */
+    @Test
+    @Tag("security")
+    void theServicePortAnswersHealthWithoutDetailsAndNoOtherActuator() throws Exception {
+        runtime.awaitRunning(Duration.ofSeconds(60));
+        HttpResponse<String> health = get(port, "/healthz");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+        for (String path : new String[] {"/actuator/prometheus", "/actuator/metrics", "/actuator/health", "/actuator/info", "/actuator"}) {
+            assertThat(get(port, path).statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(managementPort).isNotEqualTo(port);
     }
 
     @Test
     void streamsMetricsAreExportedForPrometheus() throws Exception {
         runtime.awaitRunning(Duration.ofSeconds(60));
-        HttpResponse<String> metrics = get("/actuator/prometheus");
+        HttpResponse<String> metrics = get(managementPort, "/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("kafka_stream");
     }
@@ -75,7 +93,7 @@ class MeteringStreamsApplicationTest {
                 .seedPriceBookIfEmpty(io.llmmetering.core.pricing.PriceBookReader.defaultPriceBook())).isZero();
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
+    private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

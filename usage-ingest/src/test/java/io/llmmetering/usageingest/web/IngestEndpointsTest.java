@@ -44,6 +44,32 @@ class IngestEndpointsTest {
     @LocalServerPort
     int port;
 
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
+
+    /** A load balancer asks the service's port, without a key, for UP or DOWN; metrics and details are on loopback. */
+    @Test
+    @Tag("security")
+    void theServicePortAnswersHealthWithoutAKeyAndNeitherMetricsNorDetails() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<Integer, String, HttpResponse<String>> get = (port, path) -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        HttpResponse<String> health = get.apply(port, "/healthz");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("{\"status\":\"UP\"}");
+        for (String path : List.of("/actuator/prometheus", "/actuator/health", "/actuator/metrics", "/actuator/env")) {
+            assertThat(get.apply(port, path).statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(get.apply(managementPort, "/actuator/prometheus").body()).contains("jvm_memory_used_bytes");
+        assertThat(get.apply(managementPort, "/actuator/health").body()).contains("\"components\"");
+    }
+
     private static String event(String id, String user) {
         return "{\"event_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
                 + "\"input_tokens\":1000,\"output_tokens\":50}";
