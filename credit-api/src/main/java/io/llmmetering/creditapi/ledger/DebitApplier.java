@@ -78,8 +78,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private java.util.concurrent.CompletableFuture<Boolean> cacheWrite;
     private Map<String, BalanceCache.Versioned> cacheWriting = Map.of();
     // the ledger's notes (applier_cache_pending) of the batches whose balances are waiting, being written, or
-    // confirmed in Redis; a confirmed note is deleted by the next batch that charges anything
+    // confirmed in Redis; a confirmed note is deleted by the next batch that charges anything, or when idle
     private final List<Long> unwrittenNotes = new ArrayList<>();
+    private boolean notesUnread;
     private List<Long> writingNotes = List.of();
     private final List<Long> confirmedNotes = new ArrayList<>();
     private long nextCacheRetryNanos;
@@ -168,7 +169,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     }
 
     private void pollAndApply() {
+        int polled = 0;
         for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+            polled++;
             if (pendingCount == 0) {
                 firstPendingNanos = System.nanoTime();
             }
@@ -180,6 +183,24 @@ public final class DebitApplier implements Runnable, AutoCloseable {
             applyPending();
         }
         writeBalancesWhenDue();
+        if (polled == 0 && pendingCount == 0) {
+            whenIdle();
+        }
+    }
+
+    /** Bookkeeping that no batch is waiting for: notes nobody could read at assignment, confirmed notes. */
+    private void whenIdle() {
+        if (notesUnread) {
+            refreshUnconfirmedBalances();
+        }
+        if (!confirmedNotes.isEmpty() && cacheWrite == null) {
+            try {
+                batchApplier.forgetCachePending(List.copyOf(confirmedNotes));
+                confirmedNotes.clear();
+            } catch (SQLException e) {
+                log.debug("confirmed cache notes kept for the next batch error={}", e.toString());
+            }
+        }
     }
 
     private void recover(RuntimeException failure, Duration pause) {
@@ -286,10 +307,11 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 nextCacheRetryNanos = System.nanoTime() + CACHE_RETRY_INTERVAL.toNanos();
                 if (unwrittenBalances.size() > MAX_UNWRITTEN_BALANCES) {
                     // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded (the ledger's
-                    // notes stay, so the next owner of the partitions refreshes these users)
+                    // notes stay: read again when the applier is idle, or by the next owner of the partitions)
                     log.warn("balance cache unreachable, dropping pending writes users={}", unwrittenBalances.size());
                     unwrittenBalances.clear();
                     unwrittenNotes.clear();
+                    notesUnread = true;
                 }
             }
             cacheWrite = null;
@@ -415,25 +437,28 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     /**
      * The balances of batches whose cache writes were never confirmed (their applier died between commit and
-     * write, or Redis was away) are read from PostgreSQL and written again, then the notes go. Rewriting a balance
-     * another applier is still writing is harmless: the cache keeps the newest version.
+     * write, or Redis was away) are read from PostgreSQL and join the balances waiting for Redis, with their
+     * notes: written at once and, while Redis refuses, again every second, as the applier's own; the notes go once
+     * Redis took them. Rewriting a balance another applier is still writing is harmless: the cache keeps the
+     * newest version. A database that cannot be read now is asked again when the applier is next idle.
      */
     private void refreshUnconfirmedBalances() {
         try {
             List<BatchApplier.CachePending> notes = batchApplier.cachePending();
+            notesUnread = false;
             if (notes.isEmpty()) {
                 return;
             }
             java.util.Set<String> users = new java.util.HashSet<>();
             notes.forEach(note -> users.addAll(note.userIds()));
-            if (cache.putAll(batchApplier.balancesOf(users))) {
-                batchApplier.forgetCachePending(notes.stream().map(BatchApplier.CachePending::id).toList());
-                log.info("unconfirmed cached balances refreshed batches={} users={}", notes.size(), users.size());
-            } else {
-                log.warn("unconfirmed cached balances not refreshed, Redis refused batches={} users={}", notes.size(), users.size());
-            }
+            batchApplier.balancesOf(users).forEach((user, balance) -> unwrittenBalances.merge(user, balance, BalanceCache.Versioned::newest));
+            notes.forEach(note -> unwrittenNotes.add(note.id()));
+            nextCacheRetryNanos = System.nanoTime();
+            log.info("unconfirmed cached balances to refresh batches={} users={}", notes.size(), users.size());
+            writeBalancesWhenDue();
         } catch (SQLException e) {
-            log.warn("unconfirmed cached balances not refreshed error={}", e.toString());
+            notesUnread = true;
+            log.warn("unconfirmed cached balances not read, asked again when idle error={}", e.toString());
         }
     }
 }

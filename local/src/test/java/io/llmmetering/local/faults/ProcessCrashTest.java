@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Crashes that are real: the topology and the credit-api applier run as processes of their own and are
- * killed with kill -9 while proxies publish, then started again. Nothing may be lost, nothing charged twice.
+ * killed with kill -9 while proxies publish, then started again. Nothing may be lost, nothing charged twice,
+ * and no balance committed before the crash may stay stale in Redis.
  */
 @Tag("integration")
 @Tag("reliability")
@@ -21,7 +22,8 @@ class ProcessCrashTest {
     @Test
     void killNineOfTheTopologyAndOfTheApplierMidStreamLosesNothingAndChargesNothingTwice(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         try (ProcessPipeline pipeline = new ProcessPipeline(dir).start()) {
-            ProxyFleet fleet = new ProxyFleet(pipeline, "k9", 200, 4_000, 200, 11);
+            // 50 s of traffic, so that the last phase starts while proxies still publish
+            ProxyFleet fleet = new ProxyFleet(pipeline, "k9", 200, 10_000, 200, 11);
             LedgerInvariants invariants = new LedgerInvariants(pipeline, fleet);
             Thread publishing = fleet.startInBackground();
 
@@ -36,8 +38,37 @@ class ProcessCrashTest {
             ServiceProcess.sleep(2_000);
             pipeline.api.start();
 
-            fleet.awaitPublished(publishing);
+            // right after commits: Redis frozen for the rest of the traffic, so every batch the applier commits
+            // from here on misses the cache; the applier dies with those balances unwritten and Redis still holding
+            // the older ones (a 10 min TTL here), and no later debit will touch them: its successor must refresh them
+            pipeline.api.awaitHealthy(Duration.ofSeconds(90));
+            long beforeFreeze = invariants.applied();
+            pipeline.pauseRedis();
+            try {
+                fleet.awaitPublished(publishing);
+                invariants.awaitApplied(fleet.uniqueEventIds.size(), Duration.ofMinutes(3));
+                assertThat(invariants.applied() - beforeFreeze).as("events committed while Redis was frozen").isGreaterThanOrEqualTo(300);
+                assertThat(cachePendingBatches(pipeline)).as("batches committed whose balances never reached Redis").isPositive();
+                pipeline.api.kill();
+            } finally {
+                pipeline.resumeRedis();
+            }
+            pipeline.api.start();
+            // the successor refreshes those balances once it has the partitions (after the dead one's session timeout)
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (cachePendingBatches(pipeline) > 0 && System.nanoTime() < deadline) {
+                ServiceProcess.sleep(500);
+            }
+
             assertThat(invariants.check(Duration.ofMinutes(3))).as(pipeline.logs()).isEmpty();
+        }
+    }
+
+    private static long cachePendingBatches(ProcessPipeline pipeline) throws java.sql.SQLException {
+        try (java.sql.Connection c = pipeline.connect(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet row = s.executeQuery("SELECT count(*) FROM applier_cache_pending")) {
+            row.next();
+            return row.getLong(1);
         }
     }
 }

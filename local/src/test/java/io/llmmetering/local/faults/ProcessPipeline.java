@@ -87,6 +87,8 @@ final class ProcessPipeline implements AutoCloseable {
                 "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres",
                 "--credit.bootstrap-servers=" + broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:" + redisPort + "/0",
+                // a stale cached balance outlives the scenarios instead of expiring before the checks read it
+                "--credit.cache-ttl=600",
                 "--credit.auth.jwt-secret=" + JWT_SECRET), dir));
     }
 
@@ -125,6 +127,25 @@ final class ProcessPipeline implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** SIGSTOP of the redis-server: connections stay open and every command waits, as on a frozen host. */
+    void pauseRedis() throws IOException, InterruptedException {
+        signalRedis("-STOP");
+    }
+
+    void resumeRedis() throws IOException, InterruptedException {
+        signalRedis("-CONT");
+    }
+
+    private void signalRedis(String signal) throws IOException, InterruptedException {
+        if (redis == null || !redis.isAlive()) {
+            throw new IllegalStateException("redis-server is not running");
+        }
+        int exit = new ProcessBuilder("kill", signal, String.valueOf(redis.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("kill " + signal + " of redis-server failed: " + exit);
         }
     }
 
