@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * HTTP load on credit-api (the local system in this JVM) with wrk as a separate process: per endpoint,
- * requests/s and latency percentiles at 16 concurrent connections, and the balance cache's hit rate. The
- * balance is read warm (one account, again and again) and cold (every request a different one of hundreds of
+ * requests/s and latency percentiles at 8 concurrent connections, each endpoint's share of the floor (a static
+ * file of the same server: what a request costs before any code of ours runs), and the balance cache's hit rate.
+ * The balance is read warm (one account, again and again) and cold (every request a different one of hundreds of
  * thousands of accounts, so every read misses Redis and goes to PostgreSQL). Part of a command-line tool:
  * progress goes to stdout.
  */
@@ -26,7 +27,8 @@ final class ApiLoadBenchmark {
     private static final int FUNDED_USERS = 200;
     private static final int COLD_USERS_PER_THREAD = 150_000;
     private static final int THREADS = 2;
-    private static final int CONNECTIONS = 16;
+    private static final int CONNECTIONS = 8;
+    private static final int DEDUCT_ACCOUNTS = 1_000;
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
     private final BenchOptions options;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -54,7 +56,16 @@ final class ApiLoadBenchmark {
                 cold.executeUpdate();
             }
             String user = tokens.user("bench-" + run + "-1", Duration.ofHours(2));
+            StringBuilder deductTokens = new StringBuilder("local tokens = {");
+            for (int account = 1; account <= DEDUCT_ACCOUNTS; account++) {
+                String accountId = "bench-deduct-" + run + "-" + account;
+                post(system.apiUrl() + "/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + accountId + "\",\"amount\":1000000}");
+                deductTokens.append('"').append(tokens.user(accountId, Duration.ofHours(2))).append("\",");
+            }
+            deductTokens.append("}\n");
             Map<String, Object> endpoints = new LinkedHashMap<>();
+            // the floor: a static file of the same server, through the same filters, with no code of ours behind it
+            measure(endpoints, "static_floor", system.apiUrl() + "/usage/usage.css", "");
             measure(endpoints, "calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", """
                     wrk.method = "POST"
                     wrk.body = '{"tokens_used":1000,"model":"gpt-4o","power_level":"balanced"}'
@@ -99,6 +110,20 @@ final class ApiLoadBenchmark {
                     wrk.headers["Content-Type"] = "application/json"
                     wrk.headers["Authorization"] = "Bearer %s"
                     """.formatted(user));
+            measure(endpoints, "deduct_distinct_accounts", system.apiUrl(), deductTokens + """
+                    request = function()
+                      return wrk.format("POST", "/api/v1/credits/deduct", {["Authorization"]="Bearer " .. tokens[math.random(1, #tokens)],
+                                        ["Content-Type"]="application/json"}, '{"amount":0.000001}')
+                    end
+                    """);
+            double floor = ((Number) ((Map<?, ?>) endpoints.get("static_floor")).get("requests_per_second")).doubleValue();
+            for (Map.Entry<String, Object> endpoint : endpoints.entrySet()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> figures = (Map<String, Object>) endpoint.getValue();
+                double share = ((Number) figures.get("requests_per_second")).doubleValue() / floor;
+                figures.put("share_of_floor", Math.round(share * 1_000) / 1_000.0);
+                System.out.printf("[bench] api %-24s %5.1f %% of the floor%n", endpoint.getKey(), share * 100);
+            }
             result.put("endpoints", endpoints);
             result.put("cache_hit_rate_warm_balance", hitRate(before, afterWarm));
             result.put("cache_hit_rate_cold_balance", hitRate(afterWarm, afterCold));

@@ -82,6 +82,12 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      * data the ledger refuses is a 400; a serialization failure or deadlock is a 503 too (the same request succeeds when repeated); the
      * rest is a fault of ours, logged as one.
      */
+    /** Tomcat's refusal of a query string it cannot split into parameters (a chunk with no name: {@code ?=x}). */
+    @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> malformedQuery(RuntimeException e) {
+        return problem(HttpStatus.BAD_REQUEST, "validation", "the query string is malformed: every parameter needs a name", Map.of());
+    }
+
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();

@@ -332,6 +332,20 @@ class ApiSecurityTest {
         }
     }
 
+    /** Refused by Tomcat before any servlet runs, still answered as problem+json, and without a stack trace. */
+    @Test
+    void aRequestLineTooLargeForTheServerIsAProblemNotTomcatsPage() throws Exception {
+        HttpResponse<String> answer = api.get("/api/v1/credits/transactions?from=" + "%5B".repeat(6000), api.userToken("big-query@example.com"));
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        assertThat(answer.body()).contains("https://llm-metering.dev/problems/malformed-request").doesNotContain("<html", "Exception", "at org.");
+        // found by the fuzz run (seed 2172290434432): a parameter without a name was a 500
+        String user = api.userToken("nameless-parameter@example.com");
+        for (String query : new String[] {"?=roup_by=model&from=2026-11-0", "?=x", "?group_by=model&=&limit=1"}) {
+            assertProblem(api.get("/api/v1/credits/usage" + query, user), 400, "validation");
+        }
+    }
+
     /**
      * Spend per model and the balance distribution are nobody's business on the API's port: metrics and health
      * details answer on the management port, which listens on loopback only; the API's port says UP and no more.

@@ -1,5 +1,6 @@
 package io.llmmetering.usageingest.web;
 
+import io.llmmetering.testsupport.PayloadMutator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,6 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,15 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("integration")
 @Tag("security")
+@Tag("fuzz")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class IngestFuzzTest {
 
     private static final IngestServiceFixture FIXTURE = new IngestServiceFixture();
-    private static final String STRUCTURAL = "\"\\{}[],:";
     /** 200 is LiteLLM's: its logger gets a summary whatever happened to each entry, refusals listed with reasons. */
     private static final Set<Integer> DECISIONS = Set.of(200, 202, 204, 400, 413, 415);
-    private static final List<String> HOSTILE = List.of("-1", "1e309", "NaN", "null", "true", "\"\"", "[]", "{}", "\"x\"",
-            "99999999999999999999999999", "-0", "0.5", "\"'; DROP TABLE usage_events; --\"", "\"\\u0000\"", "\"" + "a".repeat(5000) + "\"");
 
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
@@ -59,9 +57,7 @@ class IngestFuzzTest {
 
     @Test
     void mutatedPayloadsOfEveryFormatGetADecisionNeverAServerError() throws Exception {
-        long seed = System.getProperty("fuzz.seed") == null ? System.nanoTime() : Long.parseLong(System.getProperty("fuzz.seed"));
-        System.out.println("[fuzz] seed " + seed + " (replay with -Dfuzz.seed=" + seed + ")");
-        Random random = new Random(seed);
+        PayloadMutator fuzz = PayloadMutator.fromSystemProperty("ingest");
         String nativeSample = "[{\"event_id\":\"fz-1\",\"user_id\":\"u1\",\"provider\":\"openai\",\"model\":\"gpt-4o\",\"input_tokens\":1000,"
                 + "\"output_tokens\":200,\"power_level\":\"balanced\",\"occurred_at\":\"2026-11-25T10:00:00Z\"}]";
         List<Format> formats = List.of(
@@ -69,55 +65,18 @@ class IngestFuzzTest {
                 new Format("/api/v1/usage/events", "application/x-ndjson", nativeSample.substring(1, nativeSample.length() - 1) + "\n"),
                 new Format("/api/v1/events", "application/cloudevents-batch+json", fixture("openmeter-cloudevents-batch.json")),
                 new Format("/api/v1/ingest/litellm", "application/json", fixture("litellm-generic-api-array.json")));
-        int requests = 0;
-        for (Format format : formats) {
-            for (int i = 0; i < 120; i++) {
-                String body = mutate(format.sample(), random);
-                HttpResponse<String> response = FIXTURE.post(port, format.path(), format.contentType(), body);
-                requests++;
-                assertThat(response.statusCode()).as("seed %d, %s, body: %s", seed, format.path(),
-                        body.length() > 300 ? body.substring(0, 300) + "..." : body).isIn(DECISIONS);
-                if (response.statusCode() >= 400) {
-                    // a problem+json, or the per-event summary that names each refused event and why
-                    assertThat(response.body()).as("seed %d", seed).containsAnyOf("https://llm-metering.dev/problems/", "\"rejected\":[{");
-                }
+        fuzz.run(PayloadMutator.payloads(480), 4, i -> {
+            Format format = formats.get(i % formats.size());
+            String body = PayloadMutator.mutate(format.sample(), fuzz.payload(i));
+            HttpResponse<String> response = FIXTURE.post(port, format.path(), format.contentType(), body);
+            fuzz.answered(response.statusCode());
+            assertThat(response.statusCode()).as("%s, body: %s", format.path(),
+                    body.length() > 300 ? body.substring(0, 300) + "..." : body).isIn(DECISIONS);
+            if (response.statusCode() >= 400) {
+                // a problem+json, or the per-event summary that names each refused event and why
+                assertThat(response.body()).containsAnyOf("https://llm-metering.dev/problems/", "\"rejected\":[{");
             }
-        }
-        System.out.println("[fuzz] " + requests + " mutated requests, every one answered with a decision");
-    }
-
-    /** One to three random mutations of the sample. */
-    private static String mutate(String sample, Random random) {
-        StringBuilder text = new StringBuilder(sample);
-        for (int n = 1 + random.nextInt(3); n > 0 && text.length() > 0; n--) {
-            int at = random.nextInt(text.length());
-            switch (random.nextInt(8)) {
-                case 0 -> text.setCharAt(at, (char) (32 + random.nextInt(95)));                  // flip a character
-                case 1 -> text.setLength(at);                                                    // cut
-                case 2 -> text.insert(at, text.substring(at, Math.min(text.length(), at + 1 + random.nextInt(40)))); // duplicate a stretch
-                case 3 -> text.insert(at, STRUCTURAL.charAt(random.nextInt(STRUCTURAL.length())));  // a structural character
-                case 4 -> {                                                                     // a value swapped for a hostile one
-                    int colon = text.indexOf(":", at);
-                    int end = colon < 0 ? -1 : nextDelimiter(text, colon + 1);
-                    if (end > colon && colon >= 0) {
-                        text.replace(colon + 1, end, HOSTILE.get(random.nextInt(HOSTILE.size())));
-                    }
-                }
-                case 5 -> text.insert(at, "[".repeat(200 + random.nextInt(2000)));               // deep nesting
-                case 6 -> text.insert(at, new String(new char[]{(char) random.nextInt(0x3000)})); // any code point
-                default -> text.delete(at, Math.min(text.length(), at + 1 + random.nextInt(20))); // delete a stretch
-            }
-        }
-        return text.toString();
-    }
-
-    private static int nextDelimiter(CharSequence text, int from) {
-        for (int i = from; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == ',' || c == '}' || c == ']') {
-                return i;
-            }
-        }
-        return -1;
+        });
+        System.out.println("[fuzz] ingest " + fuzz.summary() + "; every one answered with a decision");
     }
 }
