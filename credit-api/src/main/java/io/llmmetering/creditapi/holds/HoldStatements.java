@@ -31,6 +31,27 @@ final class HoldStatements {
             RETURNING %s
             """.formatted(SpendRule.THIS_MONTH, SpendRule.MAY_SPEND, SpendRule.AVAILABLE);
 
+    /**
+     * The usual hold in one statement (and so one transaction): reserve and record it when the account exists,
+     * may spend the estimate and has no hold for this request yet. No row means one of those is not so, and the
+     * caller takes the long way that tells which. Two requests with one id racing here both pass NOT EXISTS; the
+     * unique key refuses the second's insert, which undoes its reservation with it.
+     */
+    static final String RESERVE_AND_RECORD = """
+            WITH m AS (%s),
+            reserved AS (
+                UPDATE user_credits u SET held = u.held + ?
+                  FROM m
+                 WHERE u.user_id = ? AND %s
+                   AND NOT EXISTS (SELECT 1 FROM credit_holds h WHERE h.user_id = u.user_id AND h.request_id = ?)
+                RETURNING u.user_id, %s AS available),
+            recorded AS (
+                INSERT INTO credit_holds (user_id, request_id, amount, created_by, expires_at)
+                SELECT user_id, ?, ?, ?, now() + make_interval(secs => ?) FROM reserved
+                RETURNING id, expires_at)
+            SELECT recorded.id, recorded.expires_at, reserved.available FROM recorded, reserved
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.MAY_SPEND, SpendRule.AVAILABLE);
+
     static final String RECORD_HOLD = """
             INSERT INTO credit_holds (user_id, request_id, amount, created_by, expires_at)
             VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))

@@ -184,6 +184,30 @@ class SpendHoldsTest {
         assertThat(api.post("/api/v1/credits/deduct", api.userToken(capped), "{\"amount\":1}").statusCode()).isEqualTo(200);
     }
 
+    /** A proxy's retries of one call racing each other, on both instances: one hold, one reservation. */
+    @Test
+    void concurrentRetriesOfOneRequestIdHoldOnceAndAllAnswerThatHold() throws Exception {
+        String user = funded("racing-retries", "10");
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int port = i % 2 == 0 ? api.port : secondPort;
+            futures.add(pool.submit(() -> hold(port, "{\"user_id\":\"" + user + "\",\"request_id\":\"same-call\",\"estimated_cost\":2}")));
+        }
+        java.util.Set<String> holdIds = new java.util.HashSet<>();
+        int created = 0;
+        for (Future<HttpResponse<String>> future : futures) {
+            HttpResponse<String> response = future.get();
+            assertThat(response.statusCode()).as(response.body()).isIn(200, 201);
+            created += response.statusCode() == 201 ? 1 : 0;
+            holdIds.add(JSON.readTree(response.body()).get("hold_id").asString());
+        }
+        pool.shutdownNow();
+        assertThat(created).isEqualTo(1);
+        assertThat(holdIds).hasSize(1);
+        assertThat(held(user)).isEqualByComparingTo("2");
+    }
+
     @Test
     void aRepeatedRequestIdWithAnotherAmountIsAConflictNotTheFirstHold() throws Exception {
         String user = funded("repeat-hold", "10");
