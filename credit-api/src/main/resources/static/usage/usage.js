@@ -15,7 +15,7 @@
     const response = await fetch(path, { headers: { Authorization: 'Bearer ' + token() } });
     if (response.status === 401) { throw new Error('unauthenticated'); }
     if (!response.ok) { throw new Error(path + ': ' + response.status); }
-    return path.startsWith('/actuator/prometheus') ? response.text() : response.json();
+    return response.json();
   }
 
   function claims(jwt) {
@@ -105,9 +105,9 @@
       document.getElementById('admin').hidden = false;
       const top = await api('/api/v1/admin/usage?group_by=user&limit=10&from=' + monthStart.toISOString());
       bars('top-users', top.rows.map((r) => ({ label: r.key, value: Number(r.cost) })));
-      const metrics = await api('/actuator/prometheus');
-      const line = metrics.split('\n').find((l) => l.startsWith('credit_applier_debits_dead_lettered_total'));
-      text('dlq', line ? Number(line.split(' ').pop()).toLocaleString() : 'n/a');
+      const system = await api('/api/v1/system/status');
+      const deadLettered = system.components && system.components.debit_applier ? system.components.debit_applier.dead_lettered : null;
+      text('dlq', deadLettered == null ? 'n/a' : Number(deadLettered).toLocaleString());
     }
     document.body.dataset.loaded = 'true';
   }

@@ -36,7 +36,7 @@ public final class AccountQueries {
         Account stored = storedAccount(userId).orElseGet(() -> Account.fresh(userId));
         Credits balance = balances.balanceOf(userId);
         return new Account(userId, balance, stored.tier(), stored.monthlyCap(), stored.monthToDateSpend(), stored.status(),
-                stored.spendBlockedReason());
+                stored.spendBlockedReason(), stored.held(), stored.available());
     }
 
     /** The account as PostgreSQL has it right now, or empty if it was never written to. */
@@ -48,9 +48,11 @@ public final class AccountQueries {
                 if (!row.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new Account(userId, Credits.ofExact(row.getBigDecimal(1)), row.getString(2),
+                Credits balance = Credits.ofExact(row.getBigDecimal(1));
+                Credits held = Credits.ofExact(row.getBigDecimal(7));
+                return Optional.of(new Account(userId, balance, row.getString(2),
                         Optional.ofNullable(row.getBigDecimal(3)).map(Credits::ofExact), Credits.ofExact(row.getBigDecimal(4)),
-                        row.getString(5), Optional.ofNullable(row.getString(6))));
+                        row.getString(5), Optional.ofNullable(row.getString(6)), held, balance.minus(held)));
             }
         }
     }

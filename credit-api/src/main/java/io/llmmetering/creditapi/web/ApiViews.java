@@ -42,6 +42,9 @@ final class ApiViews {
         view.put("month_to_date_spend", Inputs.amount(account.monthToDateSpend()));
         view.put("status", account.status());
         view.put("spend_blocked_reason", account.spendBlockedReason().orElse(null));
+        // beyond the seed's fields: credits reserved for calls in flight, and what may still be spent
+        view.put("held", Inputs.amount(account.held()));
+        view.put("available", Inputs.amount(account.available()));
         return view;
     }
 

@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.web;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.service.CreditApiProperties;
 import io.llmmetering.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -34,12 +35,14 @@ final class SystemController {
     private final BalanceCache cache;
     private final Admin kafka;
     private final CreditApiProperties properties;
+    private final MeterRegistry meters;
 
-    SystemController(DataSource dataSource, BalanceCache cache, Admin kafka, CreditApiProperties properties) {
+    SystemController(DataSource dataSource, BalanceCache cache, Admin kafka, CreditApiProperties properties, MeterRegistry meters) {
         this.dataSource = dataSource;
         this.cache = cache;
         this.kafka = kafka;
         this.properties = properties;
+        this.meters = meters;
     }
 
     @GetMapping("/api/v1/system/status")
@@ -93,6 +96,9 @@ final class SystemController {
         Map<String, Object> applier = new LinkedHashMap<>();
         applier.put("consumer_group", properties.applier().consumerGroup());
         applier.put("lag", lag);
+        // debits this instance's appliers sent to credit.debits.dlq since it started (the usage page shows it)
+        applier.put("dead_lettered", (long) meters.find("credit.applier.debits.dead_lettered").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
         components.put("debit_applier", applier);
 
         Map<String, Object> status = new LinkedHashMap<>();

@@ -169,6 +169,7 @@ class AdminEndpointsTest {
         assertThat(components.get("redis").get("status").asString()).isEqualTo("up");
         assertThat(components.get("kafka").get("status").asString()).isEqualTo("up");
         assertThat(components.get("debit_applier").get("lag").isNumber()).isTrue();
+        assertThat(components.get("debit_applier").get("dead_lettered").isNumber()).isTrue();
         assertThat(api.get("/healthz", null).statusCode()).isEqualTo(200);
         assertThat(api.management("/actuator/prometheus").body()).contains("http_server_requests_seconds", "credit_cache_requests_total");
         String openApi = api.get("/v3/api-docs", null).body();

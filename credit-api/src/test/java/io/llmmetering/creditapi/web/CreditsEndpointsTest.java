@@ -36,7 +36,7 @@ class CreditsEndpointsTest {
     void aNewUsersBalanceIsTheSeedsDefaultWithMonthToDateSpendAndStatus() throws Exception {
         HttpResponse<String> response = api.get("/api/v1/credits/balance", api.userToken(newUser("new")));
         assertThat(response.body()).isEqualTo("{\"balance\":0.0,\"tier\":\"free\",\"monthly_cap\":null,\"month_to_date_spend\":0.0,"
-                + "\"status\":\"active\",\"spend_blocked_reason\":null}");
+                + "\"status\":\"active\",\"spend_blocked_reason\":null,\"held\":0.0,\"available\":0.0}");
     }
 
     @Test

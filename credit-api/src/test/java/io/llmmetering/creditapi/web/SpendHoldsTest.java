@@ -208,6 +208,22 @@ class SpendHoldsTest {
         assertThat(held(user)).isEqualByComparingTo("2");
     }
 
+    /** The balance tells the whole truth: the seed's fields as they were, and beside them what holds reserve. */
+    @Test
+    void theUserAndAdminBalanceShowWhatIsHeldAndWhatIsAvailable() throws Exception {
+        String user = funded("balance-truth", "10");
+        assertThat(hold(api.port, "{\"user_id\":\"" + user + "\",\"request_id\":\"b-1\",\"estimated_cost\":2.5}").statusCode()).isEqualTo(201);
+        for (HttpResponse<String> balance : List.of(api.get("/api/v1/credits/balance", api.userToken(user)),
+                api.get("/api/v1/admin/users/" + user + "/balance", api.adminToken()))) {
+            JsonNode view = JSON.readTree(balance.body());
+            assertThat(balance.body()).startsWith("{\"balance\":10.0,\"tier\":\"free\",");
+            assertThat(view.get("held").decimalValue()).isEqualByComparingTo("2.5");
+            assertThat(view.get("available").decimalValue()).isEqualByComparingTo("7.5");
+        }
+        JsonNode authorize = JSON.readTree(api.get("/api/v1/credits/authorize", api.userToken(user)).body());
+        assertThat(authorize.get("available").decimalValue()).isEqualByComparingTo("7.5");
+    }
+
     @Test
     void aRepeatedRequestIdWithAnotherAmountIsAConflictNotTheFirstHold() throws Exception {
         String user = funded("repeat-hold", "10");
