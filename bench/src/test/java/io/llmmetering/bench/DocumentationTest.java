@@ -1,0 +1,99 @@
+package io.llmmetering.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README and docs say what a newcomer types: every {@code java -jar} command they show must name a jar this
+ * build makes and only subcommands and options its {@code --help} lists, and every relative link must lead to a
+ * file. This module is built last, so every jar's main class is on its test class path.
+ */
+class DocumentationTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    /** Each jar the docs may run, and its main class (the modules' poms name the same). */
+    private static final Map<String, String> JARS = Map.of(
+            "local/target/metering-local.jar", "io.llmmetering.local.LocalLauncher",
+            "migrations/target/metering-migrations.jar", "io.llmmetering.migrations.MigrationsCommand",
+            "bench/target/metering-bench.jar", "io.llmmetering.bench.BenchCommand");
+    private static final Pattern JAVA_JAR = Pattern.compile("java (?:-X\\S+ )*-jar (\\S+\\.jar)((?: [a-z][a-z-]*| --?[a-z][a-z-]*(?: (?!--)[^\\s`|\\]\\[]+)?)*)");
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)#\\s]+)(#[^)]*)?\\)");
+
+    private static List<Path> documents() throws IOException {
+        List<Path> documents = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("BENCHMARKS.md"),
+                ROOT.resolve("RELIABILITY.md"), ROOT.resolve("SCALING.md")));
+        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(documents::add);
+        }
+        return documents;
+    }
+
+    @Test
+    void everyRelativeLinkLeadsToAFile() throws IOException {
+        for (Path document : documents()) {
+            Matcher link = LINK.matcher(Files.readString(document));
+            while (link.find()) {
+                String target = link.group(1);
+                if (target.startsWith("http://") || target.startsWith("https://") || target.startsWith("mailto:")) {
+                    continue;
+                }
+                assertThat(document.getParent().resolve(target).normalize()).as(ROOT.relativize(document) + " links " + target).exists();
+            }
+        }
+    }
+
+    @Test
+    void everyJarCommandTheDocsShowIsOneTheJarKnows() throws Exception {
+        int commands = 0;
+        for (Path document : documents()) {
+            Matcher command = JAVA_JAR.matcher(Files.readString(document));
+            while (command.find()) {
+                String jar = command.group(1);
+                String where = ROOT.relativize(document) + ": " + command.group();
+                assertThat(JARS).as(where).containsKey(jar);
+                String help = help(JARS.get(jar));
+                for (String word : command.group(2).trim().split(" ")) {
+                    if (word.matches("[a-z][a-z-]*") || word.startsWith("-")) {
+                        assertThat(help).as(where + " (" + word + " is not in its --help)").contains(word);
+                    }
+                }
+                commands++;
+            }
+        }
+        assertThat(commands).as("java -jar commands found in the docs").isGreaterThan(10);
+    }
+
+    private static final Map<String, String> HELP = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What {@code --help} prints, from a JVM of its own (a main may call System.exit). */
+    private static String help(String mainClass) {
+        return HELP.computeIfAbsent(mainClass, main -> {
+            try {
+                Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), main, "--help").redirectErrorStream(true).start();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(process.exitValue()).as(main + " --help: " + output).isZero();
+                return output;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+}
