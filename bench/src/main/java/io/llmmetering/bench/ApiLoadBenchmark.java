@@ -29,6 +29,7 @@ final class ApiLoadBenchmark {
     private static final int THREADS = 2;
     private static final int CONNECTIONS = 8;
     private static final int DEDUCT_ACCOUNTS = 1_000;
+    private static final int ENDPOINTS = 8;
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
     private final BenchOptions options;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -64,13 +65,17 @@ final class ApiLoadBenchmark {
             }
             deductTokens.append("}\n");
             Map<String, Object> endpoints = new LinkedHashMap<>();
-            // the floor: a static file of the same server, through the same filters, with no code of ours behind it
-            measure(endpoints, "static_floor", system.apiUrl() + "/usage/usage.css", "");
+            // with --rate: the pipeline under load beside the API, as proxies check spend while they publish
+            PipelineLoad load = options.rates().isEmpty() ? null
+                    : PipelineLoad.start(system, options, options.rates().get(0), Duration.ofSeconds(ENDPOINTS * 2L * options.seconds() + 300));
             measure(endpoints, "calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", """
                     wrk.method = "POST"
                     wrk.body = '{"tokens_used":1000,"model":"gpt-4o","power_level":"balanced"}'
                     wrk.headers["Content-Type"] = "application/json"
                     """);
+            // the floor: a static file of the same server, through the same filters, with no code of ours behind it
+            // (measured second, so the JVM that serves it is as warm as for the endpoints after it)
+            measure(endpoints, "static_floor", system.apiUrl() + "/usage/usage.css", "");
             double[] before = cache(system);
             measure(endpoints, "balance_warm", system.apiUrl() + "/api/v1/credits/balance", """
                     wrk.headers["Authorization"] = "Bearer %s"
@@ -125,6 +130,13 @@ final class ApiLoadBenchmark {
                 System.out.printf("[bench] api %-24s %5.1f %% of the floor%n", endpoint.getKey(), share * 100);
             }
             result.put("endpoints", endpoints);
+            boolean loadApplied = true;
+            if (load != null) {
+                Map<String, Object> pipeline = load.stopAndCheck();
+                load.close();
+                result.put("pipeline_load", pipeline);
+                loadApplied = (Boolean) pipeline.get("all_applied");
+            }
             result.put("cache_hit_rate_warm_balance", hitRate(before, afterWarm));
             result.put("cache_hit_rate_cold_balance", hitRate(afterWarm, afterCold));
             result.put("cache_hit_rate_whole_run", hitRate(new double[]{0, 0}, cache(system)));
@@ -132,7 +144,7 @@ final class ApiLoadBenchmark {
                     + ((Number) ((Map<?, ?>) e).get("socket_errors")).longValue()).sum();
             result.put("errors", errors);
             // every answer must be a success: a refused or failed request is a discrepancy of this benchmark
-            result.put("discrepancies", errors);
+            result.put("discrepancies", errors + (loadApplied ? 0 : 1));
             return result;
         }
     }

@@ -22,8 +22,9 @@ record BenchOptions(String command, long events, int users, double duplicateRate
               baseline   the same workload, one PostgreSQL transaction per event (as the seed's system), at each pool size
               ratio      baseline, e2e, baseline in one run: e2e's unique events/s over the mean of the two baselines
               jmh        JMH microbenchmarks of the per-event pure work (cost calculation, Avro encode and decode)
-              api        HTTP load on credit-api with wrk (a separate process): calculate-cost, balance warm and cold,
-                         authorize, holds, deduct; requests/s, p50/p90/p99, cache hit rate
+              api        HTTP load on credit-api with wrk (a separate process) at 8 connections: a static file of the
+                         server (the floor), calculate-cost, balance warm and cold, authorize, holds, deduct on one
+                         and on 1,000 accounts; requests/s, p50/p90/p99, share of the floor, cache hit rate
               ingest     HTTP load on usage-ingest with wrk, per batch size: requests/s, events/s, p50/p99; every
                          accepted event checked in the ledger
             options:
@@ -37,7 +38,9 @@ record BenchOptions(String command, long events, int users, double duplicateRate
                                   batches of 500, as a proxy does
               --rate LIST         e2e: paced steps instead of a run as fast as the producer goes, e.g. 5000,10000:
                                   each step publishes at its rate for --warmup-seconds, then --seconds measured (lag
-                                  bounded or not, latency, CPU per event); steps stop at the first rate not held
+                                  bounded or not, latency, CPU per event); steps stop at the first rate not held.
+                                  api: the first rate is published through the whole pipeline while the API is
+                                  measured, as proxies check spend while they publish (e.g. --rate 5000)
               --warmup-seconds W  e2e with --rate: seconds each step runs before it is measured (default 30)
               --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16; ratio: 16)
               --baseline-events N ratio: events of each baseline run (default 100000)

@@ -69,7 +69,7 @@ final class EndToEndBenchmark {
         try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run);
              EventSink sink = EventSink.to(options.via(), system, events);
              LatencyProbes probes = new LatencyProbes(events, options.redisUrl())) {
-            Publisher publisher = new Publisher(events, sink, probes, new PipelineCounters(system.creditApiMeters()));
+            PacedPublisher publisher = new PacedPublisher(events, sink, probes, new PipelineCounters(system.creditApiMeters()));
             if (warmupEvents > 0) {
                 long warmupStarted = System.nanoTime();
                 publisher.publish((int) warmupEvents, 0, null);
@@ -90,7 +90,7 @@ final class EndToEndBenchmark {
         }
     }
 
-    private void runThroughput(BenchSystem system, Publisher publisher, LatencyProbes probes, long measuredEvents, BenchResult result)
+    private void runThroughput(BenchSystem system, PacedPublisher publisher, LatencyProbes probes, long measuredEvents, BenchResult result)
             throws Exception {
         Measurement measurement = Measurement.start(system, publisher);
         probes.startMeasuring();
@@ -121,7 +121,7 @@ final class EndToEndBenchmark {
      * when it does not grow over the window (less than 1 % of the rate per second) and stays within two seconds
      * of events. Stops at the first rate not held, after letting its backlog drain.
      */
-    private void runSteps(BenchSystem system, Publisher publisher, LatencyProbes probes, BenchResult result) throws Exception {
+    private void runSteps(BenchSystem system, PacedPublisher publisher, LatencyProbes probes, BenchResult result) throws Exception {
         List<Map<String, Object>> steps = new ArrayList<>();
         long highestHeld = 0;
         for (long rate : options.rates()) {
@@ -196,7 +196,7 @@ final class EndToEndBenchmark {
     /** Counters at the start of a measured window, and the figures per event at its end. */
     private static final class Measurement {
         private final BenchSystem system;
-        private final Publisher publisher;
+        private final PacedPublisher publisher;
         private final CpuAccounting cpu = new CpuAccounting();
         private final CpuAccounting.Snapshot cpuAtStart;
         private final Map<String, Long> kafkaAtStart;
@@ -205,7 +205,7 @@ final class EndToEndBenchmark {
         final long invalidAtStart;
         final long appliedAtStart;
 
-        private Measurement(BenchSystem system, Publisher publisher) throws Exception {
+        private Measurement(BenchSystem system, PacedPublisher publisher) throws Exception {
             this.system = system;
             this.publisher = publisher;
             this.rowsAtStart = rows(system);
@@ -217,11 +217,11 @@ final class EndToEndBenchmark {
         }
 
         /** After a drained warm-up: the rows the warm-up wrote reach the statistics first, so none count in this window. */
-        static Measurement start(BenchSystem system, Publisher publisher) throws Exception {
+        static Measurement start(BenchSystem system, PacedPublisher publisher) throws Exception {
             return start(system, publisher, true);
         }
 
-        static Measurement start(BenchSystem system, Publisher publisher, boolean waitForStatistics) throws Exception {
+        static Measurement start(BenchSystem system, PacedPublisher publisher, boolean waitForStatistics) throws Exception {
             if (waitForStatistics) {
                 Thread.sleep(PipelineCounters.STATISTICS_FLUSH_MILLIS);
             }
@@ -243,91 +243,6 @@ final class EndToEndBenchmark {
             try (Connection c = system.connect()) {
                 return PipelineCounters.postgresRows(c);
             }
-        }
-    }
-
-    /** Publishes the prepared events in order, paced or not, and knows how many unique valid ones have gone. */
-    private static final class Publisher {
-        private final PreparedEvents events;
-        private final EventSink sink;
-        private final LatencyProbes probes;
-        final PipelineCounters counters;
-        private int next;
-        long uniquePublished;
-        long invalidPublished;
-
-        Publisher(PreparedEvents events, EventSink sink, LatencyProbes probes, PipelineCounters counters) {
-            this.events = events;
-            this.sink = sink;
-            this.probes = probes;
-            this.counters = counters;
-        }
-
-        long applied() {
-            return counters.applied();
-        }
-
-        /**
-         * Sends the next {@code count} events, at {@code rate} per second (0: as fast as the producer takes them),
-         * sampling the lag into {@code lag} (when given) every second while it publishes.
-         */
-        void publish(int count, long rate, List<Map<String, Object>> lag) throws Exception {
-            int end = Math.min(events.size(), next + count);
-            long started = System.nanoTime();
-            long nextSample = started + 1_000_000_000L;
-            int first = next;
-            while (next < end) {
-                long now = System.nanoTime();
-                int due = rate == 0 ? end : (int) Math.min(end, first + (now - started) * rate / 1_000_000_000L + 1);
-                while (next < due) {
-                    probes.published(next, System.nanoTime());
-                    sink.send(next);
-                    uniquePublished += events.uniqueValid[next] ? 1 : 0;
-                    invalidPublished += events.invalid[next] ? 1 : 0;
-                    if ((++next & 1023) == 0 && System.nanoTime() >= nextSample) {
-                        break;
-                    }
-                }
-                if (System.nanoTime() >= nextSample) {
-                    nextSample += 1_000_000_000L;
-                    sample(started, lag);
-                }
-                if (rate > 0 && next < end) {
-                    LockSupport.parkNanos(500_000);
-                }
-            }
-            sink.flush();
-        }
-
-        private void sample(long started, List<Map<String, Object>> lag) {
-            long applied = applied();
-            if (lag != null) {
-                Map<String, Object> point = new LinkedHashMap<>();
-                point.put("ms", (System.nanoTime() - started) / 1_000_000);
-                point.put("published", uniquePublished);
-                point.put("applied", applied);
-                point.put("lag", uniquePublished - applied);
-                lag.add(point);
-            }
-            System.out.printf("\r[bench] published %,d events  applied %,d of %,d unique  ", next, applied, uniquePublished);
-            System.out.flush();
-        }
-
-        /** Waits until every unique valid event published so far is applied; false if that did not happen in time. */
-        boolean awaitApplied(Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long lastReport = System.nanoTime();
-            while (applied() < uniquePublished) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(20);
-                if (System.nanoTime() - lastReport > 2_000_000_000L) {
-                    lastReport = System.nanoTime();
-                    sample(lastReport, null);
-                }
-            }
-            return true;
         }
     }
 

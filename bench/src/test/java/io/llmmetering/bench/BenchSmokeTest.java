@@ -54,12 +54,17 @@ class BenchSmokeTest {
     @Test
     void apiAndIngestLoadRunsAnswerEveryRequestAndLandEveryAcceptedEventInTheLedger(@TempDir Path results) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed (.ci/run installs it)");
-        BenchResult api = BenchCommand.run(BenchOptions.parse(new String[]{"api", "--seconds", "2", "--results", results.toString()}, Map.of()));
+        BenchResult api = BenchCommand.run(BenchOptions.parse(new String[]{"api", "--seconds", "2", "--rate", "200", "--users", "500",
+                "--results", results.toString()}, Map.of()));
         assertThat(api.get("discrepancies")).isEqualTo(0L);
         JsonNode apiFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("api.json")));
-        for (String endpoint : new String[]{"calculate_cost", "balance_warm", "balance_cold", "authorize", "holds", "deduct_one_account"}) {
+        for (String endpoint : new String[]{"static_floor", "calculate_cost", "balance_warm", "balance_cold", "authorize", "holds",
+                "deduct_one_account", "deduct_distinct_accounts"}) {
             assertThat(apiFigures.get("endpoints").get(endpoint).get("requests").asLong()).as(endpoint).isPositive();
+            assertThat(apiFigures.get("endpoints").get(endpoint).get("share_of_floor").asDouble()).as(endpoint).isPositive();
         }
+        assertThat(apiFigures.get("pipeline_load").get("all_applied").asBoolean()).isTrue();
+        assertThat(apiFigures.get("pipeline_load").get("unique_events_published").asLong()).isPositive();
         assertThat(apiFigures.get("cache_hit_rate_warm_balance").asDouble()).isGreaterThan(0.9);
         assertThat(apiFigures.get("cache_hit_rate_cold_balance").asDouble()).isLessThan(0.1);
 
