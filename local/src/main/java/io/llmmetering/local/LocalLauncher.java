@@ -178,6 +178,8 @@ public final class LocalLauncher {
         properties.put("server.port", port);
         properties.put("server.address", "127.0.0.1");
         properties.put("server.shutdown", "graceful");
+        // as usage-ingest's application.yml: a batch refused as too large is read to its end, so its sender gets the 413
+        properties.put("server.tomcat.max-swallow-size", "8MB");
         properties.put("spring.datasource.url", settings.databaseUrl());
         properties.put("spring.datasource.username", settings.databaseUser());
         // as the services' application.yml: actuators on a loopback port of their own, UP/DOWN on the service's port
