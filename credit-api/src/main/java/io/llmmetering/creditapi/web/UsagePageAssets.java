@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -22,6 +23,7 @@ import java.util.Map;
  * handler read each file, its length and its modification time out of the jar nested in the fat jar on every
  * request: slower than any API endpoint (2,300 requests/s against 9,500 for a price quote in BENCHMARKS.md).
  */
+@Hidden // a page's files, not an operation of the API document
 @RestController
 final class UsagePageAssets {
 
