@@ -14,38 +14,49 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * No API request needs more than 64 KiB of body. A declared larger length is refused before anything reads
- * it; a chunked body is cut off when it passes the limit, and the read fails into a 413.
+ * No API request needs more than 64 KiB of body, but a whole price book (LiteLLM's table is about 1.5 MB). A
+ * declared larger length is refused before anything reads it; a chunked body is cut off when it passes the
+ * limit, and the read fails into a 413.
  */
 public final class BodySizeLimitFilter extends OncePerRequestFilter {
 
     static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int MAX_PRICE_BOOK_BYTES = 16 * 1024 * 1024;
+    static final String PRICE_BOOK_IMPORT = "/api/v1/admin/pricing/import";
+
+    private static int limitFor(HttpServletRequest request) {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return path.equals(PRICE_BOOK_IMPORT) ? MAX_PRICE_BOOK_BYTES : MAX_BODY_BYTES;
+    }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+        int limit = limitFor(request);
+        if (request.getContentLengthLong() > limit) {
             response.setStatus(413);
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.getOutputStream().write(("{\"type\":\"" + ApiExceptionHandler.TYPE_BASE + "too-large\",\"title\":\"Content Too Large\","
-                    + "\"status\":413,\"detail\":\"the request body is larger than " + MAX_BODY_BYTES + " bytes\"}").getBytes(StandardCharsets.UTF_8));
+                    + "\"status\":413,\"detail\":\"the request body is larger than " + limit + " bytes\"}").getBytes(StandardCharsets.UTF_8));
             return;
         }
-        chain.doFilter(new Bounded(request), response);
+        chain.doFilter(new Bounded(request, limit), response);
     }
 
     private static final class Bounded extends HttpServletRequestWrapper {
 
+        private final int limit;
         private ServletInputStream stream;
 
-        Bounded(HttpServletRequest request) {
+        Bounded(HttpServletRequest request, int limit) {
             super(request);
+            this.limit = limit;
         }
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (stream == null) {
-                stream = new LimitedStream(super.getInputStream());
+                stream = new LimitedStream(super.getInputStream(), limit);
             }
             return stream;
         }
@@ -54,10 +65,12 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
     private static final class LimitedStream extends ServletInputStream {
 
         private final ServletInputStream in;
+        private final int limit;
         private long read;
 
-        LimitedStream(ServletInputStream in) {
+        LimitedStream(ServletInputStream in, int limit) {
             this.in = in;
+            this.limit = limit;
         }
 
         @Override
@@ -80,8 +93,8 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
 
         private void count(int n) throws BodyTooLargeException {
             read += n;
-            if (read > MAX_BODY_BYTES) {
-                throw new BodyTooLargeException(MAX_BODY_BYTES);
+            if (read > limit) {
+                throw new BodyTooLargeException(limit);
             }
         }
 

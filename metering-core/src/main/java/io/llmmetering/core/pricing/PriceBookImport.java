@@ -79,8 +79,15 @@ public final class PriceBookImport {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("the price book must be a JSON object");
         }
-        if (root.has("models") && root.path("models").isArray()) {
+        if (root.has("models")) {
+            if (!root.path("models").isArray()) {
+                throw new IllegalArgumentException("a price book's 'models' must be an array");
+            }
             return compare(current, "llm-metering", fromNative(root), List.of());
+        }
+        if (root.properties().stream().noneMatch(entry -> entry.getValue().isObject() && !entry.getKey().equals("sample_spec"))) {
+            throw new IllegalArgumentException("not a price table: no model entries (LiteLLM's model_prices_and_context_window.json, "
+                    + "or a price book with 'models')");
         }
         List<Skipped> skipped = new ArrayList<>();
         return compare(current, "litellm", fromLiteLlm(root, skipped), skipped);

@@ -92,7 +92,8 @@ class PriceBookImportTest {
 
     @Test
     void whatIsNotAPriceBookIsRefused() {
-        for (String bad : new String[] {"[]", "not json", "{\"models\": [{\"model\": \"x\"}]}", "42"}) {
+        for (String bad : new String[] {"[]", "not json", "{\"models\": [{\"model\": \"x\"}]}", "42", "{\"models\": 7}", "{}",
+                "{\"a\": 1, \"sample_spec\": {}}"}) {
             assertThatThrownBy(() -> PriceBookImport.plan(DEFAULT, new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8))))
                     .as(bad).isInstanceOf(IllegalArgumentException.class);
         }
