@@ -38,7 +38,7 @@ final class BenchSystem implements AutoCloseable {
         this.dataDir = Files.createTempDirectory("metering-bench-");
         int kafkaPort = FreePorts.pair();
         this.settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, FreePorts.one(), FreePorts.one(),
-                options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0);
+                options.databaseBase() + database, options.databaseUser(), options.redisUrl(), false, 0, java.util.Optional.empty());
         String key;
         try {
             key = launcher.start(settings);

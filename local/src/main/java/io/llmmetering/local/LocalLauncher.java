@@ -51,6 +51,10 @@ public final class LocalLauncher {
             System.exit(TokenCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
             return;
         }
+        if (args.length > 0 && args[0].equals("prices")) {
+            System.exit(PricesCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
+            return;
+        }
         if (java.util.List.of(args).contains("--help") || java.util.List.of(args).contains("-h")) {
             System.out.print(LocalSettings.USAGE);
             return;
@@ -146,6 +150,15 @@ public final class LocalLauncher {
 
         streams.awaitRunning(Duration.ofSeconds(60));
         String key = new LocalIngestKey(settings.databaseUrl(), settings.databaseUser()).create("local-demo", "local");
+        if (settings.priceBook().isPresent()) {
+            java.net.http.HttpResponse<String> imported = PricesCommand.importFile("http://127.0.0.1:" + settings.apiPort(),
+                    new TokenIssuer(jwtSecret).admin("prices-import", Duration.ofMinutes(5)), settings.priceBook().get(), true);
+            if (imported.statusCode() != 200) {
+                throw new IllegalStateException("price book " + settings.priceBook().get() + " not imported: " + imported.body());
+            }
+            java.util.regex.Matcher published = java.util.regex.Pattern.compile("\"published\":(\\d+)").matcher(imported.body());
+            say("prices: imported " + settings.priceBook().get() + ", " + (published.find() ? published.group(1) : "?") + " models published");
+        }
         long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
         say("ready in " + seconds + " s");
         say("  usage-ingest  http://127.0.0.1:" + settings.ingestPort() + "/api/v1/usage/events   (also /api/v1/events, /api/v1/ingest/litellm)");

@@ -8,11 +8,12 @@ import java.util.Map;
  * 8084, usage-ingest on 8085, the local PostgreSQL (database {@code metering}) and Redis.
  */
 public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPort, int ingestPort, String databaseUrl,
-                     String databaseUser, String redisUrl, boolean demo, int demoEvents) {
+                     String databaseUser, String redisUrl, boolean demo, int demoEvents, java.util.Optional<Path> priceBook) {
 
     static final String USAGE = """
             usage: java -jar local/target/metering-local.jar [options]
                    java -jar local/target/metering-local.jar token --user ID [--admin]   (see token --help)
+                   java -jar local/target/metering-local.jar prices import FILE [--apply]   (see prices --help)
               --data-dir DIR      where Kafka's log and the topology's state live (default ./data)
               --kafka-port N      Kafka client port (default 9092; the controller uses N+1)
               --api-port N        credit-api port (default 8084)
@@ -23,6 +24,8 @@ public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int
               --demo              drive synthetic proxy traffic through the system, check the invariants, print
                                   "discrepancies: N" and exit (non-zero when N > 0)
               --events N          events the demo sends (default 20000)
+              --prices FILE       import a price book once the system is up (LiteLLM's
+                                  model_prices_and_context_window.json, or this project's format)
             """;
 
     static LocalSettings parse(String[] args, Map<String, String> env) {
@@ -35,6 +38,7 @@ public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int
         String redis = env.getOrDefault("REDIS_URL", "redis://127.0.0.1:6379/0");
         boolean demo = false;
         int demoEvents = 20_000;
+        Path priceBook = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--demo")) {
@@ -54,11 +58,12 @@ public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int
                 case "--db-user" -> dbUser = value;
                 case "--redis-url" -> redis = value;
                 case "--events" -> demoEvents = count(flag, value);
+                case "--prices" -> priceBook = Path.of(value).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
         return new LocalSettings(dataDir.toAbsolutePath(), kafkaPort, kafkaPort + 1, apiPort, ingestPort, dbUrl, dbUser, redis,
-                demo, demoEvents);
+                demo, demoEvents, java.util.Optional.ofNullable(priceBook));
     }
 
     public String bootstrapServers() {

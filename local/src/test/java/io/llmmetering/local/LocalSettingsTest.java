@@ -31,6 +31,9 @@ class LocalSettingsTest {
         assertThat(settings.demoEvents()).isEqualTo(500);
         assertThat(settings.controllerPort()).isEqualTo(19093);
         assertThat(settings.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/x");
+        assertThat(settings.priceBook()).isEmpty();
+        assertThat(LocalSettings.parse(new String[]{"--prices", "prices.json"}, Map.of()).priceBook())
+                .hasValueSatisfying(file -> assertThat(file.isAbsolute() && file.getFileName().toString().equals("prices.json")).isTrue());
     }
 
     @Test

@@ -38,13 +38,16 @@ class LocalSystemEndToEndTest {
         LocalSettings settings = new LocalSettings(dataDir, kafkaPort, kafkaPort + 1, FreePorts.one(), FreePorts.one(),
                 "jdbc:postgresql://127.0.0.1:5432/" + database, "postgres",
                 // no Redis answers on this port: the launcher starts its embedded redis-server there
-                "redis://127.0.0.1:" + FreePorts.one() + "/0", true, 3_000);
+                "redis://127.0.0.1:" + FreePorts.one() + "/0", true, 3_000,
+                // a trimmed copy of LiteLLM's price table, imported at start as --prices does
+                java.util.Optional.of(Path.of("..", "metering-core", "src", "test", "resources", "litellm", "model_prices_trimmed.json").toAbsolutePath()));
         LocalLauncher launcher = new LocalLauncher();
         try {
             String key = launcher.start(settings);
             long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
             assertThat(discrepancies).isZero();
             assertTheApiServesALedgerBalanceToItsUser(settings, database);
+            assertTheImportedPricesAreQuotedAndTheCommandPlansAgainstThem(settings);
             assertEveryMetricTheAlertsAndTheDashboardQueryIsExported(settings, launcher);
         } finally {
             launcher.stop();
@@ -93,5 +96,28 @@ class LocalSystemEndToEndTest {
         for (String metric : DeploymentFiles.referencedMetrics()) {
             assertThat(exported.toString()).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
         }
+    }
+
+    /** --prices imported LiteLLM's table at start; `prices import` plans against the running system. */
+    private static void assertTheImportedPricesAreQuotedAndTheCommandPlansAgainstThem(LocalSettings settings) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String quote = "{\"input_tokens\":1000,\"output_tokens\":1000,\"model\":\"openrouter/anthropic/claude-3-haiku\"}";
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        HttpResponse<String> cost;
+        do {
+            cost = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + settings.apiPort() + "/api/v1/credits/calculate-cost"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(quote)).build(), HttpResponse.BodyHandlers.ofString());
+        } while (cost.statusCode() != 200 && System.nanoTime() < deadline && sleep());
+        assertThat(cost.body()).isEqualTo("{\"cost\":0.0015}");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int exit = PricesCommand.run(new String[] {"import", settings.priceBook().orElseThrow().toString(), "--api",
+                "http://127.0.0.1:" + settings.apiPort(), "--data-dir", settings.dataDir().toString()}, Map.of(), new java.io.PrintStream(out), System.err);
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("\"format\":\"litellm\"", "\"dry_run\":true", "\"published\":0");
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(200);
+        return true;
     }
 }
