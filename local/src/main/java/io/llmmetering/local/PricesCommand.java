@@ -54,8 +54,8 @@ final class PricesCommand {
                         return 0;
                     }
                     case "--apply" -> apply = true;
-                    case "--api" -> api = value(args, ++i, "--api");
-                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
+                    case "--api" -> api = TokenCommand.value(args, ++i, "--api");
+                    case "--data-dir" -> dataDir = Path.of(TokenCommand.value(args, ++i, "--data-dir"));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -89,12 +89,5 @@ final class PricesCommand {
                 .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
                 .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofFile(file)).build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String value(String[] args, int index, String flag) {
-        if (index >= args.length) {
-            throw new IllegalArgumentException("option " + flag + " needs a value");
-        }
-        return args[index];
     }
 }

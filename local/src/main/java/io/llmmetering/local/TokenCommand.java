@@ -68,7 +68,8 @@ final class TokenCommand {
         }
     }
 
-    private static String value(String[] args, int index, String flag) {
+    /** The value after {@code flag}, for this jar's commands. */
+    static String value(String[] args, int index, String flag) {
         if (index >= args.length) {
             throw new IllegalArgumentException("option " + flag + " needs a value");
         }
