@@ -17,9 +17,9 @@ import org.apache.kafka.streams.state.Stores;
  * drive exactly this topology with {@code TopologyTestDriver}.
  *
  * <pre>
- * usage.events -> validate-events -> dedupe-event-ids -> price-events -> credit.debits
- *                      |                                      |
- *                      +--------------------------------------+-> usage.events.dlq
+ * usage.events -> validate-events -> price-events -> dedupe-event-ids -> credit.debits
+ *                      |                  |
+ *                      +------------------+-> usage.events.dlq
  * pricing.models -> model-prices (global)      credit.accounts -> account-states (global)
  * </pre>
  *
@@ -53,14 +53,15 @@ public final class MeteringTopology {
         topology.addSource(Names.USAGE_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.USAGE_EVENTS);
         topology.addProcessor(Names.VALIDATE, () -> new ValidateEventsProcessor(validator), Names.USAGE_EVENTS_SOURCE);
-        topology.addProcessor(Names.DEDUPE, () -> new DedupeEventIdsProcessor(settings.dedupeHorizon()), Names.VALIDATE);
+        // Pricing comes before dedupe so that only a charged event counts as seen: an event dead-lettered for
+        // an unknown model is charged when it is replayed after the price was added, within the horizon too.
+        topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook), Names.VALIDATE);
+        topology.addProcessor(Names.DEDUPE, () -> new DedupeEventIdsProcessor(settings.dedupeHorizon()), Names.PRICE);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(Names.DEDUPE_STORE, settings.dedupeHorizon(), settings.dedupeHorizon(), false),
                 Serdes.String(), Serdes.Long()), Names.DEDUPE);
-        topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook), Names.DEDUPE);
 
-
-        topology.addSink(Names.DEBITS_SINK, Topics.CREDIT_DEBITS, Serdes.String().serializer(), avro(Debit.class), Names.PRICE);
+        topology.addSink(Names.DEBITS_SINK, Topics.CREDIT_DEBITS, Serdes.String().serializer(), avro(Debit.class), Names.DEDUPE);
         topology.addSink(Names.DLQ_SINK, Topics.USAGE_EVENTS_DLQ, Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 Names.VALIDATE, Names.PRICE);
         return topology;

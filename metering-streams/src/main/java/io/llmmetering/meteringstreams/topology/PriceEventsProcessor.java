@@ -18,7 +18,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.time.Instant;
 
 /**
- * Prices each unique event with the current price book and the user's tier, and emits its debit. An event
+ * Prices each valid event with the current price book and the user's tier, and emits its debit. An event
  * that cannot be priced (unknown model, power level or tier) is dead-lettered with the reason, never
  * charged at zero.
  */
@@ -71,6 +71,6 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
             return;
         }
         priced.record();
-        context().forward(new Record<>(event.getUserId(), debit, record.timestamp()), Names.DEBITS_SINK);
+        context().forward(new Record<>(event.getUserId(), debit, record.timestamp()), Names.DEDUPE);
     }
 }

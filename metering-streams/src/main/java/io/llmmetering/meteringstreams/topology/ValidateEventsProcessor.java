@@ -50,7 +50,7 @@ final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], 
             deadLetter(record, new Rejection("wrong_key", "record key must be the event's user_id"));
             return;
         }
-        context().forward(record.withValue(new ValidatedEvent(event, record.value())), Names.DEDUPE);
+        context().forward(record.withValue(new ValidatedEvent(event, record.value())), Names.PRICE);
     }
 
     private void deadLetter(Record<String, byte[]> record, Rejection rejection) {

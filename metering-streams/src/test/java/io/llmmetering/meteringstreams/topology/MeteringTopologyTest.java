@@ -159,6 +159,40 @@ class MeteringTopologyTest {
     }
 
     @Test
+    void aDeadLetteredEventReplayedAfterItsPriceWasAddedIsChargedOnceWithinTheHorizon() {
+        UsageEvent unknown = event("late-price", "alice", "gpt-9-ultra", 1000, 0, T0).build();
+        fixture.send(unknown);
+        TestRecord<String, byte[]> letter = fixture.deadLetters.readRecord();
+        fixture.pricingModels.pipeInput("gpt-9-ultra", ModelPrice.newBuilder().setModel("gpt-9-ultra").setProvider("openai")
+                .setInputPer1k("0.004").setOutputPer1k("0.012").setVersion("v-added").setEffectiveFrom(T0).build());
+
+        fixture.usageEvents.pipeInput(letter.key(), letter.value(), letter.timestamp());
+        fixture.usageEvents.pipeInput(letter.key(), letter.value(), letter.timestamp());
+        fixture.send(unknown);
+
+        assertThat(fixture.debits.readValuesToList()).singleElement().satisfies(debit -> {
+            assertThat(debit.getEventId()).isEqualTo("late-price");
+            assertThat(debit.getAmountNanos()).isEqualTo(4_000_000L);
+            assertThat(debit.getPriceVersion()).isEqualTo("v-added");
+        });
+        assertThat(fixture.deadLetters.isEmpty()).isTrue();
+        assertThat(metric("duplicate-events-dropped-total")).isEqualTo(2.0);
+    }
+
+    @Test
+    void anEventStillUnpricedWhenReplayedIsDeadLetteredAgain() {
+        fixture.send(event("still-unknown", "alice", "gpt-9-ultra", 1000, 0, T0).build());
+        TestRecord<String, byte[]> letter = fixture.deadLetters.readRecord();
+
+        fixture.usageEvents.pipeInput(letter.key(), letter.value(), letter.timestamp());
+
+        assertThat(fixture.debits.isEmpty()).isTrue();
+        TestRecord<String, byte[]> again = fixture.deadLetters.readRecord();
+        assertThat(again.value()).isEqualTo(letter.value());
+        assertThat(header(again, DeadLetters.REASON)).isEqualTo("unknown_model");
+    }
+
+    @Test
     void aRetiredModelIsNoLongerPriced() {
         fixture.pricingModels.pipeInput("o1", ModelPrice.newBuilder().setModel("o1").setProvider("openai")
                 .setInputPer1k("0.015").setOutputPer1k("0.06").setVersion("v-retire").setEffectiveFrom(T0).setRetired(true).build());
