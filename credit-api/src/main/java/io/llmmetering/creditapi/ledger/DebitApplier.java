@@ -34,7 +34,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -345,12 +344,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private void deadLetter(ConsumerRecord<String, byte[]> record, RuntimeException reason) {
         deadLettered.increment();
         String code = reason instanceof UndecodableMessageException undecodable ? undecodable.reason().code() : "invalid_debit";
-        ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.CREDIT_DEBITS_DLQ, record.key(), record.value());
-        letter.headers().add(DeadLetterHeaders.REASON, code.getBytes(StandardCharsets.UTF_8));
-        letter.headers().add(DeadLetterHeaders.ERROR, String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8));
-        letter.headers().add(DeadLetterHeaders.SOURCE_TOPIC, record.topic().getBytes(StandardCharsets.UTF_8));
-        letter.headers().add(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(record.partition()).getBytes(StandardCharsets.UTF_8));
-        letter.headers().add(DeadLetterHeaders.SOURCE_OFFSET, String.valueOf(record.offset()).getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.CREDIT_DEBITS_DLQ, null, record.timestamp(), record.key(),
+                record.value(), DeadLetterHeaders.of(code, reason.getMessage(),
+                        new DeadLetterHeaders.Source(record.topic(), record.partition(), record.offset()), null, System.currentTimeMillis()));
         try {
             // written before the batch's offsets move past it: a crash in between repeats the letter, never loses it
             producer.send(letter).get();

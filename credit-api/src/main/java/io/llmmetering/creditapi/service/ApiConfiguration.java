@@ -13,6 +13,9 @@ import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
 import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
+import io.llmmetering.creditapi.deadletters.DeadLetterCopier;
+import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import io.llmmetering.creditapi.openrouter.FernetCipher;
@@ -226,32 +229,23 @@ class ApiConfiguration {
 
     /** Runs the price feed on its own thread for the life of the application. */
     @Bean
-    SmartLifecycle priceBookFeedThread(PriceBookFeed feed) {
-        return new SmartLifecycle() {
-            private Thread thread;
+    WorkerThread priceBookFeedThread(PriceBookFeed feed) {
+        return new WorkerThread("price-book-feed", feed);
+    }
 
-            @Override
-            public void start() {
-                thread = new Thread(feed, "price-book-feed");
-                thread.setDaemon(true);
-                thread.start();
-            }
+    @Bean
+    DeadLetterArchive deadLetterArchive(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
+        return new DeadLetterArchive(dataSource);
+    }
 
-            @Override
-            public void stop() {
-                feed.close();
-                try {
-                    thread.join(Duration.ofSeconds(5).toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                thread = null;
-            }
+    @Bean(destroyMethod = "close")
+    DeadLetterReplay deadLetterReplay(DataSource dataSource, CreditApiProperties properties) {
+        return new DeadLetterReplay(dataSource, properties.bootstrapServers());
+    }
 
-            @Override
-            public boolean isRunning() {
-                return thread != null;
-            }
-        };
+    /** Copies both dead-letter topics into the archive operators list and replay from. */
+    @Bean
+    WorkerThread deadLetterCopierThread(DeadLetterArchive archive, CreditApiProperties properties) {
+        return new WorkerThread("dead-letter-copier", new DeadLetterCopier(properties.bootstrapServers(), archive));
     }
 }

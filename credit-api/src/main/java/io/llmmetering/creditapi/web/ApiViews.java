@@ -80,7 +80,7 @@ final class ApiViews {
         return new TransactionQuery(size, Optional.ofNullable(type), start, end, after);
     }
 
-    private static Instant instant(String field, String text, Instant otherwise) {
+    static Instant instant(String field, String text, Instant otherwise) {
         if (text == null) {
             return otherwise;
         }

@@ -1,0 +1,245 @@
+package io.llmmetering.creditapi.deadletters;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The dead letters of both dead-letter topics as rows of {@code dead_letters}: written by {@link DeadLetterCopier},
+ * read by operators. A row is keyed by its Kafka coordinates, so storing a record twice keeps one row.
+ */
+public final class DeadLetterArchive {
+
+    /** Decoded text is shown, never trusted: a hostile record's megabyte-long user id is kept to this. */
+    static final int MAX_TEXT = 512;
+    public static final int MAX_PAGE = 500;
+
+    private static final String STORE = """
+            INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, record_key, record_value, record_timestamp, reason,
+                                      error, source_topic, source_partition, source_offset, processor, failed_at, event_id,
+                                      user_id, model, provider, input_tokens, output_tokens, cached_input_tokens, occurred_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT ON CONSTRAINT uq_dead_letters_topic_partition_offset DO NOTHING
+            """;
+
+    private static final String NEXT_OFFSETS = """
+            SELECT kafka_partition, max(kafka_offset) + 1 FROM dead_letters WHERE topic = ? GROUP BY kafka_partition
+            """;
+
+    // Each filter is optional: "? IS NULL OR column = ?" keeps one well-named statement instead of SQL built per request.
+    private static final String FILTER = """
+             WHERE (?::text IS NULL OR d.topic = ?)
+               AND (?::text IS NULL OR d.reason = ?)
+               AND (?::text IS NULL OR d.model = ?)
+               AND (?::timestamptz IS NULL OR d.failed_at >= ?)
+            """;
+
+    private static final String LIST = """
+            SELECT d.id, d.topic, d.kafka_partition, d.kafka_offset, d.reason, d.error, d.source_topic, d.source_partition,
+                   d.source_offset, d.processor, d.failed_at, d.event_id, d.user_id, d.model, d.provider, d.input_tokens,
+                   d.output_tokens, d.cached_input_tokens, d.occurred_at, r.id, r.requested_at, r.requested_by
+              FROM dead_letters d LEFT JOIN dead_letter_replays r ON r.id = d.replay_id
+            """ + FILTER + """
+               AND (?::bigint IS NULL OR d.id < ?)
+             ORDER BY d.id DESC
+             LIMIT ?
+            """;
+
+    private static final String COUNT_BY_REASON = """
+            SELECT d.reason, count(*), count(*) FILTER (WHERE d.replay_id IS NULL) FROM dead_letters d
+            """ + FILTER + """
+             GROUP BY d.reason ORDER BY count(*) DESC, d.reason
+            """;
+
+    private static final String UNKNOWN_MODELS = """
+            SELECT model, count(*), count(*) FILTER (WHERE replay_id IS NULL), count(DISTINCT user_id),
+                   min(coalesce(occurred_at, failed_at)), max(coalesce(occurred_at, failed_at))
+              FROM dead_letters
+             WHERE reason = 'unknown_model' AND model IS NOT NULL
+             GROUP BY model
+             ORDER BY max(coalesce(occurred_at, failed_at)) DESC, model
+             LIMIT 1000
+            """;
+
+    private final DataSource dataSource;
+
+    public DeadLetterArchive(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** A dead-letter record as read from Kafka, with what its headers and bytes say. */
+    record Incoming(String topic, int partition, long offset, byte[] key, byte[] value, Instant timestamp, String reason, String error,
+                    DeadLetter.Source source, String processor, Instant failedAt, Optional<DeadLetter.Event> event) {
+    }
+
+    void store(List<Incoming> letters) throws SQLException {
+        if (letters.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection(); PreparedStatement insert = connection.prepareStatement(STORE)) {
+            for (Incoming letter : letters) {
+                int i = 0;
+                insert.setString(++i, letter.topic());
+                insert.setInt(++i, letter.partition());
+                insert.setLong(++i, letter.offset());
+                insert.setBytes(++i, letter.key());
+                insert.setBytes(++i, letter.value());
+                insert.setTimestamp(++i, Timestamp.from(letter.timestamp()));
+                insert.setString(++i, text(letter.reason()));
+                insert.setString(++i, text(letter.error()));
+                insert.setString(++i, text(letter.source().topic()));
+                insert.setObject(++i, letter.source().partition(), Types.INTEGER);
+                insert.setObject(++i, letter.source().offset(), Types.BIGINT);
+                insert.setString(++i, text(letter.processor()));
+                insert.setTimestamp(++i, Timestamp.from(letter.failedAt()));
+                DeadLetter.Event event = letter.event().orElse(null);
+                insert.setString(++i, event == null ? null : text(event.eventId()));
+                insert.setString(++i, event == null ? null : text(event.userId()));
+                insert.setString(++i, event == null ? null : text(event.model()));
+                insert.setString(++i, event == null ? null : text(event.provider()));
+                insert.setObject(++i, event == null ? null : event.inputTokens(), Types.BIGINT);
+                insert.setObject(++i, event == null ? null : event.outputTokens(), Types.BIGINT);
+                insert.setObject(++i, event == null ? null : event.cachedInputTokens(), Types.BIGINT);
+                insert.setTimestamp(++i, event == null || event.occurredAt() == null ? null : Timestamp.from(event.occurredAt()));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    /** Where the copier resumes: one past the highest offset archived, per partition of the topic. */
+    Map<Integer, Long> nextOffsets(String topic) throws SQLException {
+        Map<Integer, Long> offsets = new HashMap<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(NEXT_OFFSETS)) {
+            query.setString(1, topic);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    offsets.put(rows.getInt(1), rows.getLong(2));
+                }
+            }
+        }
+        return offsets;
+    }
+
+    /** What to list or count; every field optional. */
+    public record Filter(Optional<String> topic, Optional<String> reason, Optional<String> model, Optional<Instant> from) {
+        public static Filter none() {
+            return new Filter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
+    }
+
+    public record Page(List<DeadLetter> deadLetters, Optional<Long> nextCursor) {
+    }
+
+    public record ReasonCount(String reason, long total, long notReplayed) {
+    }
+
+    /** Newest first (the order they were archived in); {@code cursor} is the id below which the page starts. */
+    public Page list(Filter filter, Optional<Long> cursor, int limit) throws SQLException {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be 1-" + MAX_PAGE);
+        }
+        List<DeadLetter> letters = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(LIST)) {
+            int i = bind(query, filter);
+            query.setObject(++i, cursor.orElse(null), Types.BIGINT);
+            query.setObject(++i, cursor.orElse(null), Types.BIGINT);
+            query.setInt(++i, limit + 1);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    letters.add(deadLetter(rows));
+                }
+            }
+        }
+        if (letters.size() > limit) {
+            letters.remove(limit);
+            return new Page(letters, Optional.of(letters.get(limit - 1).id()));
+        }
+        return new Page(letters, Optional.empty());
+    }
+
+    public List<ReasonCount> countByReason(Filter filter) throws SQLException {
+        List<ReasonCount> counts = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(COUNT_BY_REASON)) {
+            bind(query, filter);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    counts.add(new ReasonCount(rows.getString(1), rows.getLong(2), rows.getLong(3)));
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** A model events were dead-lettered for because it had no price. */
+    public record UnknownModel(String model, long events, long notReplayed, long users, Instant firstSeen, Instant lastSeen) {
+    }
+
+    public List<UnknownModel> unknownModels() throws SQLException {
+        List<UnknownModel> models = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(UNKNOWN_MODELS);
+             ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                models.add(new UnknownModel(rows.getString(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
+                        rows.getTimestamp(5).toInstant(), rows.getTimestamp(6).toInstant()));
+            }
+        }
+        return models;
+    }
+
+    private static int bind(PreparedStatement query, Filter filter) throws SQLException {
+        int i = 0;
+        for (Optional<String> value : List.of(filter.topic(), filter.reason(), filter.model())) {
+            query.setString(++i, value.orElse(null));
+            query.setString(++i, value.orElse(null));
+        }
+        Timestamp from = filter.from().map(Timestamp::from).orElse(null);
+        query.setTimestamp(++i, from);
+        query.setTimestamp(++i, from);
+        return i;
+    }
+
+    private static DeadLetter deadLetter(ResultSet row) throws SQLException {
+        Optional<DeadLetter.Event> event = row.getString(12) == null && row.getString(13) == null ? Optional.empty()
+                : Optional.of(new DeadLetter.Event(row.getString(12), row.getString(13), row.getString(14), row.getString(15),
+                        (Long) row.getObject(16), (Long) row.getObject(17), (Long) row.getObject(18), instant(row.getTimestamp(19))));
+        Optional<DeadLetter.Replayed> replayed = row.getObject(20) == null ? Optional.empty()
+                : Optional.of(new DeadLetter.Replayed(row.getLong(20), row.getTimestamp(21).toInstant(), row.getString(22)));
+        return new DeadLetter(row.getLong(1), row.getString(2), row.getInt(3), row.getLong(4), row.getString(5), row.getString(6),
+                new DeadLetter.Source(row.getString(7), (Integer) row.getObject(8), (Long) row.getObject(9)), row.getString(10),
+                row.getTimestamp(11).toInstant(), event, replayed);
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    /** PostgreSQL text cannot hold NUL, and a hostile header can be long: shown text is cleaned and shortened. */
+    static String text(String value) {
+        if (value == null) {
+            return null;
+        }
+        String clean = value.indexOf('\0') < 0 ? value : value.replace('\0', '\uFFFD');
+        return clean.length() <= MAX_TEXT ? clean : clean.substring(0, MAX_TEXT);
+    }
+
+    static Map<String, Object> asMap(Filter filter) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        filter.topic().ifPresent(topic -> map.put("topic", topic));
+        filter.reason().ifPresent(reason -> map.put("reason", reason));
+        filter.model().ifPresent(model -> map.put("model", model));
+        filter.from().ifPresent(from -> map.put("from", from.toString()));
+        return map;
+    }
+}

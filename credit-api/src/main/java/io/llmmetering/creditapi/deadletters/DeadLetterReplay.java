@@ -1,0 +1,216 @@
+package io.llmmetering.creditapi.deadletters;
+
+import io.llmmetering.schemas.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import tools.jackson.databind.json.JsonMapper;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends selected dead letters back to the topic they were refused from, unchanged (key, bytes, timestamp), and
+ * records who replayed how many so they are not offered again.
+ *
+ * <p>Exactly once in effect, not by transaction: the records are sent and acknowledged before their rows are
+ * marked, in one database transaction holding the rows. If that transaction fails after the send, the rows are
+ * offered again, and a second replay of an event is what dedupe (within its horizon, where a dead letter never
+ * counts as seen) and the ledger's unique {@code (event_id, occurred_at)} (after it) already charge once. A replay
+ * that races a late copy of the original is the same case. An event that still fails lands in its dead-letter
+ * topic again, as a new dead letter with its new reason.
+ */
+public final class DeadLetterReplay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterReplay.class);
+    public static final int MAX_PER_REPLAY = 10_000;
+    public static final int MAX_IDS = 1_000;
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Where each dead-letter topic's records came from: never a topic a header names. */
+    static final Map<String, String> SOURCE_TOPICS = Map.of(
+            Topics.USAGE_EVENTS_DLQ, Topics.USAGE_EVENTS,
+            Topics.CREDIT_DEBITS_DLQ, Topics.CREDIT_DEBITS);
+
+    private static final String SELECT = """
+            SELECT d.id, d.topic, d.record_key, d.record_value, d.record_timestamp
+              FROM dead_letters d
+             WHERE d.replay_id IS NULL
+               AND (?::text IS NULL OR d.topic = ?)
+               AND (?::text IS NULL OR d.reason = ?)
+               AND (?::text IS NULL OR d.model = ?)
+               AND (?::timestamptz IS NULL OR d.failed_at >= ?)
+               AND (?::bigint[] IS NULL OR d.id = ANY(?::bigint[]))
+             ORDER BY d.id
+             LIMIT ?
+               FOR UPDATE SKIP LOCKED
+            """;
+
+    private static final String RECORD = """
+            INSERT INTO dead_letter_replays (requested_by, filter, records) VALUES (?, ?::jsonb, ?) RETURNING id, requested_at
+            """;
+
+    private static final String MARK = "UPDATE dead_letters SET replay_id = ? WHERE id = ANY(?::bigint[])";
+
+    private final DataSource dataSource;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public DeadLetterReplay(DataSource dataSource, String bootstrapServers) {
+        this.dataSource = dataSource;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Which dead letters to replay: at least one of the filter's fields or ids. */
+    public record Selection(DeadLetterArchive.Filter filter, Optional<List<Long>> ids) {
+        public Selection {
+            if (ids.isPresent() && (ids.get().isEmpty() || ids.get().size() > MAX_IDS)) {
+                throw new IllegalArgumentException("ids must hold 1-" + MAX_IDS + " ids");
+            }
+            if (filter.topic().isEmpty() && filter.reason().isEmpty() && filter.model().isEmpty() && filter.from().isEmpty()
+                    && ids.isEmpty()) {
+                throw new IllegalArgumentException("say which dead letters to replay: reason, model, topic, from or ids");
+            }
+        }
+    }
+
+    /** What one replay sent; {@code replayId} is empty when nothing matched. */
+    public record Result(Optional<Long> replayId, Optional<Instant> at, int replayed, Map<String, Integer> byTopic, boolean more) {
+    }
+
+    public static final class ReplayFailedException extends Exception {
+        ReplayFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public Result replay(Selection selection, String requestedBy) throws SQLException, ReplayFailedException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                Result result = replay(connection, selection, requestedBy);
+                connection.commit();
+                return result;
+            } catch (SQLException | ReplayFailedException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private record Selected(long id, String topic, byte[] key, byte[] value, Instant timestamp) {
+    }
+
+    private Result replay(Connection connection, Selection selection, String requestedBy) throws SQLException, ReplayFailedException {
+        List<Selected> selected = select(connection, selection, MAX_PER_REPLAY + 1);
+        boolean more = selected.size() > MAX_PER_REPLAY;
+        if (more) {
+            selected = selected.subList(0, MAX_PER_REPLAY);
+        }
+        if (selected.isEmpty()) {
+            return new Result(Optional.empty(), Optional.empty(), 0, Map.of(), false);
+        }
+        Map<String, Integer> byTopic = send(selected);
+        long replayId;
+        Instant at;
+        try (PreparedStatement record = connection.prepareStatement(RECORD)) {
+            record.setString(1, requestedBy);
+            record.setString(2, filterJson(selection));
+            record.setInt(3, selected.size());
+            try (ResultSet row = record.executeQuery()) {
+                row.next();
+                replayId = row.getLong(1);
+                at = row.getTimestamp(2).toInstant();
+            }
+        }
+        try (PreparedStatement mark = connection.prepareStatement(MARK)) {
+            mark.setLong(1, replayId);
+            mark.setArray(2, connection.createArrayOf("bigint", selected.stream().map(Selected::id).toArray()));
+            mark.executeUpdate();
+        }
+        log.info("dead letters replayed replay_id={} records={} by={}", replayId, selected.size(), requestedBy);
+        return new Result(Optional.of(replayId), Optional.of(at), selected.size(), byTopic, more);
+    }
+
+    private static List<Selected> select(Connection connection, Selection selection, int limit) throws SQLException {
+        List<Selected> selected = new ArrayList<>();
+        DeadLetterArchive.Filter filter = selection.filter();
+        try (PreparedStatement query = connection.prepareStatement(SELECT)) {
+            int i = 0;
+            for (Optional<String> value : List.of(filter.topic(), filter.reason(), filter.model())) {
+                query.setString(++i, value.orElse(null));
+                query.setString(++i, value.orElse(null));
+            }
+            Timestamp from = filter.from().map(Timestamp::from).orElse(null);
+            query.setTimestamp(++i, from);
+            query.setTimestamp(++i, from);
+            java.sql.Array ids = selection.ids().isEmpty() ? null : connection.createArrayOf("bigint", selection.ids().get().toArray());
+            query.setArray(++i, ids);
+            query.setArray(++i, ids);
+            query.setInt(++i, limit);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    selected.add(new Selected(rows.getLong(1), rows.getString(2), rows.getBytes(3), rows.getBytes(4),
+                            rows.getTimestamp(5).toInstant()));
+                }
+            }
+        }
+        return selected;
+    }
+
+    private Map<String, Integer> send(List<Selected> selected) throws ReplayFailedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(selected.size());
+        Map<String, Integer> byTopic = new LinkedHashMap<>();
+        try {
+            for (Selected letter : selected) {
+                String source = SOURCE_TOPICS.get(letter.topic());
+                acks.add(producer.send(new ProducerRecord<>(source, null, letter.timestamp().toEpochMilli(), letter.key(), letter.value())));
+                byTopic.merge(source, 1, Integer::sum);
+            }
+            long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplayFailedException("interrupted while replaying", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new ReplayFailedException("Kafka did not acknowledge the replay: " + e, e);
+        }
+        return byTopic;
+    }
+
+    private static String filterJson(Selection selection) {
+        Map<String, Object> filter = DeadLetterArchive.asMap(selection.filter());
+        selection.ids().ifPresent(ids -> filter.put("ids", ids));
+        return JSON.writeValueAsString(filter);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}
