@@ -58,8 +58,11 @@ public final class PriceBook {
     }
 
     /**
-     * The price of {@code model}: by its id, an alias, or, for ids routed through a gateway such as
-     * {@code openai/gpt-4o}, the part after the last '/'.
+     * The price of {@code model}, by one rule: its id or an alias (case and surrounding spaces ignored); else, for
+     * an id routed through a gateway or provider ({@code openrouter/anthropic/claude-3-haiku}), the same with the
+     * leading {@code provider/} segments removed one at a time, so the most specific priced id wins. Nothing else:
+     * no date is stripped and no prefix matched, because a dated snapshot may cost what its family does not
+     * ({@code gpt-4o-2024-05-13}); a snapshot is priced only where the book names it as an alias. Otherwise unknown.
      */
     public ModelPrice model(String model) {
         if (model == null || model.isBlank()) {
@@ -67,8 +70,8 @@ public final class PriceBook {
         }
         String id = normalize(model);
         ModelPrice price = lookup(id);
-        if (price == null && id.lastIndexOf('/') >= 0) {
-            price = lookup(id.substring(id.lastIndexOf('/') + 1));
+        for (int slash = id.indexOf('/'); price == null && slash >= 0; slash = id.indexOf('/', slash + 1)) {
+            price = lookup(id.substring(slash + 1));
         }
         if (price == null) {
             throw new UnknownModelException(model);
