@@ -11,8 +11,14 @@
   }
   const token = () => sessionStorage.getItem(KEY);
 
-  async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: 'Bearer ' + token() } });
+  async function api(path, body) {
+    const request = { headers: { Authorization: 'Bearer ' + token() } };
+    if (body !== undefined) {
+      request.method = 'POST';
+      request.headers['Content-Type'] = 'application/json';
+      request.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, request);
     if (response.status === 401) { throw new Error('unauthenticated'); }
     if (!response.ok) { throw new Error(path + ': ' + response.status); }
     return response.json();
@@ -108,8 +114,53 @@
       const system = await api('/api/v1/system/status');
       const deadLettered = system.components && system.components.debit_applier ? system.components.debit_applier.dead_lettered : null;
       text('dlq', deadLettered == null ? 'n/a' : Number(deadLettered).toLocaleString());
+      await loadDeadLetters();
     }
     document.body.dataset.loaded = 'true';
+  }
+
+  // Table rows built from text nodes only: model names and reasons come from proxies and are never markup.
+  function tableRows(tableId, rows) {
+    const body = document.querySelector('#' + tableId + ' tbody');
+    body.textContent = '';
+    rows.forEach((cells) => {
+      const tr = document.createElement('tr');
+      cells.forEach((cell) => {
+        const td = document.createElement('td');
+        if (cell instanceof Node) { td.append(cell); } else { td.textContent = cell; }
+        tr.append(td);
+      });
+      body.append(tr);
+    });
+  }
+
+  function replayButton(label, filter, enabled) {
+    const button = document.createElement('button');
+    button.textContent = label;
+    button.disabled = !enabled;
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const result = await api('/api/v1/admin/dead-letters/replay', filter);
+        text('replay-result', 'Replayed ' + result.replayed + (result.more ? ' (more remain: replay again)' : ''));
+      } catch (error) {
+        text('replay-result', 'Replay failed: ' + error.message);
+      }
+      await loadDeadLetters();
+    });
+    return button;
+  }
+
+  async function loadDeadLetters() {
+    const [letters, unknown] = await Promise.all([
+      api('/api/v1/admin/dead-letters?limit=1'),
+      api('/api/v1/admin/pricing/unknown-models'),
+    ]);
+    tableRows('dead-letters', letters.counts_by_reason.map((c) => [c.reason, c.total.toLocaleString(), c.not_replayed.toLocaleString(),
+      replayButton('Replay', { reason: c.reason }, c.not_replayed > 0)]));
+    tableRows('unknown-models', unknown.models.map((m) => [m.model, m.events.toLocaleString(), m.not_replayed.toLocaleString(),
+      m.users.toLocaleString(), m.last_seen.slice(0, 16).replace('T', ' '), m.priced_now ? 'yes' : 'no',
+      replayButton('Replay', { reason: 'unknown_model', model: m.model }, m.priced_now && m.not_replayed > 0)]));
   }
 
   function signIn(message) {

@@ -1,11 +1,15 @@
 package io.llmmetering.creditapi.web;
 
 import io.llmmetering.schemas.AvroSerde;
+import io.llmmetering.schemas.DeadLetterHeaders;
 import io.llmmetering.schemas.Debit;
+import io.llmmetering.schemas.MessageCodec;
+import io.llmmetering.schemas.UsageEvent;
 import io.llmmetering.schemas.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -32,7 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The usage page in a real browser (Debian's headless Chromium): it signs in with a token, draws the charts
- * from the API's answers, and shows admins the top spenders. Screenshots go to target/ as test artifacts.
+ * from the API's answers, and shows admins the top spenders, the dead letters and the unpriced models to replay. Screenshots go to target/ as test artifacts.
  * Skipped where Chromium and its driver are not installed (.ci/run installs them).
  */
 @Tag("integration")
@@ -92,6 +97,37 @@ class UsagePageBrowserTest {
     }
 
     @Test
+    void anAdminSeesUnknownModelsAndReplaysAPricedOnesEventsWithOneClick() throws Exception {
+        String priced = "page-priced-" + System.nanoTime();
+        String hostile = "<img src=x onerror=\"document.body.dataset.pwned=1\">" + System.nanoTime();
+        deadLetter(priced, "page-u1@example.com");
+        deadLetter(priced, "page-u2@example.com");
+        deadLetter(hostile, "page-u3@example.com");
+        assertThat(api.put("/api/v1/admin/pricing/models/" + priced, api.adminToken(),
+                "{\"provider\":\"openai\",\"input_per_1k\":0.001,\"output_per_1k\":0.002}").statusCode()).isEqualTo(200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!api.get("/api/v1/admin/pricing/unknown-models", api.adminToken()).body()
+                .matches("(?s).*\"model\":\"" + priced + "\",\"events\":2,.*\"priced_now\":true.*") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+
+        open(api.adminToken());
+
+        WebElement row = unknownModelRow(priced);
+        assertThat(row.getText()).contains(priced, "yes");
+        assertThat(unknownModelRow(hostile).getText()).contains(hostile, "no");
+        assertThat(unknownModelRow(hostile).findElement(By.tagName("button")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("dead-letters")).getText()).contains("unknown_model");
+        row.findElement(By.tagName("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> b.findElement(By.id("replay-result")).getText().startsWith("Replayed"));
+        assertThat(browser.findElement(By.id("replay-result")).getText()).isEqualTo("Replayed 2");
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(b -> unknownModelRow(priced).getText().contains(priced + " 2 0"));
+        assertThat(browser.findElement(By.tagName("body")).getDomAttribute("data-pwned")).isNull();
+        assertThat(api.get("/api/v1/admin/dead-letters?model=" + priced, api.adminToken()).body()).contains("\"not_replayed\":0");
+        screenshot("usage-page-dead-letters.png");
+    }
+
+    @Test
     void aBadTokenLeadsBackToSignInAndNothingIsShown() {
         browser.get("http://127.0.0.1:" + api.port + "/usage#token=not.a.token");
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(b -> b.findElement(By.id("sign-in")).isDisplayed());
@@ -122,6 +158,24 @@ class UsagePageBrowserTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!api.get("/api/v1/admin/users/" + user + "/usage", api.adminToken()).body().contains("\"requests\":2") && System.nanoTime() < deadline) {
             Thread.sleep(100);
+        }
+    }
+
+    private WebElement unknownModelRow(String model) {
+        return browser.findElements(By.cssSelector("#unknown-models tbody tr")).stream()
+                .filter(row -> row.findElements(By.tagName("td")).get(0).getText().equals(model)).findFirst()
+                .orElseThrow(() -> new AssertionError(model + " is not listed"));
+    }
+
+    /** An event of {@code model} as the topology dead-letters it for having no price. */
+    private void deadLetter(String model, String user) throws Exception {
+        UsageEvent event = UsageEvent.newBuilder().setEventId(model + "-" + user).setUserId(user).setModel(model).setProvider("openai")
+                .setInputTokens(1000).setOutputTokens(100).setOccurredAt(Instant.now()).build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, api.broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.USAGE_EVENTS_DLQ, null, user, MessageCodec.of(UsageEvent.class).encode(event),
+                    DeadLetterHeaders.of("unknown_model", "no price for " + model, new DeadLetterHeaders.Source(Topics.USAGE_EVENTS, 0, 1),
+                            "price-events", System.currentTimeMillis()))).get();
         }
     }
 
