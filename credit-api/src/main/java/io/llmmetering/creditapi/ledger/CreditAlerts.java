@@ -14,6 +14,9 @@ import java.util.List;
  */
 final class CreditAlerts {
 
+    static final String LOW_BALANCE = "low_balance";
+    static final String CAP_REACHED = "cap_reached";
+
     private CreditAlerts() {
     }
 
@@ -23,12 +26,12 @@ final class CreditAlerts {
             Credits threshold = settings.lowBalanceThreshold(change.tier());
             if (change.crossedBelow(threshold)) {
                 boolean exhausted = !change.balanceAfter().isPositive();
-                alerts.add(alert(change, "low_balance", exhausted ? "critical" : "warning", change.balanceAfter(), threshold,
+                alerts.add(alert(change, LOW_BALANCE, exhausted ? "critical" : "warning", change.balanceAfter(), threshold,
                         exhausted ? "balance exhausted (" + change.balanceAfter() + "); further spend is denied"
                                 : "balance " + change.balanceAfter() + " fell below " + threshold, now));
             }
             if (change.capReachedNow()) {
-                alerts.add(alert(change, "cap_reached", "critical", change.monthToDateAfter(), change.monthlyCap(),
+                alerts.add(alert(change, CAP_REACHED, "critical", change.monthToDateAfter(), change.monthlyCap(),
                         "month-to-date spend " + change.monthToDateAfter() + " reached the monthly cap " + change.monthlyCap()
                                 + "; further spend is denied", now));
             }

@@ -128,6 +128,10 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         this.deadLettered = Counter.builder("credit.applier.debits.dead_lettered").register(registry);
         this.failedBatches = Counter.builder("credit.applier.batches.failed").register(registry);
         this.loopFailures = Counter.builder("credit.applier.loop.failures").register(registry);
+        // registered at zero, so an alert rule's increase() sees the first crossing
+        for (String kind : List.of(CreditAlerts.LOW_BALANCE, CreditAlerts.CAP_REACHED, SpendSpikes.KIND)) {
+            alertsRaised(kind);
+        }
         this.batchSize = DistributionSummary.builder("credit.applier.batch.size").register(registry);
         this.applyLatency = Timer.builder("credit.applier.batch.apply").publishPercentiles(0.5, 0.99).register(registry);
         // consumer metrics include records-lag-max: how far the ledger is behind the topology
@@ -276,6 +280,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), BalanceCache.Versioned::newest));
         writeBalancesWhenDue();
         for (CreditAlert alert : alerts) {
+            alertsRaised(alert.getKind()).increment();
             producer.send(new ProducerRecord<>(Topics.CREDIT_ALERTS, alert.getUserId(), alertSerde.serialize(Topics.CREDIT_ALERTS, alert)),
                     (metadata, error) -> {
                         if (error != null) {
@@ -283,6 +288,12 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                         }
                     });
         }
+    }
+
+    private Counter alertsRaised(String kind) {
+        return Counter.builder("credit.alerts.raised").tag("kind", kind)
+                .description("alerts raised on credit.alerts: each a crossing (low balance, cap reached) or a spend spike")
+                .register(registry);
     }
 
     /**

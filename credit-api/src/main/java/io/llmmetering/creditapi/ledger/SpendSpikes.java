@@ -24,6 +24,8 @@ import java.util.Map;
  */
 final class SpendSpikes {
 
+    static final String KIND = "spend_spike";
+
     private static final long MINUTE_MILLIS = 60_000L;
 
     private final SpikeSettings settings;
@@ -81,7 +83,7 @@ final class SpendSpikes {
         long threshold = absolute ? settings.absoluteThreshold().nanos() : baselinePerWindow * settings.multiplierPercent() / 100;
         return CreditAlert.newBuilder()
                 .setAlertId(user + ":spend_spike:" + windowStart)
-                .setUserId(user).setKind("spend_spike").setSeverity(absolute ? "critical" : "warning")
+                .setUserId(user).setKind(KIND).setSeverity(absolute ? "critical" : "warning")
                 .setObservedNanos(windowSpend).setThresholdNanos(threshold)
                 .setWindowStart(Instant.ofEpochMilli(windowStart)).setWindowEnd(Instant.ofEpochMilli(windowEnd))
                 .setMessage("spent " + Credits.ofNanos(windowSpend) + " credits in " + windowMinutes + " min; "
