@@ -1,0 +1,1 @@
+SELECT this_is_not_a_function();
