@@ -1,11 +1,11 @@
 package io.llmmetering.creditapi.auth;
 
+import io.llmmetering.core.problems.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
@@ -31,7 +31,7 @@ final class CookieCsrfGuard extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        ProblemWriter.write(response, HttpStatus.FORBIDDEN, "csrf",
+        ProblemWriter.write(response, ProblemType.CSRF,
                 "a state-changing request authenticated by the session_token cookie must carry the " + HEADER
                         + " header (or send the token in the Authorization header)");
     }

@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.auth;
 
+import io.llmmetering.core.problems.ProblemType;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -16,35 +17,32 @@ import java.nio.charset.StandardCharsets;
  */
 final class ProblemWriter {
 
-    static final String TYPE_BASE = "https://llm-metering.dev/problems/";
-
     private ProblemWriter() {
     }
 
     static AuthenticationEntryPoint unauthenticated() {
         return (request, response, failure) -> {
             response.setHeader("WWW-Authenticate", "Bearer");
-            write(response, HttpStatus.UNAUTHORIZED, "unauthenticated",
+            write(response, ProblemType.UNAUTHENTICATED,
                     "a valid bearer token (Authorization header or session_token cookie) is required");
         };
     }
 
     static AccessDeniedHandler forbidden() {
-        return (request, response, denied) -> write(response, HttpStatus.FORBIDDEN, "forbidden",
+        return (request, response, denied) -> write(response, ProblemType.FORBIDDEN,
                 "your token does not grant access to this resource");
     }
 
     /** The firewall's refusal of a URL with encoded slashes, semicolons, path traversal or control characters. */
     static RequestRejectedHandler rejected() {
-        return (request, response, rejected) -> write(response, HttpStatus.BAD_REQUEST, "validation",
+        return (request, response, rejected) -> write(response, ProblemType.VALIDATION,
                 "the request URL contains characters or sequences that are not allowed");
     }
 
-    static void write(HttpServletResponse response, HttpStatus status, String type, String detail) throws IOException {
-        response.setStatus(status.value());
+    static void write(HttpServletResponse response, ProblemType type, String detail) throws IOException {
+        response.setStatus(type.status());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        String body = "{\"type\":\"" + TYPE_BASE + type + "\",\"title\":\"" + status.getReasonPhrase() + "\",\"status\":"
-                + status.value() + ",\"detail\":\"" + detail + "\"}";
+        String body = type.json(HttpStatus.valueOf(type.status()).getReasonPhrase(), detail);
         response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
     }
 }

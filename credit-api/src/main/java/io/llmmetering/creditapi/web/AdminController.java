@@ -15,6 +15,7 @@ import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.pricing.PriceBookRecords;
+import io.llmmetering.core.problems.ProblemType;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -179,7 +180,7 @@ final class AdminController {
         var created = coupons.create(new CouponAdmin.NewCoupon(code, type, value.toBigDecimal(),
                         request.maxUses() == null ? OptionalInt.empty() : OptionalInt.of(request.maxUses()), expires,
                         Inputs.optionalText("description", request.description(), 1000)), admin.getSubject())
-                .orElseThrow(() -> new ApiProblem(HttpStatus.CONFLICT, "conflict", "a coupon with code " + code + " exists already"));
+                .orElseThrow(() -> new ApiProblem(ProblemType.CONFLICT, "a coupon with code " + code + " exists already"));
         return ResponseEntity.status(HttpStatus.CREATED).body(coupon(created));
     }
 

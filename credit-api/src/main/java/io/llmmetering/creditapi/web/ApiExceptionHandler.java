@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.web;
 import io.llmmetering.core.money.InvalidAmountException;
 import io.llmmetering.core.pricing.PricingException;
 import io.llmmetering.core.pricing.UnknownModelException;
+import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
 import org.slf4j.Logger;
@@ -20,7 +21,6 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
-import java.net.URI;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.util.Map;
@@ -32,29 +32,22 @@ import java.util.Map;
 @RestControllerAdvice
 final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
-    static final String TYPE_BASE = "https://llm-metering.dev/problems/";
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiProblem.class)
     ResponseEntity<ProblemDetail> apiProblem(ApiProblem problem) {
-        return problem(problem.status(), problem.type(), problem.getMessage(), problem.properties());
+        return problem(problem.type(), problem.getMessage(), problem.properties());
     }
 
     @ExceptionHandler(LedgerRefusal.class)
     ResponseEntity<ProblemDetail> refused(LedgerRefusal refusal) {
-        HttpStatus status = switch (refusal.reason()) {
-            case INSUFFICIENT_CREDITS, MONTHLY_CAP_REACHED, ACCOUNT_SUSPENDED -> HttpStatus.PAYMENT_REQUIRED;
-            case COUPON_NOT_FOUND, ACCOUNT_NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case COUPON_EXPIRED, COUPON_INACTIVE -> HttpStatus.GONE;
-            case IDEMPOTENCY_KEY_REUSED, COUPON_EXHAUSTED, COUPON_ALREADY_REDEEMED, NOTHING_TO_DISCOUNT -> HttpStatus.CONFLICT;
-        };
         String reason = refusal.reason().name().toLowerCase(java.util.Locale.ROOT);
-        return problem(status, reason.replace('_', '-'), refusal.getMessage(), Map.of("reason", reason));
+        return problem(ProblemType.valueOf(refusal.reason().name()), refusal.getMessage(), Map.of("reason", reason));
     }
 
     @ExceptionHandler(PricingException.class)
     ResponseEntity<ProblemDetail> unpriceable(PricingException e) {
-        return problem(HttpStatus.BAD_REQUEST, e.reason().replace('_', '-'), e.getMessage(),
+        return problem(ProblemType.ofReason(e.reason()), e.getMessage(),
                 e instanceof UnknownModelException ? Map.of("reason", e.reason(), "hint", "GET /api/v1/credits/pricing lists the models")
                         : Map.of("reason", e.reason()));
     }
@@ -62,7 +55,7 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ControlPlanePublisher.PublishFailedException.class)
     ResponseEntity<ProblemDetail> notPublished(ControlPlanePublisher.PublishFailedException e) {
         log.warn("control-plane publish failed error={}", e.getMessage());
-        ResponseEntity<ProblemDetail> answer = problem(HttpStatus.SERVICE_UNAVAILABLE, "kafka-unavailable",
+        ResponseEntity<ProblemDetail> answer = problem(ProblemType.KAFKA_UNAVAILABLE,
                 "the change is saved but has not reached pricing yet; repeat the request to publish it", Map.of());
         return ResponseEntity.status(answer.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "5")
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
@@ -72,7 +65,7 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler({InvalidAmountException.class, ArithmeticException.class})
     ResponseEntity<ProblemDetail> outOfRange(RuntimeException e) {
         log.info("amount refused error={}", e.getMessage());
-        return problem(HttpStatus.BAD_REQUEST, "validation",
+        return problem(ProblemType.VALIDATION,
                 "amount out of range: " + e.getMessage() + " (balances and amounts hold at most 9,223,372,036 credits)",
                 Map.of("field", "amount"));
     }
@@ -85,7 +78,7 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** Tomcat's refusal of a query string it cannot split into parameters (a chunk with no name: {@code ?=x}). */
     @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
     ResponseEntity<ProblemDetail> malformedQuery(RuntimeException e) {
-        return problem(HttpStatus.BAD_REQUEST, "validation", "the query string is malformed: every parameter needs a name", Map.of());
+        return problem(ProblemType.VALIDATION, "the query string is malformed: every parameter needs a name", Map.of());
     }
 
     @ExceptionHandler(SQLException.class)
@@ -93,28 +86,28 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.equals("23505")) {
             log.info("database refused a duplicate sqlstate={} error={}", state, e.getMessage());
-            return problem(HttpStatus.CONFLICT, "conflict", "this conflicts with something the ledger already holds", Map.of());
+            return problem(ProblemType.CONFLICT, "this conflicts with something the ledger already holds", Map.of());
         }
         if (state.startsWith("22") || state.startsWith("23")) {
             log.info("database refused a value sqlstate={} error={}", state, e.getMessage());
-            return problem(HttpStatus.BAD_REQUEST, "validation", "a value is out of the range the ledger accepts", Map.of());
+            return problem(ProblemType.VALIDATION, "a value is out of the range the ledger accepts", Map.of());
         }
         if (state.isEmpty() || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
                 || state.equals("40001") || state.equals("40P01") || e instanceof SQLTransientException) {
             log.warn("database unavailable sqlstate={} error={}", state, e.getMessage());
-            ResponseEntity<ProblemDetail> answer = problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+            ResponseEntity<ProblemDetail> answer = problem(ProblemType.DATABASE_UNAVAILABLE,
                     "the ledger database is unavailable; retry later", Map.of());
             return ResponseEntity.status(answer.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "1")
                     .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
         }
         log.error("database error sqlstate={} error={}", state, e.getMessage(), e);
-        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "unexpected error; it has been logged", Map.of());
+        return problem(ProblemType.INTERNAL, "unexpected error; it has been logged", Map.of());
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("unexpected error error={}", e.toString(), e);
-        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "unexpected error; it has been logged", Map.of());
+        return problem(ProblemType.INTERNAL, "unexpected error; it has been logged", Map.of());
     }
 
     @Override
@@ -124,12 +117,12 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         while (cause != null) {
             if (cause instanceof BodyTooLargeException) {
                 return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                        .body(problemBody(HttpStatus.CONTENT_TOO_LARGE, "too-large", cause.getMessage(), Map.of()));
+                        .body(problemBody(ProblemType.TOO_LARGE, cause.getMessage(), Map.of()));
             }
             cause = cause.getCause();
         }
         return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problemBody(HttpStatus.BAD_REQUEST, "malformed-body",
+                .body(problemBody(ProblemType.MALFORMED_BODY,
                         "the body is not the JSON this endpoint expects (numbers must be JSON numbers, not NaN or Infinity)", Map.of()));
     }
 
@@ -142,18 +135,19 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (body instanceof ProblemDetail problem) {
             HttpStatus known = HttpStatus.resolve(status.value());
             String type = known == null ? "error" : known.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-            problem.setType(URI.create(TYPE_BASE + type));
+            problem.setType(ProblemType.uri(type));
         }
         return super.handleExceptionInternal(e, body, headers, status, request);
     }
 
-    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String detail, Map<String, Object> properties) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problemBody(status, type, detail, properties));
+    static ResponseEntity<ProblemDetail> problem(ProblemType type, String detail, Map<String, Object> properties) {
+        return ResponseEntity.status(type.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problemBody(type, detail, properties));
     }
 
-    private static ProblemDetail problemBody(HttpStatus status, String type, String detail, Map<String, Object> properties) {
+    private static ProblemDetail problemBody(ProblemType type, String detail, Map<String, Object> properties) {
+        HttpStatus status = HttpStatus.valueOf(type.status());
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create(TYPE_BASE + type));
+        problem.setType(type.uri());
         problem.setTitle(status.getReasonPhrase());
         properties.forEach(problem::setProperty);
         return problem;

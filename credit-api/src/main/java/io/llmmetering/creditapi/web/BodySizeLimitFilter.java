@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.llmmetering.core.problems.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -36,8 +37,8 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
         if (request.getContentLengthLong() > limit) {
             response.setStatus(413);
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.getOutputStream().write(("{\"type\":\"" + ApiExceptionHandler.TYPE_BASE + "too-large\",\"title\":\"Content Too Large\","
-                    + "\"status\":413,\"detail\":\"the request body is larger than " + limit + " bytes\"}").getBytes(StandardCharsets.UTF_8));
+            response.getOutputStream().write(ProblemType.TOO_LARGE.json("Content Too Large", "the request body is larger than " + limit + " bytes")
+                    .getBytes(StandardCharsets.UTF_8));
             return;
         }
         chain.doFilter(new Bounded(request, limit), response);

@@ -4,8 +4,8 @@ import io.llmmetering.creditapi.deadletters.DeadLetter;
 import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
 import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.schemas.Topics;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -106,7 +106,7 @@ final class DeadLettersController {
             return new ReplayView(result.replayId().map(String::valueOf).orElse(null), result.at().orElse(null), result.replayed(),
                     result.byTopic(), result.more());
         } catch (DeadLetterReplay.ReplayFailedException e) {
-            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "kafka-unavailable",
+            throw new ApiProblem(ProblemType.KAFKA_UNAVAILABLE,
                     "the replay was not acknowledged by Kafka and nothing was marked replayed; it is safe to send again");
         }
     }

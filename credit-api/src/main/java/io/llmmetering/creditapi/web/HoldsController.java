@@ -10,6 +10,7 @@ import io.llmmetering.creditapi.auth.Roles;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.core.problems.ProblemType;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -148,7 +149,7 @@ final class HoldsController {
         }
         String userId = Inputs.userId("user_id", requested);
         if (!mayActFor(caller, userId)) {
-            throw new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", "a user token can only act for its own account");
+            throw new ApiProblem(ProblemType.FORBIDDEN, "a user token can only act for its own account");
         }
         return userId;
     }

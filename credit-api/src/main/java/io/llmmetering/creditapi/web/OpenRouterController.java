@@ -3,8 +3,8 @@ package io.llmmetering.creditapi.web;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
 import io.llmmetering.creditapi.openrouter.Reconciliation;
+import io.llmmetering.core.problems.ProblemType;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -41,7 +41,7 @@ final class OpenRouterController {
     private OpenRouterAccounts accounts() {
         OpenRouterAccounts available = accounts.getIfAvailable();
         if (available == null) {
-            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "encryption-key-missing",
+            throw new ApiProblem(ProblemType.ENCRYPTION_KEY_MISSING,
                     "OpenRouter keys are stored encrypted: set ENCRYPTION_KEY (a Fernet key) to use these endpoints");
         }
         return available;

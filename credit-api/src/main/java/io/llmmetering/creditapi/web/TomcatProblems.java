@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.llmmetering.core.problems.ProblemType;
 import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
@@ -53,16 +54,17 @@ class TomcatProblems {
                 return;
             }
             HttpStatus known = HttpStatus.resolve(status);
-            String type = status == 400 ? "malformed-request" : "http-" + status;
             String detail = status == 400 ? "the request line or headers are malformed or larger than the server accepts"
                     : known == null ? "the request could not be served" : known.getReasonPhrase();
             try {
-                response.setContentType("application/problem+json");
+                response.setContentType(ProblemType.MEDIA_TYPE);
                 response.setCharacterEncoding("UTF-8");
                 Writer writer = response.getReporter();
                 if (writer != null) {
-                    writer.write("{\"type\":\"" + ApiExceptionHandler.TYPE_BASE + type + "\",\"title\":\"" + (known == null ? "Error" : known.getReasonPhrase())
-                            + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}");
+                    String title = known == null ? "Error" : known.getReasonPhrase();
+                    // the container answers statuses of its own (414, 431, ...): outside the catalogue, same base
+                    writer.write(status == 400 ? ProblemType.MALFORMED_REQUEST.json(title, detail)
+                            : ProblemType.json(status, title, "http-" + status, detail));
                     response.finishResponse();
                 }
             } catch (IOException | IllegalStateException e) {

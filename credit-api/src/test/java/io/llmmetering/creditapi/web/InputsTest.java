@@ -25,7 +25,7 @@ class InputsTest {
         assertThat(Inputs.positiveAmount("amount", new BigDecimal("1E+9"))).isEqualTo(Credits.ofWhole(1_000_000_000));
         for (String bad : new String[]{"0", "-0.0", "-1", "0.0000000001", "1000000000.000000001", "1E+400"}) {
             assertThatThrownBy(() -> Inputs.positiveAmount("amount", new BigDecimal(bad))).as(bad).isInstanceOf(ApiProblem.class)
-                    .extracting(e -> ((ApiProblem) e).type()).isEqualTo("validation");
+                    .extracting(e -> ((ApiProblem) e).type()).isEqualTo(io.llmmetering.core.problems.ProblemType.VALIDATION);
         }
         assertThatThrownBy(() -> Inputs.positiveAmount("amount", null)).hasMessageContaining("required");
     }

@@ -11,6 +11,7 @@ import io.llmmetering.usageingest.publishing.KafkaUnavailableException;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
+import io.llmmetering.core.problems.ProblemType;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -25,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The three ingestion endpoints. Each reads the body (bounded), parses it in its format, validates every
@@ -71,7 +71,7 @@ final class IngestController {
         }
         return ingest(request, () -> UsageFormats.cloudEvents(read(request), type.equals("application/cloudevents-batch+json")),
                 (accepted, rejected) -> rejected.isEmpty() ? ResponseEntity.noContent().build()
-                        : ProblemResponses.problem(HttpStatus.BAD_REQUEST, "invalid-events",
+                        : ProblemResponses.problem(ProblemType.INVALID_EVENTS,
                         rejected.size() + " event(s) refused, " + accepted + " accepted", summary(accepted, 0, rejected)));
     }
 
@@ -101,17 +101,17 @@ final class IngestController {
         try {
             parsed = parser.parse();
         } catch (BodyTooLargeException e) {
-            return ProblemResponses.problem(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", e.getMessage());
+            return ProblemResponses.problem(ProblemType.BODY_TOO_LARGE, e.getMessage());
         } catch (MalformedBodyException e) {
             count("rejected", "malformed_body", 1);
-            return ProblemResponses.problem(HttpStatus.BAD_REQUEST, "malformed-body", e.getMessage());
+            return ProblemResponses.problem(ProblemType.MALFORMED_BODY, e.getMessage());
         }
         if (parsed.size() > MAX_EVENTS_PER_REQUEST) {
-            return ProblemResponses.problem(HttpStatus.CONTENT_TOO_LARGE, "too-many-events",
+            return ProblemResponses.problem(ProblemType.TOO_MANY_EVENTS,
                     "at most " + MAX_EVENTS_PER_REQUEST + " events per request, got " + parsed.size());
         }
         if (parsed.isEmpty()) {
-            return ProblemResponses.problem(HttpStatus.BAD_REQUEST, "no-events", "the body holds no events");
+            return ProblemResponses.problem(ProblemType.NO_EVENTS, "the body holds no events");
         }
         IngestKey key = key(request);
         String idempotencyKey = request.getHeader("Idempotency-Key");
@@ -138,7 +138,7 @@ final class IngestController {
             } catch (KafkaUnavailableException e) {
                 return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "5")
                         .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                        .body(ProblemResponses.problem(HttpStatus.SERVICE_UNAVAILABLE, "kafka-unavailable",
+                        .body(ProblemResponses.problem(ProblemType.KAFKA_UNAVAILABLE,
                                 "events could not be stored; retry the whole request (events are deduplicated by id)").getBody());
             }
         }
@@ -165,7 +165,7 @@ final class IngestController {
     }
 
     private static ResponseEntity<?> unsupported(String type, String expected) {
-        return ProblemResponses.problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+        return ProblemResponses.problem(ProblemType.UNSUPPORTED_MEDIA_TYPE,
                 "content type '" + type + "' is not accepted here; send " + expected);
     }
 

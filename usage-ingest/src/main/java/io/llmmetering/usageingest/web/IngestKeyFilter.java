@@ -2,6 +2,7 @@ package io.llmmetering.usageingest.web;
 
 import io.llmmetering.core.keys.IngestKey;
 import io.llmmetering.core.keys.IngestKeyAuthenticator;
+import io.llmmetering.core.problems.ProblemType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,12 +44,12 @@ final class IngestKeyFilter extends OncePerRequestFilter {
         try {
             key = authenticator.authenticate(token);
         } catch (SQLException e) {
-            write(response, 503, "unavailable", "cannot check the ingest key right now");
+            write(response, ProblemType.DATABASE_UNAVAILABLE, "Service Unavailable", "cannot check the ingest key right now");
             return;
         }
         if (key.isEmpty()) {
             response.setHeader("WWW-Authenticate", "Bearer");
-            write(response, 401, "unauthorized", token == null ? "an ingest API key is required: Authorization: Bearer <key>"
+            write(response, ProblemType.UNAUTHENTICATED, "Unauthorized", token == null ? "an ingest API key is required: Authorization: Bearer <key>"
                     : "the ingest API key is not valid or has been revoked");
             return;
         }
@@ -56,11 +57,10 @@ final class IngestKeyFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    private static void write(HttpServletResponse response, int status, String type, String detail) throws IOException {
-        response.setStatus(status);
-        response.setContentType("application/problem+json");
-        String body = "{\"type\":\"" + ProblemResponses.TYPE_BASE + type + "\",\"title\":\"" + (status == 401 ? "Unauthorized" : "Service Unavailable")
-                + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}";
+    private static void write(HttpServletResponse response, ProblemType type, String title, String detail) throws IOException {
+        response.setStatus(type.status());
+        response.setContentType(ProblemType.MEDIA_TYPE);
+        String body = type.json(title, detail);
         response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
     }
 }
