@@ -22,8 +22,9 @@ class ProcessCrashTest {
     @Test
     void killNineOfTheTopologyAndOfTheApplierMidStreamLosesNothingAndChargesNothingTwice(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         try (ProcessPipeline pipeline = new ProcessPipeline(dir).start()) {
-            // 50 s of traffic, so that the last phase starts while proxies still publish
+            // 50 s of traffic; its last 1,000 events wait for the last phase, however long the restarts before it take
             ProxyFleet fleet = new ProxyFleet(pipeline, "k9", 200, 10_000, 200, 11);
+            fleet.holdBackTheLast(1_000);
             LedgerInvariants invariants = new LedgerInvariants(pipeline, fleet);
             Thread publishing = fleet.startInBackground();
 
@@ -44,6 +45,7 @@ class ProcessCrashTest {
             pipeline.api.awaitHealthy(Duration.ofSeconds(90));
             long beforeFreeze = invariants.applied();
             pipeline.pauseRedis();
+            fleet.releaseTheRest();
             try {
                 fleet.awaitPublished(publishing);
                 invariants.awaitApplied(fleet.uniqueEventIds.size(), Duration.ofMinutes(3));

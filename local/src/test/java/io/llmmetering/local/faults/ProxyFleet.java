@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,6 +47,8 @@ final class ProxyFleet implements Runnable {
     final Set<String> invalidEventIds = new HashSet<>();
     final AtomicLong retriedBatches = new AtomicLong();
     private volatile Throwable failure;
+    private final CountDownLatch rest = new CountDownLatch(1);
+    private volatile int heldBack;
 
     /** @param eventsPerSecond the publishing pace; 0 publishes as fast as it can */
     ProxyFleet(ProcessPipeline pipeline, String run, int users, int events, int eventsPerSecond, long seed) {
@@ -71,6 +74,15 @@ final class ProxyFleet implements Runnable {
         return workload.userPrefix();
     }
 
+    /** The last {@code count} events wait for {@link #releaseTheRest()}: traffic a later phase of a test can count on. */
+    void holdBackTheLast(int count) {
+        heldBack = count;
+    }
+
+    void releaseTheRest() {
+        rest.countDown();
+    }
+
     Thread startInBackground() {
         Thread thread = new Thread(this, "proxy-fleet");
         thread.setDaemon(true);
@@ -91,6 +103,10 @@ final class ProxyFleet implements Runnable {
             List<String> cloudEvents = new ArrayList<>();
             List<String> liteLlm = new ArrayList<>();
             for (int i = 0; i < events; i++) {
+                if (heldBack > 0 && i == events - heldBack) {
+                    rest.await();
+                    started = System.nanoTime() - (long) (i * 1e9 / Math.max(eventsPerSecond, 1)); // the same pace from here
+                }
                 call = workload.next(call);
                 String user = workload.userId(call.user());
                 record(call);
