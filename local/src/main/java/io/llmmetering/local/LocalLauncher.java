@@ -5,11 +5,9 @@ import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.auth.TokenIssuer;
 import io.llmmetering.creditapi.service.CreditApiApplication;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
-import io.llmmetering.meteringstreams.service.StreamsConfigFactory;
+import io.llmmetering.meteringstreams.service.MeteringStreamsApplication;
+import io.llmmetering.meteringstreams.service.MeteringStreamsProperties;
 import io.llmmetering.meteringstreams.service.StreamsRuntime;
-import io.llmmetering.meteringstreams.service.TopicProvisioner;
-import io.llmmetering.meteringstreams.topology.MeteringTopology;
-import io.llmmetering.meteringstreams.topology.TopologySettings;
 import io.llmmetering.usageingest.UsageIngestApplication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,9 +116,11 @@ public final class LocalLauncher {
         say("Kafka: in-JVM KRaft broker " + settings.bootstrapServers() + ", log in " + broker.logDir());
 
         PriceBook book = PriceBookReader.defaultPriceBook();
-        TopicProvisioner provisioner = new TopicProvisioner(settings.bootstrapServers());
-        provisioner.createTopics(6, (short) 1);
-        provisioner.seedPriceBookIfEmpty(book);
+        // the service's own configuration and defaults, with only what the launcher decides set here
+        MeteringStreamsProperties streamsProperties = MeteringStreamsProperties.bind(Map.of(
+                "metering.streams.bootstrap-servers", settings.bootstrapServers(),
+                "metering.streams.state-dir", settings.dataDir().resolve("streams").toString()));
+        MeteringStreamsApplication.provisionTopics(streamsProperties, book);
 
         String jwtSecret = LocalSecret.jwtSecret(settings.dataDir(), System.getenv());
         Map<String, Object> creditSettings = new HashMap<>(Map.of(
@@ -136,9 +136,7 @@ public final class LocalLauncher {
         creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
         running.push(creditApi::close);
 
-        StreamsRuntime streams = new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), book),
-                StreamsConfigFactory.create(settings.bootstrapServers(), "metering-streams", "local",
-                        settings.dataDir().resolve("streams").toString(), 1, (short) 1, Duration.ofMillis(100), "none"));
+        StreamsRuntime streams = MeteringStreamsApplication.runtime(streamsProperties, book);
         streams.start();
         running.push(streams);
 

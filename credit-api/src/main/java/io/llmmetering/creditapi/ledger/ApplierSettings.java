@@ -18,6 +18,16 @@ public record ApplierSettings(String bootstrapServers, String consumerGroup, int
                               Duration retryBackoff, Map<String, Credits> lowBalanceThresholds, Credits defaultLowBalance,
                               SpikeSettings spikes) {
 
+    // the defaults, as text both this class and the service's configuration read (credit.applier.*)
+    public static final String DEFAULT_CONSUMER_GROUP = "credit-api-debit-applier";
+    public static final String DEFAULT_BATCH_SIZE_MAX = "5000";
+    public static final String DEFAULT_LINGER = "PT0.05S";
+    public static final String DEFAULT_RETRY_BACKOFF = "PT1S";
+    public static final String DEFAULT_LOW_BALANCE = "1";
+    /** The seed's tiers' low-balance thresholds; configuration adds tiers or overrides these. */
+    public static final Map<String, Credits> DEFAULT_LOW_BALANCE_THRESHOLDS = Map.of("free", Credits.ofWhole(1),
+            "starter", Credits.ofWhole(5), "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50));
+
     public ApplierSettings {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(consumerGroup, "consumerGroup");
@@ -33,9 +43,9 @@ public record ApplierSettings(String bootstrapServers, String consumerGroup, int
     }
 
     public static ApplierSettings defaults(String bootstrapServers) {
-        return new ApplierSettings(bootstrapServers, "credit-api-debit-applier", 5_000, Duration.ofMillis(50), Duration.ofSeconds(1),
-                Map.of("free", Credits.ofWhole(1), "starter", Credits.ofWhole(5), "professional", Credits.ofWhole(10),
-                        "enterprise", Credits.ofWhole(50)), Credits.ofWhole(1), SpikeSettings.defaults());
+        return new ApplierSettings(bootstrapServers, DEFAULT_CONSUMER_GROUP, Integer.parseInt(DEFAULT_BATCH_SIZE_MAX),
+                Duration.parse(DEFAULT_LINGER), Duration.parse(DEFAULT_RETRY_BACKOFF), DEFAULT_LOW_BALANCE_THRESHOLDS,
+                Credits.parse(DEFAULT_LOW_BALANCE), SpikeSettings.defaults());
     }
 
     public Credits lowBalanceThreshold(String tier) {

@@ -18,6 +18,14 @@ import java.util.Objects;
 public record SpikeSettings(Duration window, Duration baseline, int multiplierPercent, Credits minimumSpend, Credits absoluteThreshold,
                             int usersTracked) {
 
+    // the defaults, as text both this class and the service's configuration read (credit.applier.spike-*)
+    public static final String DEFAULT_WINDOW = "PT5M";
+    public static final String DEFAULT_BASELINE = "PT1H";
+    public static final String DEFAULT_MULTIPLIER_PERCENT = "500";
+    public static final String DEFAULT_MINIMUM_SPEND = "1";
+    public static final String DEFAULT_ABSOLUTE_THRESHOLD = "100";
+    public static final String DEFAULT_USERS_TRACKED = "200000";
+
     public SpikeSettings {
         Objects.requireNonNull(window, "window");
         Objects.requireNonNull(baseline, "baseline");
@@ -38,6 +46,7 @@ public record SpikeSettings(Duration window, Duration baseline, int multiplierPe
     }
 
     public static SpikeSettings defaults() {
-        return new SpikeSettings(Duration.ofMinutes(5), Duration.ofHours(1), 500, Credits.ofWhole(1), Credits.ofWhole(100), 200_000);
+        return new SpikeSettings(Duration.parse(DEFAULT_WINDOW), Duration.parse(DEFAULT_BASELINE), Integer.parseInt(DEFAULT_MULTIPLIER_PERCENT),
+                Credits.parse(DEFAULT_MINIMUM_SPEND), Credits.parse(DEFAULT_ABSOLUTE_THRESHOLD), Integer.parseInt(DEFAULT_USERS_TRACKED));
     }
 }

@@ -1,6 +1,5 @@
 package io.llmmetering.creditapi.service;
 
-import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.ledger.ApplierSettings;
@@ -8,7 +7,6 @@ import io.llmmetering.creditapi.ledger.BatchApplier;
 import io.llmmetering.creditapi.ledger.DebitApplier;
 import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
 import io.llmmetering.creditapi.analytics.UsageRollupJob;
-import io.llmmetering.creditapi.ledger.SpikeSettings;
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -73,10 +71,7 @@ public class CreditApiApplication {
     LedgerWorkers ledgerWorkers(SchemaMigration migrated, CreditApiProperties properties, DataSource dataSource, BalanceCache cache,
                                 MeterRegistry registry) {
         CreditApiProperties.Applier applier = properties.applier();
-        ApplierSettings settings = new ApplierSettings(properties.bootstrapServers(), applier.consumerGroup(), applier.batchSizeMax(),
-                applier.linger(), applier.retryBackoff(), applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()),
-                new SpikeSettings(applier.spikeWindow(), applier.spikeBaseline(), applier.spikeMultiplierPercent(),
-                        Credits.parse(applier.spikeMinimumSpend()), Credits.parse(applier.spikeAbsoluteThreshold()), applier.spikeUsersTracked()));
+        ApplierSettings settings = applier.toSettings(properties.bootstrapServers());
         if (applier.concurrency() < 1 || applier.concurrency() > 64) {
             throw new IllegalArgumentException("credit.applier.concurrency must be 1-64, was " + applier.concurrency());
         }

@@ -1,6 +1,8 @@
 package io.llmmetering.creditapi.service;
 
 import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.ledger.ApplierSettings;
+import io.llmmetering.creditapi.ledger.SpikeSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;
@@ -72,23 +74,29 @@ public record CreditApiProperties(
      * @param spikeUsersTracked users whose spend history each applier keeps in memory (about 0.5 KB each)
      */
     public record Applier(
-            @DefaultValue("credit-api-debit-applier") String consumerGroup,
-            @DefaultValue("5000") int batchSizeMax,
+            @DefaultValue(ApplierSettings.DEFAULT_CONSUMER_GROUP) String consumerGroup,
+            @DefaultValue(ApplierSettings.DEFAULT_BATCH_SIZE_MAX) int batchSizeMax,
             @DefaultValue("2") int concurrency,
-            @DefaultValue("50ms") Duration linger,
-            @DefaultValue("1s") Duration retryBackoff,
+            @DefaultValue(ApplierSettings.DEFAULT_LINGER) Duration linger,
+            @DefaultValue(ApplierSettings.DEFAULT_RETRY_BACKOFF) Duration retryBackoff,
             @DefaultValue Map<String, String> lowBalance,
-            @DefaultValue("1") String defaultLowBalance,
-            @DefaultValue("5m") Duration spikeWindow,
-            @DefaultValue("1h") Duration spikeBaseline,
-            @DefaultValue("500") int spikeMultiplierPercent,
-            @DefaultValue("1") String spikeMinimumSpend,
-            @DefaultValue("100") String spikeAbsoluteThreshold,
-            @DefaultValue("200000") int spikeUsersTracked) {
+            @DefaultValue(ApplierSettings.DEFAULT_LOW_BALANCE) String defaultLowBalance,
+            @DefaultValue(SpikeSettings.DEFAULT_WINDOW) Duration spikeWindow,
+            @DefaultValue(SpikeSettings.DEFAULT_BASELINE) Duration spikeBaseline,
+            @DefaultValue(SpikeSettings.DEFAULT_MULTIPLIER_PERCENT) int spikeMultiplierPercent,
+            @DefaultValue(SpikeSettings.DEFAULT_MINIMUM_SPEND) String spikeMinimumSpend,
+            @DefaultValue(SpikeSettings.DEFAULT_ABSOLUTE_THRESHOLD) String spikeAbsoluteThreshold,
+            @DefaultValue(SpikeSettings.DEFAULT_USERS_TRACKED) int spikeUsersTracked) {
+
+        /** What each debit applier runs with. */
+        public ApplierSettings toSettings(String bootstrapServers) {
+            return new ApplierSettings(bootstrapServers, consumerGroup, batchSizeMax, linger, retryBackoff, lowBalanceThresholds(),
+                    Credits.parse(defaultLowBalance), new SpikeSettings(spikeWindow, spikeBaseline, spikeMultiplierPercent,
+                    Credits.parse(spikeMinimumSpend), Credits.parse(spikeAbsoluteThreshold), spikeUsersTracked));
+        }
 
         public Map<String, Credits> lowBalanceThresholds() {
-            Map<String, Credits> thresholds = new LinkedHashMap<>(Map.of("free", Credits.ofWhole(1), "starter", Credits.ofWhole(5),
-                    "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50)));
+            Map<String, Credits> thresholds = new LinkedHashMap<>(ApplierSettings.DEFAULT_LOW_BALANCE_THRESHOLDS);
             lowBalance.forEach((tier, amount) -> thresholds.put(tier, Credits.parse(amount)));
             return thresholds;
         }

@@ -27,6 +27,12 @@ public class MeteringStreamsApplication {
 
     @Bean(destroyMethod = "close")
     StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, PriceBook priceBook) {
+        provisionTopics(properties, priceBook);
+        return runtime(properties, priceBook).start();
+    }
+
+    /** Creates missing topics and seeds the price book, as configured. */
+    public static void provisionTopics(MeteringStreamsProperties properties, PriceBook priceBook) {
         if (properties.createTopics()) {
             TopicProvisioner provisioner = new TopicProvisioner(properties.bootstrapServers());
             provisioner.createTopics(properties.partitions(), properties.replicationFactor());
@@ -34,11 +40,14 @@ public class MeteringStreamsApplication {
                 provisioner.seedPriceBookIfEmpty(priceBook);
             }
         }
+    }
+
+    /** The topology with its Streams configuration, not started: the service and the local launcher alike. */
+    public static StreamsRuntime runtime(MeteringStreamsProperties properties, PriceBook priceBook) {
         return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(), priceBook),
                 StreamsConfigFactory.create(properties.bootstrapServers(), properties.applicationId(), properties.instanceId(),
                         properties.stateDir(),
-                        properties.threads(), properties.replicationFactor(), properties.commitInterval(), properties.producerCompression()))
-                .start();
+                        properties.threads(), properties.replicationFactor(), properties.commitInterval(), properties.producerCompression()));
     }
 
     @Bean

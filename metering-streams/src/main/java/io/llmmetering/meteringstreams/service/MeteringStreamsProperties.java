@@ -2,9 +2,12 @@ package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.meteringstreams.topology.TopologySettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Settings of the metering-streams service ({@code metering.streams.*}; environment variables such as
@@ -62,10 +65,18 @@ public record MeteringStreamsProperties(
         }
     }
 
+    /**
+     * The configuration with its defaults and {@code overrides} (names as in application.yml, e.g.
+     * {@code metering.streams.state-dir}): how the local launcher runs the topology as the service would.
+     */
+    public static MeteringStreamsProperties bind(Map<String, String> overrides) {
+        return new Binder(new MapConfigurationPropertySource(overrides)).bindOrCreate("metering.streams", MeteringStreamsProperties.class);
+    }
+
     /** {@code metering.streams.topology.*}: see {@link TopologySettings}. */
     public record Topology(
-            @DefaultValue("24h") Duration dedupeHorizon,
-            @DefaultValue("5m") Duration maxClockSkew) {
+            @DefaultValue(TopologySettings.DEFAULT_DEDUPE_HORIZON) Duration dedupeHorizon,
+            @DefaultValue(TopologySettings.DEFAULT_MAX_CLOCK_SKEW) Duration maxClockSkew) {
 
         public TopologySettings toSettings() {
             return new TopologySettings(dedupeHorizon, maxClockSkew);

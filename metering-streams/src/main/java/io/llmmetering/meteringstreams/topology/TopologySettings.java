@@ -11,13 +11,17 @@ import java.time.Duration;
  */
 public record TopologySettings(Duration dedupeHorizon, Duration maxClockSkew) {
 
+    /** ISO-8601, which both {@link Duration#parse} and the service's configuration binder read: one default for both. */
+    public static final String DEFAULT_DEDUPE_HORIZON = "PT24H";
+    public static final String DEFAULT_MAX_CLOCK_SKEW = "PT5M";
+
     public TopologySettings {
         requirePositive("dedupeHorizon", dedupeHorizon);
         requirePositive("maxClockSkew", maxClockSkew);
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings(Duration.ofHours(24), Duration.ofMinutes(5));
+        return new TopologySettings(Duration.parse(DEFAULT_DEDUPE_HORIZON), Duration.parse(DEFAULT_MAX_CLOCK_SKEW));
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -1,0 +1,33 @@
+package io.llmmetering.creditapi.service;
+
+import io.llmmetering.creditapi.ledger.ApplierSettings;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The applier's defaults are written once: the service's configuration with nothing set runs what tests run. */
+class DefaultsTest {
+
+    @Test
+    void theServicesApplierConfigurationWithNothingSetIsTheApplierDefaults() {
+        CreditApiProperties.Applier configured = new Binder(new MapConfigurationPropertySource(Map.of()))
+                .bindOrCreate("credit.applier", CreditApiProperties.Applier.class);
+
+        assertThat(configured.toSettings("broker:9092")).isEqualTo(ApplierSettings.defaults("broker:9092"));
+    }
+
+    @Test
+    void aTierConfiguredAddsToTheSeedsThresholdsAndMayOverrideOne() {
+        CreditApiProperties.Applier configured = new Binder(new MapConfigurationPropertySource(Map.of(
+                "credit.applier.low-balance.team", "25", "credit.applier.low-balance.free", "2")))
+                .bindOrCreate("credit.applier", CreditApiProperties.Applier.class);
+
+        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("team").toString()).isEqualTo("25");
+        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("free").toString()).isEqualTo("2");
+        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("enterprise").toString()).isEqualTo("50");
+    }
+}
