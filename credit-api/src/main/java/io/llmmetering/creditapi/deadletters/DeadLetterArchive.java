@@ -38,7 +38,7 @@ public final class DeadLetterArchive {
             """;
 
     // Each filter is optional: "? IS NULL OR column = ?" keeps one well-named statement instead of SQL built per request.
-    private static final String FILTER = """
+    static final String FILTER = """
              WHERE (?::text IS NULL OR d.topic = ?)
                AND (?::text IS NULL OR d.reason = ?)
                AND (?::text IS NULL OR d.model = ?)
@@ -198,7 +198,8 @@ public final class DeadLetterArchive {
         return models;
     }
 
-    private static int bind(PreparedStatement query, Filter filter) throws SQLException {
+    /** Binds {@link #FILTER}'s parameters, the first of the statement; returns the last index bound. */
+    static int bind(PreparedStatement query, Filter filter) throws SQLException {
         int i = 0;
         for (Optional<String> value : List.of(filter.topic(), filter.reason(), filter.model())) {
             query.setString(++i, value.orElse(null));

@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.deadletters;
 
+import io.llmmetering.creditapi.events.KafkaReader;
 import io.llmmetering.schemas.DeadLetterHeaders;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
@@ -33,7 +34,7 @@ import java.util.Set;
  * position and a record copied twice (two instances, a crash between insert and the next poll) is one row. It
  * rereads partitions every minute, so topics created after it started are picked up.
  */
-public final class DeadLetterCopier implements Runnable, AutoCloseable {
+public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterCopier.class);
     private static final List<String> TOPICS = List.of(Topics.USAGE_EVENTS_DLQ, Topics.CREDIT_DEBITS_DLQ);
@@ -41,42 +42,32 @@ public final class DeadLetterCopier implements Runnable, AutoCloseable {
     private static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(5);
     private static final Instant LATEST_STORABLE = Instant.parse("9999-01-01T00:00:00Z");
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final DeadLetterArchive archive;
     private final MessageCodec<UsageEvent> events = MessageCodec.of(UsageEvent.class);
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
-    private volatile boolean closed;
 
     public DeadLetterCopier(String bootstrapServers, DeadLetterArchive archive) {
-        this.archive = archive;
-        this.consumer = new KafkaConsumer<>(Map.of(
+        super(new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+        this.archive = archive;
     }
 
     @Override
-    public void run() {
-        try {
-            while (!closed) {
-                try {
-                    copyUntilReassignment();
-                } catch (WakeupException e) {
-                    throw e;
-                } catch (Exception e) {
-                    // PostgreSQL or Kafka away: nothing is lost, the next attempt resumes from the archive
-                    log.warn("copying dead letters failed, retrying error={}", e.toString());
-                    sleep(PAUSE_AFTER_FAILURE);
-                }
-            }
-        } catch (WakeupException e) {
-            if (!closed) {
+    protected void read() {
+        while (!closed()) {
+            try {
+                copyUntilReassignment();
+            } catch (WakeupException e) {
                 throw e;
+            } catch (Exception e) {
+                // PostgreSQL or Kafka away: nothing is lost, the next attempt resumes from the archive
+                log.warn("copying dead letters failed, retrying error={}", e.toString());
+                pause(PAUSE_AFTER_FAILURE);
             }
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
         }
     }
 
@@ -100,7 +91,7 @@ public final class DeadLetterCopier implements Runnable, AutoCloseable {
             consumer.seekToBeginning(fromStart);
         }
         long reassignAt = System.nanoTime() + REASSIGN_EVERY.toNanos();
-        while (!closed && System.nanoTime() < reassignAt) {
+        while (!closed() && System.nanoTime() < reassignAt) {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofSeconds(1));
             List<DeadLetterArchive.Incoming> letters = new ArrayList<>(records.count());
             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -165,20 +156,5 @@ public final class DeadLetterCopier implements Runnable, AutoCloseable {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-    }
-
-    private void sleep(Duration pause) {
-        try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
-        }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        consumer.wakeup();
     }
 }

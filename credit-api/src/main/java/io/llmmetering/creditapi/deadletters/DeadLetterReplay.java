@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,11 +53,8 @@ public final class DeadLetterReplay implements AutoCloseable {
     private static final String SELECT = """
             SELECT d.id, d.topic, d.record_key, d.record_value, d.record_timestamp
               FROM dead_letters d
-             WHERE d.replay_id IS NULL
-               AND (?::text IS NULL OR d.topic = ?)
-               AND (?::text IS NULL OR d.reason = ?)
-               AND (?::text IS NULL OR d.model = ?)
-               AND (?::timestamptz IS NULL OR d.failed_at >= ?)
+            """ + DeadLetterArchive.FILTER + """
+               AND d.replay_id IS NULL
                AND (?::bigint[] IS NULL OR d.id = ANY(?::bigint[]))
              ORDER BY d.id
              LIMIT ?
@@ -157,16 +153,8 @@ public final class DeadLetterReplay implements AutoCloseable {
 
     private static List<Selected> select(Connection connection, Selection selection, int limit) throws SQLException {
         List<Selected> selected = new ArrayList<>();
-        DeadLetterArchive.Filter filter = selection.filter();
         try (PreparedStatement query = connection.prepareStatement(SELECT)) {
-            int i = 0;
-            for (Optional<String> value : List.of(filter.topic(), filter.reason(), filter.model())) {
-                query.setString(++i, value.orElse(null));
-                query.setString(++i, value.orElse(null));
-            }
-            Timestamp from = filter.from().map(Timestamp::from).orElse(null);
-            query.setTimestamp(++i, from);
-            query.setTimestamp(++i, from);
+            int i = DeadLetterArchive.bind(query, selection.filter());
             java.sql.Array ids = selection.ids().isEmpty() ? null : connection.createArrayOf("bigint", selection.ids().get().toArray());
             query.setArray(++i, ids);
             query.setArray(++i, ids);

@@ -10,7 +10,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -28,26 +27,24 @@ import java.util.concurrent.atomic.AtomicReference;
  * the beginning without a consumer group (every API instance needs all of it) and keeps running after a Kafka
  * outage; until then, and without Kafka at all, it quotes the configured book.
  */
-public final class PriceBookFeed implements Runnable, AutoCloseable {
+public final class PriceBookFeed extends KafkaReader<String, byte[]> {
 
     private static final Logger log = LoggerFactory.getLogger(PriceBookFeed.class);
 
-    private final KafkaConsumer<String, byte[]> consumer;
     private final AvroSerde<ModelPrice> serde = AvroSerde.of(ModelPrice.class);
     private final AtomicReference<PriceBookSnapshot> current;
-    private volatile boolean closed;
 
     public PriceBookFeed(String bootstrapServers, PriceBook configured) {
+        super(new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer()));
         PriceBookSnapshot start = PriceBookSnapshot.empty(configured);
         for (ModelPrice price : PriceBookRecords.of(configured, Instant.EPOCH)) {
             start = start.applied(price.getModel(), price);
         }
         this.current = new AtomicReference<>(start);
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     public PriceBook priceBook() {
@@ -59,30 +56,22 @@ public final class PriceBookFeed implements Runnable, AutoCloseable {
     }
 
     @Override
-    public void run() {
-        try {
-            List<TopicPartition> partitions = partitions();
-            if (closed) {
-                return;
+    protected void read() {
+        List<TopicPartition> partitions = partitions();
+        if (closed()) {
+            return;
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        while (!closed()) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+                apply(record);
             }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (!closed) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-                    apply(record);
-                }
-            }
-        } catch (WakeupException e) {
-            if (!closed) {
-                throw e;
-            }
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
         }
     }
 
     private List<TopicPartition> partitions() {
-        while (!closed) {
+        while (!closed()) {
             try {
                 var infos = consumer.partitionsFor(Topics.PRICING_MODELS, Duration.ofSeconds(5));
                 if (infos != null && !infos.isEmpty()) {
@@ -107,9 +96,4 @@ public final class PriceBookFeed implements Runnable, AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        closed = true;
-        consumer.wakeup();
-    }
 }

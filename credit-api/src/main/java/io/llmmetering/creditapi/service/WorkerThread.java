@@ -1,31 +1,27 @@
 package io.llmmetering.creditapi.service;
 
+import io.llmmetering.creditapi.events.KafkaReader;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;
 
-/**
- * Runs one long-lived worker (a Kafka reader) on a named daemon thread for the life of the application, and
- * closes it on shutdown: the worker's {@code close()} must make its {@code run()} return.
- */
+/** Runs one Kafka reader on a named daemon thread for the life of the application, and closes it on shutdown. */
 final class WorkerThread implements SmartLifecycle {
 
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final String name;
-    private final Runnable worker;
-    private final AutoCloseable closer;
+    private final KafkaReader<?, ?> reader;
     private volatile Thread thread;
 
-    <W extends Runnable & AutoCloseable> WorkerThread(String name, W worker) {
+    WorkerThread(String name, KafkaReader<?, ?> reader) {
         this.name = name;
-        this.worker = worker;
-        this.closer = worker;
+        this.reader = reader;
     }
 
     @Override
     public void start() {
-        Thread started = new Thread(worker, name);
+        Thread started = new Thread(reader, name);
         started.setDaemon(true);
         started.start();
         thread = started;
@@ -34,15 +30,13 @@ final class WorkerThread implements SmartLifecycle {
     @Override
     public void stop() {
         Thread running = thread;
+        reader.close();
         try {
-            closer.close();
             if (running != null) {
                 running.join(STOP_WAIT.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            throw new IllegalStateException(name + " did not close: " + e, e);
         }
         thread = null;
     }

@@ -50,12 +50,14 @@ public final class MeteringTopology {
                 Topics.CREDIT_ACCOUNTS, Names.ACCOUNTS_UPDATER,
                 () -> new GlobalStoreUpdater<AccountState>(Names.ACCOUNT_STATES_STORE, (user, state) -> { }));
 
-        topology.addSource(Names.USAGE_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-                Topics.USAGE_EVENTS);
-        topology.addProcessor(Names.VALIDATE, () -> new ValidateEventsProcessor(validator), Names.USAGE_EVENTS_SOURCE);
         // Pricing comes before dedupe so that only a charged event counts as seen: an event dead-lettered for
         // an unknown model is charged when it is replayed after the price was added, within the horizon too.
-        topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook), Names.VALIDATE);
+        Step validate = new Step(Names.VALIDATE, Names.PRICE, Names.DLQ_SINK);
+        Step price = new Step(Names.PRICE, Names.DEDUPE, Names.DLQ_SINK);
+        topology.addSource(Names.USAGE_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                Topics.USAGE_EVENTS);
+        topology.addProcessor(Names.VALIDATE, () -> new ValidateEventsProcessor(validator, validate), Names.USAGE_EVENTS_SOURCE);
+        topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook, price), Names.VALIDATE);
         topology.addProcessor(Names.DEDUPE, () -> new DedupeEventIdsProcessor(settings.dedupeHorizon()), Names.PRICE);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(Names.DEDUPE_STORE, settings.dedupeHorizon(), settings.dedupeHorizon(), false),

@@ -25,12 +25,14 @@ import java.time.Instant;
 final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEvent, String, Object> {
 
     private final PriceBookView priceBook;
+    private final Step step;
     private KeyValueStore<String, AccountState> accounts;
     private Sensor priced;
     private Sensor deadLettered;
 
-    PriceEventsProcessor(PriceBookView priceBook) {
+    PriceEventsProcessor(PriceBookView priceBook, Step step) {
         this.priceBook = priceBook;
+        this.step = step;
     }
 
     @Override
@@ -67,10 +69,10 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
         } catch (PricingException e) {
             deadLettered.record();
             context().forward(DeadLetters.of(context(), record.key(), record.value().originalBytes(),
-                    new Rejection(e.reason(), e.getMessage()), Names.PRICE, record.timestamp()), Names.DLQ_SINK);
+                    new Rejection(e.reason(), e.getMessage()), step.name(), record.timestamp()), step.deadLetters());
             return;
         }
         priced.record();
-        context().forward(new Record<>(event.getUserId(), debit, record.timestamp()), Names.DEDUPE);
+        context().forward(new Record<>(event.getUserId(), debit, record.timestamp()), step.next());
     }
 }

@@ -19,10 +19,12 @@ final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], 
 
     private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
     private final UsageEventValidator validator;
+    private final Step step;
     private Sensor deadLettered;
 
-    ValidateEventsProcessor(UsageEventValidator validator) {
+    ValidateEventsProcessor(UsageEventValidator validator, Step step) {
         this.validator = validator;
+        this.step = step;
     }
 
     @Override
@@ -50,12 +52,12 @@ final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], 
             deadLetter(record, new Rejection("wrong_key", "record key must be the event's user_id"));
             return;
         }
-        context().forward(record.withValue(new ValidatedEvent(event, record.value())), Names.PRICE);
+        context().forward(record.withValue(new ValidatedEvent(event, record.value())), step.next());
     }
 
     private void deadLetter(Record<String, byte[]> record, Rejection rejection) {
         deadLettered.record();
-        context().forward(DeadLetters.of(context(), record.key(), record.value(), rejection, Names.VALIDATE, record.timestamp()),
-                Names.DLQ_SINK);
+        context().forward(DeadLetters.of(context(), record.key(), record.value(), rejection, step.name(), record.timestamp()),
+                step.deadLetters());
     }
 }
