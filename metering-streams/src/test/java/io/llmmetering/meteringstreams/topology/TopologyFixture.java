@@ -16,7 +16,10 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.test.TestRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Map;
@@ -75,6 +78,18 @@ final class TopologyFixture implements AutoCloseable {
 
     void setTier(String userId, String tier) {
         accounts.pipeInput(userId, AccountState.newBuilder().setUserId(userId).setTier(tier).setUpdatedAt(T0).build());
+    }
+
+    /** A sensor of the topology's own metrics group, summed over tasks. */
+    double metric(String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().contains(Metrics.SCOPE))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
+
+    static String header(TestRecord<String, byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Override
