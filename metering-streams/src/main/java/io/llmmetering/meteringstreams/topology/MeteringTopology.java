@@ -34,7 +34,6 @@ public final class MeteringTopology {
 
     public static Topology build(TopologySettings settings, PriceBook configuredBook) {
         PriceBookView priceBook = new PriceBookView(configuredBook);
-        UsageEventValidator validator = new UsageEventValidator(settings.maxClockSkew());
         Topology topology = new Topology();
 
         topology.addGlobalStore(
@@ -56,7 +55,7 @@ public final class MeteringTopology {
         Step price = new Step(Names.PRICE, Names.DEDUPE, Names.DLQ_SINK);
         topology.addSource(Names.USAGE_EVENTS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.USAGE_EVENTS);
-        topology.addProcessor(Names.VALIDATE, () -> new ValidateEventsProcessor(validator, validate), Names.USAGE_EVENTS_SOURCE);
+        topology.addProcessor(Names.VALIDATE, () -> new ValidateEventsProcessor(settings.maxClockSkew(), validate), Names.USAGE_EVENTS_SOURCE);
         topology.addProcessor(Names.PRICE, () -> new PriceEventsProcessor(priceBook, price), Names.VALIDATE);
         topology.addProcessor(Names.DEDUPE, () -> new DedupeEventIdsProcessor(settings.dedupeHorizon()), Names.PRICE);
         topology.addStateStore(Stores.windowStoreBuilder(

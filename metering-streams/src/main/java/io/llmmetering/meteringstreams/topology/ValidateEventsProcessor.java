@@ -2,28 +2,32 @@ package io.llmmetering.meteringstreams.topology;
 
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.UndecodableMessageException;
+import io.llmmetering.schemas.UsageEventRules;
 import io.llmmetering.schemas.UsageEvent;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Decodes each record of {@code usage.events} and checks it. Decoding happens here rather than in a serde so
+ * Decodes each record of {@code usage.events} and checks it against {@link UsageEventRules}, the rules ingest
+ * applies too (other producers may write to the topic directly). Decoding happens here rather than in a serde so
  * that a poison pill becomes an ordinary dead letter, written in the same transaction as everything else,
  * instead of an exception that stops the task.
  */
 final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], String, Object> {
 
     private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
-    private final UsageEventValidator validator;
+    private final Duration maxClockSkew;
     private final Step step;
     private Sensor deadLettered;
 
-    ValidateEventsProcessor(UsageEventValidator validator, Step step) {
-        this.validator = validator;
+    ValidateEventsProcessor(Duration maxClockSkew, Step step) {
+        this.maxClockSkew = maxClockSkew;
         this.step = step;
     }
 
@@ -42,9 +46,10 @@ final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], 
             deadLetter(record, new Rejection(e.reason().code(), e.getMessage()));
             return;
         }
-        Optional<Rejection> rejection = validator.validate(event, context().currentSystemTimeMs());
-        if (rejection.isPresent()) {
-            deadLetter(record, rejection.get());
+        Optional<UsageEventRules.Violation> violation =
+                UsageEventRules.check(event, Instant.ofEpochMilli(context().currentSystemTimeMs()), maxClockSkew);
+        if (violation.isPresent()) {
+            deadLetter(record, new Rejection(violation.get().reason(), violation.get().detail()));
             return;
         }
         if (record.key() == null || !record.key().equals(event.getUserId())) {

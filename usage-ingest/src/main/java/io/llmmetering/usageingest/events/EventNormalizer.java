@@ -1,26 +1,24 @@
 package io.llmmetering.usageingest.events;
 
-import io.llmmetering.core.pricing.InvalidUsageException;
 import io.llmmetering.core.pricing.PriceBook;
-import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.core.pricing.UnknownPowerLevelException;
 import io.llmmetering.schemas.UsageEvent;
+import io.llmmetering.schemas.UsageEventRules;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Turns a parsed event into the {@link UsageEvent} that is published, or says why not. An event without an id
- * gets one derived from the request's Idempotency-Key and its position in the batch, so a retried request
- * yields the same ids and is charged once; without either, the event is refused.
+ * Turns a parsed event into the {@link UsageEvent} that is published, or says why not, by {@link UsageEventRules}
+ * (the rules the topology applies to what reaches Kafka by other ways) and what only ingest can check: an id to
+ * derive, token counts present, a power level the price book knows. An event without an id gets one derived from
+ * the request's Idempotency-Key and its position in the batch, so a retried request yields the same ids and is
+ * charged once; without either, the event is refused.
  */
 public final class EventNormalizer {
-
-    static final int MAX_ID_LENGTH = 255;
-    static final int MAX_NAME_LENGTH = 200;
-    private static final Instant EARLIEST = Instant.parse("2020-01-01T00:00:00Z");
 
     private final PriceBook priceBook;
     private final Duration maxClockSkew;
@@ -44,19 +42,12 @@ public final class EventNormalizer {
             }
             eventId = UUID.nameUUIDFromBytes((idempotencyKey + "#" + index).getBytes(StandardCharsets.UTF_8)).toString();
         }
-        String problem = firstProblem(text("event_id", eventId, MAX_ID_LENGTH), text("user_id", in.userId(), MAX_ID_LENGTH),
-                text("model", in.model(), MAX_NAME_LENGTH), text("provider", in.provider(), MAX_NAME_LENGTH));
-        if (problem != null) {
-            return reject(index, problem.startsWith("missing") ? "missing_field" : "invalid_field", problem.substring(problem.indexOf(':') + 1).strip());
+        Optional<UsageEventRules.Violation> text = UsageEventRules.requiredText(eventId, in.userId(), in.model(), in.provider());
+        if (text.isPresent()) {
+            return reject(index, text.get());
         }
         if (in.inputTokens() == null && in.outputTokens() == null) {
-            return reject(index, "missing_field", "input_tokens and output_tokens are both missing");
-        }
-        TokenUsage usage;
-        try {
-            usage = new TokenUsage(orZero(in.inputTokens()), orZero(in.outputTokens()), orZero(in.cachedInputTokens()));
-        } catch (InvalidUsageException e) {
-            return reject(index, "invalid_tokens", e.getMessage());
+            return reject(index, UsageEventRules.MISSING_FIELD, "input_tokens and output_tokens are both missing");
         }
         String powerLevel;
         try {
@@ -65,43 +56,26 @@ public final class EventNormalizer {
             return reject(index, "unknown_power_level", e.getMessage());
         }
         Instant occurredAt = in.occurredAt() == null ? now : in.occurredAt();
-        if (occurredAt.isAfter(now.plus(maxClockSkew))) {
-            return reject(index, "occurred_in_future", "time " + occurredAt + " is more than " + maxClockSkew.toMinutes() + " minutes ahead");
-        }
-        if (occurredAt.isBefore(EARLIEST)) {
-            return reject(index, "invalid_time", "time " + occurredAt + " is before " + EARLIEST);
+        // before the event is built: a time past the year 292,278,994 has no epoch milliseconds
+        Optional<UsageEventRules.Violation> time = UsageEventRules.time(occurredAt, now, maxClockSkew);
+        if (time.isPresent()) {
+            return reject(index, time.get());
         }
         UsageEvent event = UsageEvent.newBuilder()
                 .setEventId(eventId).setUserId(in.userId()).setProvider(in.provider()).setModel(in.model())
-                .setInputTokens(usage.inputTokens()).setOutputTokens(usage.outputTokens()).setCachedInputTokens(usage.cachedInputTokens())
+                .setInputTokens(orZero(in.inputTokens())).setOutputTokens(orZero(in.outputTokens()))
+                .setCachedInputTokens(orZero(in.cachedInputTokens()))
                 .setPowerLevel(powerLevel).setOccurredAt(Instant.ofEpochMilli(occurredAt.toEpochMilli()))
                 .setMetadata(in.metadata() == null ? java.util.Map.of() : in.metadata())
                 .setSource(isBlank(in.source()) ? "unknown" : truncate(in.source()))
                 .setIngestKeyId(ingestKeyId).setIngestedAt(Instant.ofEpochMilli(now.toEpochMilli()))
                 .build();
-        return new Outcome(event, null);
+        Optional<UsageEventRules.Violation> broken = UsageEventRules.check(event, now, maxClockSkew);
+        return broken.isPresent() ? reject(index, broken.get()) : new Outcome(event, null);
     }
 
-    private static String text(String field, String value, int maxLength) {
-        if (isBlank(value)) {
-            return "missing: " + field + " is missing";
-        }
-        if (value.length() > maxLength) {
-            return "invalid: " + field + " is longer than " + maxLength + " characters";
-        }
-        if (value.chars().anyMatch(Character::isISOControl)) {
-            return "invalid: " + field + " contains control characters";
-        }
-        return null;
-    }
-
-    private static String firstProblem(String... problems) {
-        for (String problem : problems) {
-            if (problem != null) {
-                return problem;
-            }
-        }
-        return null;
+    private static Outcome reject(int index, UsageEventRules.Violation violation) {
+        return reject(index, violation.reason(), violation.detail());
     }
 
     private static Outcome reject(int index, String reason, String detail) {
@@ -117,6 +91,6 @@ public final class EventNormalizer {
     }
 
     private static String truncate(String value) {
-        return value.length() > MAX_NAME_LENGTH ? value.substring(0, MAX_NAME_LENGTH) : value;
+        return value.length() > UsageEventRules.MAX_NAME_LENGTH ? value.substring(0, UsageEventRules.MAX_NAME_LENGTH) : value;
     }
 }

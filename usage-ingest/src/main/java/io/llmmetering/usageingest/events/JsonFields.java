@@ -1,5 +1,6 @@
 package io.llmmetering.usageingest.events;
 
+import io.llmmetering.schemas.UsageEventRules;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -13,12 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reading the fields of a JSON event leniently (aliases, numbers as text) and bodies strictly (located errors). */
+/**
+ * Reading the fields of a JSON event leniently (aliases, numbers as text, metadata cut to {@link UsageEventRules}'
+ * bounds) and bodies strictly (located errors).
+ */
 final class JsonFields {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final int MAX_METADATA_ENTRIES = 64;
-    private static final int MAX_METADATA_TEXT = 1024;
 
     private JsonFields() {
     }
@@ -119,7 +121,7 @@ final class JsonFields {
         }
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             JsonNode value = entry.getValue();
-            if (metadata.size() >= MAX_METADATA_ENTRIES) {
+            if (metadata.size() >= UsageEventRules.MAX_METADATA_ENTRIES) {
                 break;
             }
             if (value.isString() || value.isNumber() || value.isBoolean()) {
@@ -130,6 +132,6 @@ final class JsonFields {
     }
 
     private static String truncate(String text) {
-        return text.length() > MAX_METADATA_TEXT ? text.substring(0, MAX_METADATA_TEXT) : text;
+        return text.length() > UsageEventRules.MAX_METADATA_TEXT ? text.substring(0, UsageEventRules.MAX_METADATA_TEXT) : text;
     }
 }

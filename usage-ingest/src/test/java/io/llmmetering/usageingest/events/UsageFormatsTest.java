@@ -134,8 +134,8 @@ class UsageFormatsTest {
         List<Case> cases = List.of(
                 new Case("null", "1", "null", "null", "missing_field"),
                 new Case("\"\"", "1", "null", "null", "missing_field"),
-                new Case("\"u\"", "-5", "null", "null", "invalid_tokens"),
-                new Case("\"u\"", "100000000000", "null", "null", "invalid_tokens"),
+                new Case("\"u\"", "-5", "null", "null", "invalid_usage"),
+                new Case("\"u\"", "100000000000", "null", "null", "invalid_usage"),
                 new Case("\"u\"", "1.5", "null", "null", "invalid_field"),
                 new Case("\"u\"", "\"many\"", "null", "null", "invalid_field"),
                 new Case("\"u\"", "1", "\"turbo\"", "null", "unknown_power_level"),
@@ -144,8 +144,8 @@ class UsageFormatsTest {
                 // found by IngestFuzzTest: a number JSON allows but that is read as Infinity was a 500
                 new Case("\"u\"", "1", "null", "1e309", "invalid_field"),
                 new Case("\"u\"", "1", "null", "\"1999-01-01T00:00:00Z\"", "invalid_time"),
-                new Case("\"" + "x".repeat(300) + "\"", "1", "null", "null", "invalid_field"),
-                new Case("\"alice\\u0000admin\"", "1", "null", "null", "invalid_field"));
+                new Case("\"" + "x".repeat(300) + "\"", "1", "null", "null", "field_too_long"),
+                new Case("\"alice\\u0000admin\"", "1", "null", "null", "invalid_characters"));
         for (Case c : cases) {
             ParsedEvent parsed = UsageFormats.nativeEvents(bytes(template.formatted(c.user(), c.input(), c.power(), c.time())), false, "s").get(0);
             String reason = parsed instanceof ParsedEvent.Rejected r ? r.reason() : normalize(parsed, null).rejection().reason();
@@ -157,7 +157,7 @@ class UsageFormatsTest {
     void moreCachedThanInputTokensIsRefused() {
         ParsedEvent parsed = UsageFormats.nativeEvents(bytes("{\"event_id\":\"e\",\"user_id\":\"u\",\"provider\":\"p\",\"model\":\"m\","
                 + "\"input_tokens\":1,\"cached_input_tokens\":5}"), false, "s").get(0);
-        assertThat(normalize(parsed, null).rejection().reason()).isEqualTo("invalid_tokens");
+        assertThat(normalize(parsed, null).rejection().reason()).isEqualTo("invalid_usage");
     }
 
     @Test

@@ -128,7 +128,7 @@ class IngestEndpointsTest {
                 + event("p3", "partial@example.com") + ",{\"event_id\":\"p4\",\"user_id\":\"u\",\"provider\":\"o\",\"model\":\"m\",\"input_tokens\":-1}]";
         HttpResponse<String> response = FIXTURE.post(port, "/api/v1/usage/events", "application/json", batch);
         assertThat(response.statusCode()).isEqualTo(202);
-        assertThat(response.body()).contains("\"accepted\":2", "\"index\":1", "\"reason\":\"missing_field\"", "\"index\":3", "\"reason\":\"invalid_tokens\"");
+        assertThat(response.body()).contains("\"accepted\":2", "\"index\":1", "\"reason\":\"missing_field\"", "\"index\":3", "\"reason\":\"invalid_usage\"");
         assertThat(FIXTURE.published(2, Duration.ofSeconds(20))).extracting(r -> r.value().getEventId()).containsExactlyInAnyOrder("p1", "p3");
     }
 
