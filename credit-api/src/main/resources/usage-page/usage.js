@@ -91,23 +91,32 @@
     text('who', me.sub || '');
     const monthStart = new Date(); monthStart.setUTCDate(1); monthStart.setUTCHours(0, 0, 0, 0);
     const thirtyDays = new Date(Date.now() - 29 * 86400000); thirtyDays.setUTCHours(0, 0, 0, 0);
-    const [balance, byDay, byModel] = await Promise.all([
-      api('/api/v1/credits/balance'),
-      api('/api/v1/credits/usage?group_by=day&from=' + thirtyDays.toISOString()),
-      api('/api/v1/credits/usage?group_by=model&from=' + monthStart.toISOString()),
+    // admins see the platform, everyone else their own account
+    const admin = (me.roles || []).includes('admin');
+    const usage = admin ? '/api/v1/admin/usage' : '/api/v1/credits/usage';
+    const [byDay, byModel] = await Promise.all([
+      api(usage + '?group_by=day&from=' + thirtyDays.toISOString()),
+      api(usage + '?group_by=model&from=' + monthStart.toISOString()),
     ]);
-    text('balance', credits(balance.balance));
-    text('tier', 'tier ' + balance.tier + (balance.status !== 'active' ? ' · ' + balance.status : ''));
-    text('spend', credits(balance.month_to_date_spend));
-    if (balance.monthly_cap !== null) {
-      text('cap', 'of a ' + credits(balance.monthly_cap) + ' monthly cap');
-      document.getElementById('cap-bar').style.width = Math.min(100, 100 * balance.month_to_date_spend / balance.monthly_cap) + '%';
+    if (admin) {
+      document.getElementById('own-cards').hidden = true;
+      text('by-day-title', 'Platform spend by day (last 30 days)');
+      text('by-model-title', 'Platform spend by model (this month)');
     } else {
-      text('cap', 'no monthly cap');
+      const balance = await api('/api/v1/credits/balance');
+      text('balance', credits(balance.balance));
+      text('tier', 'tier ' + balance.tier + (balance.status !== 'active' ? ' · ' + balance.status : ''));
+      text('spend', credits(balance.month_to_date_spend));
+      if (balance.monthly_cap !== null) {
+        text('cap', 'of a ' + credits(balance.monthly_cap) + ' monthly cap');
+        document.getElementById('cap-bar').style.width = Math.min(100, 100 * balance.month_to_date_spend / balance.monthly_cap) + '%';
+      } else {
+        text('cap', 'no monthly cap');
+      }
     }
     columns('by-day', byDay.rows.map((r) => ({ label: r.key.slice(0, 10), value: Number(r.cost) })));
     bars('by-model', byModel.rows.map((r) => ({ label: r.key, value: Number(r.cost) })));
-    if ((me.roles || []).includes('admin')) {
+    if (admin) {
       document.getElementById('admin').hidden = false;
       const top = await api('/api/v1/admin/usage?group_by=user&limit=10&from=' + monthStart.toISOString());
       bars('top-users', top.rows.map((r) => ({ label: r.key, value: Number(r.cost) })));

@@ -84,7 +84,7 @@ class UsagePageBrowserTest {
     }
 
     @Test
-    void anAdminAlsoSeesTheTopSpendersAndTheDeadLetterCount() throws Exception {
+    void anAdminSeesThePlatformsSpendTheTopSpendersAndTheDeadLetterCount() throws Exception {
         String spender = "page-top-" + System.nanoTime() + "@example.com";
         meter(spender, "gpt-4o", 90_000_000_000L, "gpt-4o", 1);
 
@@ -92,6 +92,11 @@ class UsagePageBrowserTest {
 
         assertThat(browser.findElement(By.id("admin")).isDisplayed()).isTrue();
         assertThat(browser.findElement(By.id("top-users")).getText()).contains(spender);
+        // the platform's spend, not the admin's own (empty) account
+        assertThat(browser.findElement(By.id("own-cards")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("by-model-title")).getText()).startsWith("Platform spend by model");
+        assertThat(browser.findElement(By.id("by-model")).getText()).contains("gpt-4o");
+        assertThat(browser.findElements(By.cssSelector("#by-day svg rect.bar"))).hasSize(30);
         assertThat(browser.findElement(By.id("dlq")).getText()).matches("[0-9,]+");
         screenshot("usage-page-admin.png");
     }
