@@ -66,13 +66,30 @@ public final class LocalLauncher {
             System.exit(2);
             return;
         }
+        if (settings.demo() && runningSystemAnswers(settings)) {
+            // the README's second terminal: drive the system the first one runs, with a key of its own
+            System.out.println("[local] a system answers on 127.0.0.1:" + settings.apiPort() + " and :" + settings.ingestPort()
+                    + ": driving it");
+            String key = new LocalIngestKey(settings.databaseUrl(), settings.databaseUser()).create("local-demo", "local");
+            long discrepancies = new DemoTraffic(settings, key, PriceBookReader.defaultPriceBook()).run(settings.demoEvents());
+            System.exit(discrepancies == 0 ? 0 : 1);
+            return;
+        }
+        Map<Integer, String> taken = PortOwners.taken(settings.ports());
+        if (!taken.isEmpty()) {
+            taken.values().forEach(reason -> System.err.println("[local] cannot start: " + reason));
+            System.err.println("[local] stop that process, or choose other ports (--help lists the options)");
+            System.exit(1);
+            return;
+        }
         LocalLauncher launcher = new LocalLauncher();
         Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "local-shutdown"));
         String key;
         try {
             key = launcher.start(settings);
         } catch (Exception e) {
-            System.err.println("[local] start failed: " + e.getMessage());
+            System.err.println("[local] start failed: " + rootMessage(e));
+            log.debug("start failed", e);
             launcher.stop();
             System.exit(1);
             return;
@@ -82,6 +99,33 @@ public final class LocalLauncher {
             System.exit(discrepancies == 0 ? 0 : 1);
         }
         Thread.currentThread().join();
+    }
+
+    /** Both services answer their health check: a launcher (or a deployment) already runs on these ports. */
+    static boolean runningSystemAnswers(LocalSettings settings) {
+        return healthy(settings.apiPort()) && healthy(settings.ingestPort());
+    }
+
+    private static boolean healthy(int port) {
+        try {
+            java.net.http.HttpResponse<Void> answer = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                    .send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                            .timeout(Duration.ofSeconds(2)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            return answer.statusCode() == 200;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + " (" + root + ")";
     }
 
     /** Starts everything; returns the ingest key it created. */

@@ -10,6 +10,16 @@ import java.util.Map;
 public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int apiPort, int ingestPort, String databaseUrl,
                      String databaseUser, String redisUrl, boolean demo, int demoEvents, java.util.Optional<Path> priceBook) {
 
+    /** The ports this launcher listens on, by role: each must be free before it starts. */
+    Map<Integer, String> ports() {
+        Map<Integer, String> ports = new java.util.LinkedHashMap<>();
+        ports.put(kafkaPort, "Kafka");
+        ports.put(controllerPort, "Kafka controller");
+        ports.put(apiPort, "credit-api");
+        ports.put(ingestPort, "usage-ingest");
+        return ports;
+    }
+
     static final String USAGE = """
             usage: java -jar local/target/metering-local.jar [options]
                    java -jar local/target/metering-local.jar token --user ID [--admin]   (see token --help)
@@ -22,7 +32,8 @@ public record LocalSettings(Path dataDir, int kafkaPort, int controllerPort, int
               --db-user USER      PostgreSQL user (default postgres)
               --redis-url URL     Redis URI (default redis://127.0.0.1:6379/0)
               --demo              drive synthetic proxy traffic through the system, check the invariants, print
-                                  "discrepancies: N" and exit (non-zero when N > 0)
+                                  "discrepancies: N" and exit (non-zero when N > 0); drives the system
+                                  already running on these ports if one answers, else starts its own
               --events N          events the demo sends (default 20000)
               --prices FILE       import a price book once the system is up (LiteLLM's
                                   model_prices_and_context_window.json, or this project's format)
