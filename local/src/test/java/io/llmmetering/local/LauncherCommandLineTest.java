@@ -16,13 +16,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The launcher's command line as a newcomer meets it with the system already running in a first terminal: a
  * second {@code --demo} drives that system instead of dying on taken ports, and a second plain launcher says in
- * one line which port is taken and by which process, without a stack trace.
+ * one line which port is taken and by which process, without a stack trace; and SIGTERM (Ctrl-C) under traffic
+ * stops a launcher within seconds.
  */
 @Tag("integration")
 class LauncherCommandLineTest {
@@ -62,14 +64,93 @@ class LauncherCommandLineTest {
         }
     }
 
+    @Test
+    void sigtermUnderTrafficStopsTheLauncherWithinSeconds(@TempDir Path dir) throws Exception {
+        String database = "t_sigterm_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        int kafkaPort = FreePorts.pair();
+        int ingestPort = FreePorts.one();
+        Path output = Files.createTempFile(dir, "launcher", ".log");
+        Process launcher = new ProcessBuilder(javaCommand("--kafka-port", String.valueOf(kafkaPort), "--api-port",
+                String.valueOf(FreePorts.one()), "--ingest-port", String.valueOf(ingestPort), "--db-url",
+                "jdbc:postgresql://127.0.0.1:5432/" + database, "--data-dir", dir.resolve("data").toString()))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            String key = awaitIngestKey(launcher, output);
+            AtomicLong accepted = new AtomicLong();
+            Thread traffic = new Thread(() -> publishUntilRefused(ingestPort, key, accepted), "traffic");
+            traffic.start();
+            while (accepted.get() < 2_000 && launcher.isAlive()) {
+                Thread.sleep(50);
+            }
+
+            long sent = System.nanoTime();
+            launcher.destroy(); // SIGTERM, as Ctrl-C's shutdown hooks see it
+            boolean exited = launcher.waitFor(30, TimeUnit.SECONDS);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sent);
+            traffic.join(10_000);
+
+            assertThat(exited).as("stopped within 30 s: " + Files.readString(output, StandardCharsets.UTF_8)).isTrue();
+            System.out.printf("[sigterm] %d events accepted before SIGTERM, stopped in %d s%n", accepted.get(), seconds);
+            assertThat(Files.readString(output, StandardCharsets.UTF_8)).contains("[local] stopped");
+        } finally {
+            launcher.destroyForcibly();
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+                 Statement s = c.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            }
+        }
+    }
+
+    private static String awaitIngestKey(Process launcher, Path output) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && launcher.isAlive()) {
+            java.util.regex.Matcher key = java.util.regex.Pattern.compile("ingest key +(\\S+)").matcher(Files.readString(output, StandardCharsets.UTF_8));
+            if (key.find()) {
+                return key.group(1);
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the launcher printed no ingest key: " + Files.readString(output, StandardCharsets.UTF_8));
+    }
+
+    /** Batches of 100 events until ingest stops answering (the launcher is stopping). */
+    private static void publishUntilRefused(int ingestPort, String key, AtomicLong accepted) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int batch = 0; ; batch++) {
+            StringBuilder body = new StringBuilder("[");
+            for (int i = 0; i < 100; i++) {
+                body.append(i == 0 ? "" : ",").append("{\"event_id\":\"sig-").append(batch).append('-').append(i)
+                        .append("\",\"user_id\":\"u").append(i % 20).append("\",\"provider\":\"openai\",\"model\":\"gpt-4o\",")
+                        .append("\"input_tokens\":100,\"output_tokens\":10}");
+            }
+            try {
+                var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ingestPort + "/api/v1/usage/events"))
+                        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                        .timeout(java.time.Duration.ofSeconds(5))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.append(']').toString())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() == 202) {
+                    accepted.addAndGet(100);
+                }
+            } catch (IOException | InterruptedException e) {
+                return;
+            }
+        }
+    }
+
     private record Result(int exit, String output) {
+    }
+
+    private static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LocalLauncher.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** The launcher's main in a JVM of its own, as {@code java -jar metering-local.jar ARGS} runs it. */
     private static Result launch(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), LocalLauncher.class.getName()));
-        command.addAll(List.of(args));
+        List<String> command = javaCommand(args);
         Path output = Files.createTempFile(dir, "launcher", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!process.waitFor(4, TimeUnit.MINUTES)) {

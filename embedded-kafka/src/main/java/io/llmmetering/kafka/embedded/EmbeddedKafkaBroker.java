@@ -173,6 +173,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("num.partitions", "1");
         props.put("auto.create.topics.enable", "false");
+        // one node has no replica to hand its leaders to: a controlled shutdown only waits (up to 5 minutes, under
+        // load) for its own controller, which a launcher stopped with Ctrl-C once did for over 3 minutes
+        props.put("controlled.shutdown.enable", "false");
         props.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
         props.putAll(overrides);
         return props;
