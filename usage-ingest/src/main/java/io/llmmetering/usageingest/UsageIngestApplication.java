@@ -2,11 +2,11 @@ package io.llmmetering.usageingest;
 
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.core.keys.IngestKeyAuthenticator;
+import io.llmmetering.schemas.client.HealthCheckAdmin;
 import io.llmmetering.usageingest.events.EventNormalizer;
 import io.llmmetering.usageingest.publishing.EventPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -16,7 +16,6 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** usage-ingest: the HTTP front door for proxies. Port 8085. */
@@ -45,8 +44,7 @@ public class UsageIngestApplication {
 
     @Bean(destroyMethod = "close")
     Admin kafkaAdmin(UsageIngestProperties properties) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000));
+        return HealthCheckAdmin.create(properties.bootstrapServers());
     }
 
     /** DOWN when no broker answers within 2 s: the service would answer every request with 503. */

@@ -13,6 +13,7 @@ import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.events.ControlPlanePublisher;
 import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.schemas.client.HealthCheckAdmin;
 import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterCopier;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
@@ -30,7 +31,6 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
@@ -47,7 +47,6 @@ import tools.jackson.databind.PropertyNamingStrategies;
 
 import javax.sql.DataSource;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -218,8 +217,7 @@ class ApiConfiguration {
 
     @Bean(destroyMethod = "close")
     Admin kafkaAdmin(CreditApiProperties properties) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000));
+        return HealthCheckAdmin.create(properties.bootstrapServers());
     }
 
     @Bean
