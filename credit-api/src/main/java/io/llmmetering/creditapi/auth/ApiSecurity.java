@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.auth;
 
 import io.llmmetering.core.keys.IngestKeyAuthenticator;
-import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.context.annotation.Bean;

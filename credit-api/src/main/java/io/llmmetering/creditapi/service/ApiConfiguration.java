@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.service;
 
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.AccountGauges;

@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.service;
 
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.ledger.ApplierSettings;

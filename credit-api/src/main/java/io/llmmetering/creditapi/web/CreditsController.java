@@ -10,7 +10,7 @@ import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.events.PriceBookFeed;
-import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;

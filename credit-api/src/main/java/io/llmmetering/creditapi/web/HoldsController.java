@@ -9,7 +9,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.auth.Roles;
 import io.llmmetering.creditapi.events.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
-import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.problems.ProblemType;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;

@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.web;
 
 import io.llmmetering.creditapi.balances.BalanceCache;
-import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;

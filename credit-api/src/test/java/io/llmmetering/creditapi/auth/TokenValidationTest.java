@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.auth;
 
-import io.llmmetering.creditapi.service.CreditApiProperties;
+import io.llmmetering.creditapi.config.CreditApiProperties;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.oauth2.jwt.Jwt;

@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.config;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.ledger.ApplierSettings;
