@@ -32,11 +32,9 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.apache.kafka.clients.admin.Admin;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -48,9 +46,6 @@ import tools.jackson.databind.PropertyNamingStrategies;
 
 import javax.sql.DataSource;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /** The REST API's collaborators: plain classes, wired here. */
 @Configuration(proxyBeanMethods = false)
@@ -136,54 +131,9 @@ class ApiConfiguration {
         return new AccountGauges(dataSource, applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()), registry);
     }
 
-    /**
-     * Background upkeep on every instance: releasing holds nobody settled (safe to run concurrently: each release
-     * is conditional and locked) and refreshing the account gauges.
-     */
     @Bean
-    SmartLifecycle maintenanceJobs(SpendHolds holds, AccountGauges gauges) {
-        return new SmartLifecycle() {
-            private ScheduledExecutorService scheduler;
-
-            @Override
-            public void start() {
-                scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread thread = new Thread(r, "credit-api-maintenance");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                scheduler.scheduleWithFixedDelay(() -> guarded("hold expiry", () -> {
-                    while (holds.expireDue(500) == 500) {
-                        // a backlog: keep going
-                    }
-                }), 5, 5, TimeUnit.SECONDS);
-                scheduler.scheduleWithFixedDelay(() -> guarded("account gauges", gauges::refresh), 0, 60, TimeUnit.SECONDS);
-            }
-
-            @Override
-            public void stop() {
-                scheduler.shutdownNow();
-                scheduler = null;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return scheduler != null;
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface Job {
-        void run() throws Exception;
-    }
-
-    private static void guarded(String name, Job job) {
-        try {
-            job.run();
-        } catch (Exception e) {
-            LoggerFactory.getLogger(ApiConfiguration.class).warn("{} failed error={}", name, e.toString());
-        }
+    MaintenanceJobs maintenanceJobs(SpendHolds holds, AccountGauges gauges) {
+        return new MaintenanceJobs(holds, gauges);
     }
 
     /** Present only with an ENCRYPTION_KEY: keys are never stored any other way. */
