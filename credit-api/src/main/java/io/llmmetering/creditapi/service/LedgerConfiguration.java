@@ -1,0 +1,53 @@
+package io.llmmetering.creditapi.service;
+
+import io.llmmetering.creditapi.analytics.UsageRollupJob;
+import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.config.CreditApiProperties;
+import io.llmmetering.creditapi.ledger.ApplierSettings;
+import io.llmmetering.creditapi.ledger.BatchApplier;
+import io.llmmetering.creditapi.ledger.DebitApplier;
+import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import javax.sql.DataSource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The asynchronous ledger: the debit appliers, the hourly rollups and the usage_events partition upkeep, run by
+ * {@link LedgerWorkers}. Absent with {@code credit.system-enabled=false}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "credit.system-enabled", havingValue = "true", matchIfMissing = true)
+class LedgerConfiguration {
+
+    @Bean
+    HealthIndicator ledgerWorkersHealth(LedgerWorkers workers) {
+        return () -> (workers.healthy() ? Health.up() : Health.down()).withDetail("debitAppliers",
+                workers.healthy() ? "running" : "stopped").build();
+    }
+
+    @Bean
+    LedgerWorkers ledgerWorkers(CreditApiApplication.SchemaMigration migrated, CreditApiProperties properties, DataSource dataSource, BalanceCache cache,
+                                MeterRegistry registry) {
+        CreditApiProperties.Applier applier = properties.applier();
+        ApplierSettings settings = applier.toSettings(properties.bootstrapServers());
+        if (applier.concurrency() < 1 || applier.concurrency() > 64) {
+            throw new IllegalArgumentException("credit.applier.concurrency must be 1-64, was " + applier.concurrency());
+        }
+        // each applier is a consumer of its own in the group, with its own partitions and its own transactions:
+        // PostgreSQL applies their batches on as many backends, which one applier waiting on each commit cannot
+        List<DebitApplier> appliers = new ArrayList<>();
+        for (int i = 0; i < applier.concurrency(); i++) {
+            appliers.add(new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry));
+        }
+        CreditApiProperties.Rollups rollups = properties.rollups();
+        return new LedgerWorkers(appliers, new UsageRollupJob(dataSource, rollups.settle(), rollups.hoursPerRun()), rollups.interval(),
+                new UsagePartitionMaintenance(dataSource, properties.usageRetentionMonths()));
+    }
+}
