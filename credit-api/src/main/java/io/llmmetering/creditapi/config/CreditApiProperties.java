@@ -1,8 +1,8 @@
 package io.llmmetering.creditapi.config;
 
 import io.llmmetering.core.money.Credits;
-import io.llmmetering.creditapi.ledger.ApplierSettings;
-import io.llmmetering.creditapi.ledger.SpikeSettings;
+import io.llmmetering.creditapi.applier.ApplierSettings;
+import io.llmmetering.creditapi.applier.SpikeSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationUnit;

@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.deadletters;
 
-import io.llmmetering.creditapi.events.KafkaReader;
+import io.llmmetering.creditapi.controlplane.KafkaReader;
 import io.llmmetering.schemas.DeadLetterHeaders;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;

@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.service;
 
-import io.llmmetering.creditapi.ledger.DebitApplier;
-import io.llmmetering.creditapi.ledger.UsagePartitionMaintenance;
+import io.llmmetering.creditapi.applier.DebitApplier;
+import io.llmmetering.creditapi.applier.UsagePartitionMaintenance;
 import io.llmmetering.creditapi.analytics.UsageRollupJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.service;
 
-import io.llmmetering.creditapi.events.KafkaReader;
+import io.llmmetering.creditapi.controlplane.KafkaReader;
 import org.springframework.context.SmartLifecycle;
 
 import java.time.Duration;

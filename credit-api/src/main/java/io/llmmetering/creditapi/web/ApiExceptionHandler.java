@@ -5,7 +5,7 @@ import io.llmmetering.core.pricing.PricingException;
 import io.llmmetering.core.pricing.UnknownModelException;
 import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.events.ControlPlanePublisher;
+import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;

@@ -9,7 +9,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
-import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.creditapi.config.CreditApiProperties;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;

@@ -3,7 +3,7 @@ package io.llmmetering.creditapi.web;
 import io.llmmetering.creditapi.deadletters.DeadLetter;
 import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
-import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.schemas.Topics;
 import org.springframework.http.MediaType;

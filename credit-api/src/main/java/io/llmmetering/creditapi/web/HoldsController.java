@@ -7,7 +7,7 @@ import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.auth.Roles;
-import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.problems.ProblemType;

@@ -2,8 +2,8 @@ package io.llmmetering.creditapi.web;
 
 import io.llmmetering.core.pricing.ModelPrice;
 import io.llmmetering.core.pricing.PriceBookImport;
-import io.llmmetering.creditapi.events.ControlPlanePublisher;
-import io.llmmetering.creditapi.events.PriceBookFeed;
+import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
+import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.schemas.pricing.PriceBookRecords;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;

@@ -1,8 +1,8 @@
 package io.llmmetering.creditapi.analytics;
 
 import io.llmmetering.core.money.Credits;
-import io.llmmetering.creditapi.ledger.BatchApplier;
-import io.llmmetering.creditapi.ledger.LedgerDebit;
+import io.llmmetering.creditapi.applier.BatchApplier;
+import io.llmmetering.creditapi.applier.LedgerDebit;
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;
 import io.llmmetering.testsupport.PostgresDatabaseExtension;

@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.config;
 
-import io.llmmetering.creditapi.ledger.ApplierSettings;
+import io.llmmetering.creditapi.applier.ApplierSettings;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;

@@ -1,0 +1,160 @@
+package io.llmmetering.creditapi.applier;
+
+import io.llmmetering.creditapi.balances.BalanceCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One applier's committed balances on their way to Redis, and the ledger's notes of them
+ * ({@code applier_cache_pending}): a batch's balances wait here after its commit and are written without holding
+ * up the next batch; a note is confirmed once Redis took its balances and deleted by the next batch (or when
+ * idle). Notes nobody confirmed (an applier died between commit and write, or Redis was away) are read back from
+ * PostgreSQL at partition assignment and their balances written again. Used by the applier's thread only.
+ */
+final class BalanceWriteBehind {
+
+    private static final Logger log = LoggerFactory.getLogger(BalanceWriteBehind.class);
+    private static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
+    private static final int MAX_UNWRITTEN_BALANCES = 500_000;
+
+    private final BalanceCache cache;
+    private final BatchApplier ledger;
+    private final Map<String, BalanceCache.Versioned> unwritten = new HashMap<>();
+    private CompletableFuture<Boolean> write;
+    private Map<String, BalanceCache.Versioned> writing = Map.of();
+    private final List<Long> unwrittenNotes = new ArrayList<>();
+    private boolean notesUnread;
+    private List<Long> writingNotes = List.of();
+    private final List<Long> confirmedNotes = new ArrayList<>();
+    private long nextRetryNanos;
+
+    BalanceWriteBehind(BalanceCache cache, BatchApplier ledger) {
+        this.cache = cache;
+        this.ledger = ledger;
+    }
+
+    /** The notes whose balances Redis took: the next batch deletes them in its own transaction. */
+    List<Long> confirmedNotes() {
+        return List.copyOf(confirmedNotes);
+    }
+
+    /** A batch committed: it deleted the confirmed notes and wrote its own note; its balances wait for Redis. */
+    void committed(AppliedBatch batch) {
+        if (batch.cachePendingId() != 0) {
+            confirmedNotes.clear();
+            unwrittenNotes.add(batch.cachePendingId());
+        }
+        batch.changes().forEach(change -> unwritten.merge(change.userId(),
+                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), BalanceCache.Versioned::newest));
+        writeWhenDue();
+    }
+
+    /**
+     * Sends the balances waiting for Redis, unless a write is still in flight (they go with the next one) or
+     * Redis failed less than a second ago. The write does not hold up the next batch: the loop looks at its
+     * outcome on its next turn. Balances whose write failed wait again (the newest version of each) and are
+     * written until Redis takes them: otherwise a user with no further debits kept a stale cached balance until
+     * its TTL, as a process check found after a crash. Rewriting is safe: the cache never replaces a newer
+     * version with an older one.
+     */
+    void writeWhenDue() {
+        if (write != null) {
+            if (!write.isDone()) {
+                return;
+            }
+            if (write.join()) {
+                confirmedNotes.addAll(writingNotes);
+            } else {
+                writing.forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
+                unwrittenNotes.addAll(writingNotes);
+                nextRetryNanos = System.nanoTime() + RETRY_INTERVAL.toNanos();
+                if (unwritten.size() > MAX_UNWRITTEN_BALANCES) {
+                    // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded (the ledger's
+                    // notes stay: read again when the applier is idle, or by the next owner of the partitions)
+                    log.warn("balance cache unreachable, dropping pending writes users={}", unwritten.size());
+                    unwritten.clear();
+                    unwrittenNotes.clear();
+                    notesUnread = true;
+                }
+            }
+            write = null;
+            writing = Map.of();
+            writingNotes = List.of();
+        }
+        if (unwritten.isEmpty() || System.nanoTime() < nextRetryNanos) {
+            return;
+        }
+        writing = new HashMap<>(unwritten);
+        unwritten.clear();
+        writingNotes = List.copyOf(unwrittenNotes);
+        unwrittenNotes.clear();
+        write = cache.putAllAsync(writing);
+    }
+
+    /** Bookkeeping no batch is waiting for: notes nobody could read at assignment, confirmed notes. */
+    void whenIdle() {
+        if (notesUnread) {
+            refreshUnconfirmed();
+        }
+        if (!confirmedNotes.isEmpty() && write == null) {
+            try {
+                ledger.forgetCachePending(List.copyOf(confirmedNotes));
+                confirmedNotes.clear();
+            } catch (SQLException e) {
+                log.debug("confirmed cache notes kept for the next batch error={}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * The balances of batches whose cache writes were never confirmed are read from PostgreSQL and join the
+     * balances waiting for Redis, with their notes: written at once and, while Redis refuses, again every second,
+     * as the applier's own; the notes go once Redis took them. Rewriting a balance another applier is still
+     * writing is harmless: the cache keeps the newest version. A database that cannot be read now is asked again
+     * when the applier is next idle.
+     */
+    void refreshUnconfirmed() {
+        try {
+            List<BatchApplier.CachePending> notes = ledger.cachePending();
+            notesUnread = false;
+            if (notes.isEmpty()) {
+                return;
+            }
+            Set<String> users = new HashSet<>();
+            notes.forEach(note -> users.addAll(note.userIds()));
+            ledger.balancesOf(users).forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
+            notes.forEach(note -> unwrittenNotes.add(note.id()));
+            nextRetryNanos = System.nanoTime();
+            log.info("unconfirmed cached balances to refresh batches={} users={}", notes.size(), users.size());
+            writeWhenDue();
+        } catch (SQLException e) {
+            notesUnread = true;
+            log.warn("unconfirmed cached balances not read, asked again when idle error={}", e.toString());
+        }
+    }
+
+    /** On the way out: the balances already committed reach Redis if it answers soon. */
+    void flushOnShutdown() {
+        if (write != null) {
+            try {
+                write.get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("balance cache write unfinished at shutdown users={}", writing.size());
+            }
+        }
+        if (!unwritten.isEmpty()) {
+            cache.putAll(unwritten);
+        }
+    }
+}

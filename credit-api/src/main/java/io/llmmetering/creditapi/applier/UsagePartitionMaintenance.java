@@ -1,0 +1,70 @@
+package io.llmmetering.creditapi.applier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps usage_events' monthly partitions ready a year ahead, and drops months past the retention period when
+ * one is set. Runs at start and daily; both functions are idempotent, so several instances may run it.
+ */
+public final class UsagePartitionMaintenance {
+
+    private static final Logger log = LoggerFactory.getLogger(UsagePartitionMaintenance.class);
+    /** This month and the twelve after it. */
+    static final int MONTHS_AHEAD = 13;
+
+    private static final String CREATE_AHEAD = """
+            SELECT usage_events_create_partitions(date_trunc('month', now() AT TIME ZONE 'UTC')::date, ?)
+            """;
+    private static final String DROP_EXPIRED = """
+            SELECT usage_events_drop_partitions_before((date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => ?))::date)
+            """;
+
+    private final DataSource dataSource;
+    private final int retentionMonths;
+
+    /** @param retentionMonths months of usage events to keep before the current one; 0 keeps everything */
+    public UsagePartitionMaintenance(DataSource dataSource, int retentionMonths) {
+        if (retentionMonths < 0) {
+            throw new IllegalArgumentException("retentionMonths must not be negative, was " + retentionMonths);
+        }
+        this.dataSource = dataSource;
+        this.retentionMonths = retentionMonths;
+    }
+
+    /** Returns the partitions created and dropped. */
+    public List<String> run() throws SQLException {
+        List<String> changed = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection()) {
+            changed.addAll(call(connection, CREATE_AHEAD, MONTHS_AHEAD));
+            if (retentionMonths > 0) {
+                changed.addAll(call(connection, DROP_EXPIRED, retentionMonths).stream().map(name -> "dropped " + name).toList());
+            }
+        }
+        if (!changed.isEmpty()) {
+            log.info("usage_events partitions changed={}", changed);
+        }
+        return changed;
+    }
+
+    private static List<String> call(Connection connection, String sql, int months) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setInt(1, months);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    names.add(rows.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+}

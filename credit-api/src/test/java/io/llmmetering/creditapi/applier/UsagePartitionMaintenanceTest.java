@@ -1,0 +1,56 @@
+package io.llmmetering.creditapi.applier;
+
+import io.llmmetering.migrations.DatabaseMigrator;
+import io.llmmetering.migrations.DatabaseTarget;
+import io.llmmetering.testsupport.PostgresDatabaseExtension;
+import io.llmmetering.testsupport.TestDatabase;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Tag("integration")
+@ExtendWith(PostgresDatabaseExtension.class)
+class UsagePartitionMaintenanceTest {
+
+    @Test
+    void keepsAYearOfPartitionsAheadAndDropsMonthsPastRetention(TestDatabase database) throws Exception {
+        new DatabaseMigrator(new DatabaseTarget(database.jdbcUrl(), database.user(), "")).migrate();
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT usage_events_create_partitions('2020-01-01', 2)");
+        }
+        UsagePartitionMaintenance maintenance = new UsagePartitionMaintenance(database.dataSource(), 24);
+
+        maintenance.run();
+
+        DateTimeFormatter yyyymm = DateTimeFormatter.ofPattern("yyyyMM");
+        YearMonth now = YearMonth.now(ZoneOffset.UTC);
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            assertThat(exists(s, "usage_events_p" + now.plusMonths(12).format(yyyymm))).isTrue();
+            assertThat(exists(s, "usage_events_p202001")).isFalse();
+            assertThat(exists(s, "usage_events_p" + now.minusMonths(1).format(yyyymm))).isTrue();
+        }
+        assertThat(maintenance.run()).isEmpty();
+    }
+
+    @Test
+    void aNegativeRetentionIsRefused(TestDatabase database) {
+        assertThatThrownBy(() -> new UsagePartitionMaintenance(database.dataSource(), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static boolean exists(Statement s, String table) throws Exception {
+        try (ResultSet r = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+            r.next();
+            return r.getBoolean(1);
+        }
+    }
+}
