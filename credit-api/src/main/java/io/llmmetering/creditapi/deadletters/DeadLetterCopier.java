@@ -73,6 +73,11 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
 
     private void copyUntilReassignment() throws Exception {
         Set<TopicPartition> partitions = partitions();
+        if (partitions.isEmpty()) {
+            // the topics are not created yet (metering-streams creates them): look again in a while
+            pause(PAUSE_AFTER_FAILURE);
+            return;
+        }
         consumer.assign(partitions);
         for (String topic : TOPICS) {
             Map<Integer, Long> next = archive.nextOffsets(topic);
