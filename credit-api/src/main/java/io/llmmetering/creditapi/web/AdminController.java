@@ -72,21 +72,21 @@ final class AdminController {
     }
 
     @PostMapping(path = "/api/v1/admin/credits/allocate", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> allocate(@AuthenticationPrincipal Jwt admin, @RequestBody AllocateRequest request,
+    Responses.Receipt allocate(@AuthenticationPrincipal Jwt admin, @RequestBody AllocateRequest request,
                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
         String userId = Inputs.userId("user_id", request.userId());
         Credits amount = Inputs.positiveAmount("amount", request.amount());
         String reason = Inputs.optionalText("reason", request.reason(), 1000).orElse("allocation");
-        return ApiViews.receipt(ledger.credit(userId, amount, "allocation", reason, admin.getSubject(), Inputs.idempotencyKey(idempotencyKey)));
+        return Responses.Receipt.of(ledger.credit(userId, amount, "allocation", reason, admin.getSubject(), Inputs.idempotencyKey(idempotencyKey)));
     }
 
     @GetMapping("/api/v1/admin/users/{userId}/balance")
-    Map<String, Object> balance(@PathVariable String userId) throws SQLException {
+    Responses.Balance balance(@PathVariable String userId) throws SQLException {
         return ApiViews.balance(accounts.account(Inputs.userId("user_id", userId)));
     }
 
     @GetMapping("/api/v1/admin/users/{userId}/transactions")
-    Map<String, Object> transactions(@PathVariable String userId, @RequestParam(required = false) Integer limit,
+    Responses.Transactions transactions(@PathVariable String userId, @RequestParam(required = false) Integer limit,
                                      @RequestParam(required = false) String cursor, @RequestParam(required = false) String type,
                                      @RequestParam(required = false) String from, @RequestParam(required = false) String to)
             throws SQLException {

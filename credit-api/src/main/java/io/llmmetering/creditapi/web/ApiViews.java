@@ -7,7 +7,6 @@ import io.llmmetering.core.pricing.Tier;
 import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.LedgerEntry;
-import io.llmmetering.creditapi.accounts.Receipt;
 import io.llmmetering.creditapi.accounts.TransactionQuery;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,28 +33,11 @@ final class ApiViews {
     private ApiViews() {
     }
 
-    static Map<String, Object> balance(Account account) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("balance", Inputs.amount(account.balance()));
-        view.put("tier", account.tier());
-        view.put("monthly_cap", account.monthlyCap().map(Inputs::amount).orElse(null));
-        view.put("month_to_date_spend", Inputs.amount(account.monthToDateSpend()));
-        view.put("status", account.status());
-        view.put("spend_blocked_reason", account.spendBlockedReason().orElse(null));
-        // beyond the seed's fields: credits reserved for calls in flight, and what may still be spent
-        view.put("held", Inputs.amount(account.held()));
-        view.put("available", Inputs.amount(account.available()));
-        return view;
-    }
-
-    static Map<String, Object> receipt(Receipt receipt) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("new_balance", Inputs.amount(receipt.newBalance()));
-        view.put("transaction_id", receipt.transactionId().toString());
-        if (receipt.replayed()) {
-            view.put("replayed", true);
-        }
-        return view;
+    static Responses.Balance balance(Account account) {
+        // beyond the seed's fields: held (reserved for calls in flight) and available (what may still be spent)
+        return new Responses.Balance(Inputs.amount(account.balance()), account.tier(), account.monthlyCap().map(Inputs::amount).orElse(null),
+                Inputs.amount(account.monthToDateSpend()), account.status(), account.spendBlockedReason().orElse(null),
+                Inputs.amount(account.held()), Inputs.amount(account.available()));
     }
 
     static TransactionQuery transactionQuery(Integer limit, String cursor, String type, String from, String to) {
@@ -91,28 +73,15 @@ final class ApiViews {
         }
     }
 
-    static Map<String, Object> transactions(AccountQueries.Page page) {
-        List<Map<String, Object>> rows = new ArrayList<>(page.entries().size());
+    static Responses.Transactions transactions(AccountQueries.Page page) {
+        List<Responses.Transaction> rows = new ArrayList<>(page.entries().size());
         for (LedgerEntry entry : page.entries()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("id", entry.id().toString());
-            row.put("transaction_type", entry.type());
-            row.put("amount", Inputs.amount(entry.amount()));
-            row.put("balance_after", Inputs.amount(entry.balanceAfter()));
-            row.put("reason", entry.reason().orElse(null));
-            row.put("provider", entry.provider().orElse(null));
-            row.put("model", entry.model().orElse(null));
-            row.put("tokens_used", entry.tokensUsed().isPresent() ? entry.tokensUsed().getAsLong() : null);
-            row.put("power_level", entry.powerLevel().orElse(null));
-            row.put("event_count", entry.eventCount());
-            row.put("metadata", JSON.readTree(entry.metadataJson()));
-            row.put("created_at", entry.createdAt().toString());
-            rows.add(row);
+            rows.add(new Responses.Transaction(entry.id().toString(), entry.type(), Inputs.amount(entry.amount()),
+                    Inputs.amount(entry.balanceAfter()), entry.reason().orElse(null), entry.provider().orElse(null),
+                    entry.model().orElse(null), entry.tokensUsed().isPresent() ? entry.tokensUsed().getAsLong() : null,
+                    entry.powerLevel().orElse(null), entry.eventCount(), JSON.readTree(entry.metadataJson()), entry.createdAt().toString()));
         }
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("transactions", rows);
-        view.put("next_cursor", page.next().map(TransactionQuery.Position::cursor).orElse(null));
-        return view;
+        return new Responses.Transactions(rows, page.next().map(TransactionQuery.Position::cursor).orElse(null));
     }
 
     static final int MAX_USAGE_DAYS = 400;

@@ -24,7 +24,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -51,7 +50,7 @@ final class CreditsController {
     }
 
     @GetMapping("/api/v1/credits/balance")
-    Map<String, Object> balance(@AuthenticationPrincipal Jwt caller) throws SQLException {
+    Responses.Balance balance(@AuthenticationPrincipal Jwt caller) throws SQLException {
         return ApiViews.balance(accounts.account(caller.getSubject()));
     }
 
@@ -60,7 +59,7 @@ final class CreditsController {
 
     /** A price quote: at the caller's tier with a token, at the free tier without one. Nothing is charged. */
     @PostMapping(path = "/api/v1/credits/calculate-cost", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> calculateCost(@AuthenticationPrincipal Jwt caller, @RequestBody CostRequest request) throws SQLException {
+    Responses.Cost calculateCost(@AuthenticationPrincipal Jwt caller, @RequestBody CostRequest request) throws SQLException {
         String model = Inputs.requiredText("model", request.model(), 200);
         String powerLevel = request.powerLevel() == null ? PowerLevel.DEFAULT_NAME : request.powerLevel();
         String tier = caller == null ? "free" : accounts.storedAccount(caller.getSubject()).map(Account::tier).orElse("free");
@@ -77,7 +76,7 @@ final class CreditsController {
         } else {
             throw ApiProblem.validation("tokens_used", "tokens_used (or input_tokens and output_tokens) is required");
         }
-        return Map.of("cost", Inputs.amount(cost));
+        return new Responses.Cost(Inputs.amount(cost));
     }
 
     private static long orZero(Long count) {
@@ -97,21 +96,17 @@ final class CreditsController {
      * charged) when it would overdraw, pass the monthly cap or spend from a suspended account.
      */
     @PostMapping(path = "/api/v1/credits/deduct", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> deduct(@AuthenticationPrincipal Jwt caller, @RequestBody DeductRequest request,
+    Responses.Receipt deduct(@AuthenticationPrincipal Jwt caller, @RequestBody DeductRequest request,
                                @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
         Credits amount = Inputs.positiveAmount("amount", request.amount());
         Optional<String> key = Inputs.idempotencyKey(idempotencyKey);
         String reason = Inputs.optionalText("reason", request.reason(), 1000).orElse("API deduction");
         UsageDetails usage = usageDetails(request.metadata());
         if (!creditSystemEnabled) {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("new_balance", Inputs.amount(accounts.account(caller.getSubject()).balance()));
-            view.put("transaction_id", null);
-            view.put("credit_system_enabled", false);
-            view.put("detail", "CREDIT_SYSTEM_ENABLED=false: nothing was deducted");
-            return view;
+            return new Responses.Receipt(Inputs.amount(accounts.account(caller.getSubject()).balance()), null, null, null, null, false,
+                    "CREDIT_SYSTEM_ENABLED=false: nothing was deducted");
         }
-        return ApiViews.receipt(ledger.deduct(caller.getSubject(), amount, reason, usage, key));
+        return Responses.Receipt.of(ledger.deduct(caller.getSubject(), amount, reason, usage, key));
     }
 
     private UsageDetails usageDetails(Map<String, Object> metadata) {
@@ -147,7 +142,7 @@ final class CreditsController {
     }
 
     @GetMapping("/api/v1/credits/transactions")
-    Map<String, Object> transactions(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) Integer limit,
+    Responses.Transactions transactions(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) Integer limit,
                                      @RequestParam(required = false) String cursor, @RequestParam(required = false) String type,
                                      @RequestParam(required = false) String from, @RequestParam(required = false) String to)
             throws SQLException {
@@ -166,15 +161,12 @@ final class CreditsController {
     }
 
     @PostMapping(path = "/api/v1/credits/coupons/redeem", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> redeem(@AuthenticationPrincipal Jwt caller, @RequestBody RedeemRequest request) throws SQLException {
+    Responses.Receipt redeem(@AuthenticationPrincipal Jwt caller, @RequestBody RedeemRequest request) throws SQLException {
         String code = Inputs.requiredText("code", request.code(), 64);
         if (!code.matches("[A-Za-z0-9_-]{3,64}")) {
             throw ApiProblem.validation("code", "code must be 3-64 letters, digits, '-' or '_'");
         }
         var receipt = ledger.redeem(caller.getSubject(), code);
-        Map<String, Object> view = ApiViews.receipt(receipt);
-        view.put("amount", Inputs.amount(receipt.amount()));
-        view.put("code", code);
-        return view;
+        return Responses.Receipt.of(receipt).withCoupon(Inputs.amount(receipt.amount()), code);
     }
 }
