@@ -55,6 +55,24 @@ class DocumentationTest {
         }
     }
 
+    /** Issue 19's measure of a readable codebase: the path of a credit fits in eight files a reader can open. */
+    @Test
+    void theReadmesMoneyPathNamesAtMostEightFilesThatExist() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String map = readme.substring(readme.indexOf("## The money path"), readme.indexOf("## Documentation"));
+        Matcher file = Pattern.compile("(?m)^\\d+\\. `([a-z-]+)/\\.\\.\\./(\\S+\\.java)`").matcher(map);
+        List<String> files = new ArrayList<>();
+        while (file.find()) {
+            String module = file.group(1);
+            String suffix = "/" + file.group(2);
+            try (Stream<Path> sources = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
+                assertThat(sources.filter(p -> p.toString().endsWith(suffix)).count()).as(module + "/..." + suffix).isEqualTo(1);
+            }
+            files.add(file.group(2));
+        }
+        assertThat(files).hasSizeBetween(5, 8).doesNotHaveDuplicates();
+    }
+
     @Test
     void everyJarCommandTheDocsShowIsOneTheJarKnows() throws Exception {
         int commands = 0;

@@ -131,15 +131,9 @@ class ApiConfiguration {
         return new AccountGauges(dataSource, applier.lowBalanceThresholds(), Credits.parse(applier.defaultLowBalance()), registry);
     }
 
-    /**
-     * The OpenAPI document names fields as the API's JSON does, in snake case: swagger-core describes models with a
-     * Jackson mapper of its own, which does not know the API's naming strategy (a generated client would send
-     * {@code userId} where the API reads {@code user_id}).
-     */
     @Bean
-    io.swagger.v3.core.jackson.ModelResolver openApiModelResolver() {
-        return new io.swagger.v3.core.jackson.ModelResolver(io.swagger.v3.core.util.Json.mapper().copy()
-                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE));
+    io.llmmetering.creditapi.web.AnswerSchemas answerSchemas() {
+        return new io.llmmetering.creditapi.web.AnswerSchemas();
     }
 
     @Bean

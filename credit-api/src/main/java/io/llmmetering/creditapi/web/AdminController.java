@@ -29,6 +29,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
@@ -36,9 +37,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -95,17 +94,17 @@ final class AdminController {
     }
 
     @GetMapping("/api/v1/admin/users/{userId}/usage")
-    Map<String, Object> userUsage(@PathVariable String userId, @RequestParam(name = "group_by", required = false) String groupBy,
-                                  @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-                                  @RequestParam(required = false) Integer limit) throws SQLException {
+    Responses.Usage userUsage(@PathVariable String userId, @RequestParam(name = "group_by", required = false) String groupBy,
+                              @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                              @RequestParam(required = false) Integer limit) throws SQLException {
         return ApiViews.usage(usage, Optional.of(Inputs.userId("user_id", userId)), groupBy, from, to, limit);
     }
 
     /** The whole platform: {@code ?group_by=user} lists the top spenders. */
     @GetMapping("/api/v1/admin/usage")
-    Map<String, Object> platformUsage(@RequestParam(name = "group_by", required = false) String groupBy,
-                                      @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-                                      @RequestParam(required = false) Integer limit) throws SQLException {
+    Responses.Usage platformUsage(@RequestParam(name = "group_by", required = false) String groupBy,
+                                  @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                                  @RequestParam(required = false) Integer limit) throws SQLException {
         return ApiViews.usage(usage, Optional.empty(), groupBy == null ? "user" : groupBy, from, to, limit);
     }
 
@@ -113,7 +112,7 @@ final class AdminController {
     }
 
     @PutMapping(path = "/api/v1/admin/users/{userId}/tier", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> setTier(@PathVariable String userId, @RequestBody TierRequest request) throws Exception {
+    Responses.AccountSettings setTier(@PathVariable String userId, @RequestBody TierRequest request) throws Exception {
         String tier = Inputs.name("tier", request.tier());
         prices.priceBook().tier(tier); // unknown tiers fail here, naming the known ones
         return published(settings.setTier(Inputs.userId("user_id", userId), tier));
@@ -124,36 +123,33 @@ final class AdminController {
 
     /** {@code {"monthly_cap": null}} removes the cap. */
     @PutMapping(path = "/api/v1/admin/users/{userId}/monthly-cap", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> setMonthlyCap(@PathVariable String userId, @RequestBody MonthlyCapRequest request) throws Exception {
+    Responses.AccountSettings setMonthlyCap(@PathVariable String userId, @RequestBody MonthlyCapRequest request) throws Exception {
         Optional<Credits> cap = request.monthlyCap() == null ? Optional.empty() : Optional.of(Inputs.positiveAmount("monthly_cap", request.monthlyCap()));
         return published(settings.setMonthlyCap(Inputs.userId("user_id", userId), cap));
     }
 
     @PostMapping("/api/v1/admin/users/{userId}/suspend")
-    Map<String, Object> suspend(@PathVariable String userId) throws Exception {
+    Responses.AccountSettings suspend(@PathVariable String userId) throws Exception {
         return published(settings.setStatus(Inputs.userId("user_id", userId), "suspended"));
     }
 
     @PostMapping("/api/v1/admin/users/{userId}/resume")
-    Map<String, Object> resume(@PathVariable String userId) throws Exception {
+    Responses.AccountSettings resume(@PathVariable String userId) throws Exception {
         return published(settings.setStatus(Inputs.userId("user_id", userId), "active"));
     }
 
-    private Map<String, Object> published(AccountState state) throws ControlPlanePublisher.PublishFailedException {
+    private Responses.AccountSettings published(AccountState state) throws ControlPlanePublisher.PublishFailedException {
         publisher.publish(state);
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("user_id", state.getUserId());
-        view.put("tier", state.getTier());
-        view.put("monthly_cap", state.getMonthlyCapNanos() == null ? null : Inputs.amount(Credits.ofNanos(state.getMonthlyCapNanos())));
-        view.put("status", state.getStatus());
-        return view;
+        return new Responses.AccountSettings(state.getUserId(), state.getTier(),
+                state.getMonthlyCapNanos() == null ? null : Inputs.amount(Credits.ofNanos(state.getMonthlyCapNanos())), state.getStatus());
     }
 
     record CouponRequest(String code, String discountType, BigDecimal discountValue, Integer maxUses, String expiresAt, String description) {
     }
 
     @PostMapping(path = "/api/v1/admin/coupons", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> createCoupon(@AuthenticationPrincipal Jwt admin, @RequestBody CouponRequest request) throws SQLException {
+    @ResponseStatus(HttpStatus.CREATED)
+    ResponseEntity<Responses.Coupon> createCoupon(@AuthenticationPrincipal Jwt admin, @RequestBody CouponRequest request) throws SQLException {
         String code = Inputs.requiredText("code", request.code(), 64);
         if (!code.matches("[A-Za-z0-9_-]{3,64}")) {
             throw ApiProblem.validation("code", "code must be 3-64 letters, digits, '-' or '_'");
@@ -185,67 +181,46 @@ final class AdminController {
     }
 
     @GetMapping("/api/v1/admin/coupons")
-    Map<String, Object> listCoupons(@RequestParam(name = "include_inactive", defaultValue = "false") boolean includeInactive)
+    Responses.Coupons listCoupons(@RequestParam(name = "include_inactive", defaultValue = "false") boolean includeInactive)
             throws SQLException {
-        return Map.of("coupons", coupons.list(includeInactive, 1000).stream().map(AdminController::coupon).toList());
+        return new Responses.Coupons(coupons.list(includeInactive, 1000).stream().map(AdminController::coupon).toList());
     }
 
     @PostMapping("/api/v1/admin/coupons/{code}/deactivate")
-    Map<String, Object> deactivateCoupon(@PathVariable String code) throws SQLException {
+    Responses.Coupon deactivateCoupon(@PathVariable String code) throws SQLException {
         return coupon(coupons.deactivate(Inputs.requiredText("code", code, 64))
                 .orElseThrow(() -> ApiProblem.notFound("no coupon with this code")));
     }
 
-    private static Map<String, Object> coupon(Coupon coupon) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", coupon.id().toString());
-        view.put("code", coupon.code());
-        view.put("discount_type", coupon.discountType());
-        view.put("discount_value", Inputs.amount(Credits.ofExact(coupon.discountValue())));
-        view.put("max_uses", coupon.maxUses().isPresent() ? coupon.maxUses().getAsInt() : null);
-        view.put("times_used", coupon.timesUsed());
-        view.put("expires_at", coupon.expiresAt().map(Instant::toString).orElse(null));
-        view.put("is_active", coupon.active());
-        view.put("description", coupon.description().orElse(null));
-        view.put("created_at", coupon.createdAt().toString());
-        return view;
+    private static Responses.Coupon coupon(Coupon coupon) {
+        return new Responses.Coupon(coupon.id().toString(), coupon.code(), coupon.discountType(),
+                Inputs.amount(Credits.ofExact(coupon.discountValue())), coupon.maxUses().isPresent() ? coupon.maxUses().getAsInt() : null,
+                coupon.timesUsed(), coupon.expiresAt().map(Instant::toString).orElse(null), coupon.active(),
+                coupon.description().orElse(null), coupon.createdAt().toString());
     }
 
     record IngestKeyRequest(String name, String source) {
     }
 
     @PostMapping(path = "/api/v1/admin/ingest-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> createIngestKey(@AuthenticationPrincipal Jwt admin, @RequestBody IngestKeyRequest request)
+    @ResponseStatus(HttpStatus.CREATED)
+    ResponseEntity<Responses.CreatedIngestKey> createIngestKey(@AuthenticationPrincipal Jwt admin, @RequestBody IngestKeyRequest request)
             throws SQLException {
         String name = Inputs.requiredText("name", request.name(), 200);
         String source = Inputs.optionalText("source", request.source(), 100).orElse(name);
         IngestKeyAdmin.CreatedKey key = ingestKeys.create(name, source, admin.getSubject());
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", key.id().toString());
-        view.put("key", key.key());
-        view.put("name", key.name());
-        view.put("source", key.source());
-        view.put("created_at", key.createdAt().toString());
-        view.put("note", "the key is shown only now; store it in the proxy's configuration");
-        return ResponseEntity.status(HttpStatus.CREATED).body(view);
+        return ResponseEntity.status(HttpStatus.CREATED).body(new Responses.CreatedIngestKey(key.id().toString(), key.key(), key.name(),
+                key.source(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
     }
 
     @GetMapping("/api/v1/admin/ingest-keys")
-    Map<String, Object> listIngestKeys(@RequestParam(name = "include_revoked", defaultValue = "false") boolean includeRevoked)
+    Responses.IngestKeys listIngestKeys(@RequestParam(name = "include_revoked", defaultValue = "false") boolean includeRevoked)
             throws SQLException {
-        List<Map<String, Object>> keys = ingestKeys.list(includeRevoked).stream().map(key -> {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("id", key.id().toString());
-            view.put("key", key.prefix() + "_****");
-            view.put("name", key.name());
-            view.put("source", key.source());
-            view.put("created_by", key.createdBy().orElse(null));
-            view.put("created_at", key.createdAt().toString());
-            view.put("last_used_at", key.lastUsedAt().map(Instant::toString).orElse(null));
-            view.put("revoked_at", key.revokedAt().map(Instant::toString).orElse(null));
-            return view;
-        }).toList();
-        return Map.of("ingest_keys", keys);
+        return new Responses.IngestKeys(ingestKeys.list(includeRevoked).stream()
+                .map(key -> new Responses.IngestKey(key.id().toString(), key.prefix() + "_****", key.name(), key.source(),
+                        key.createdBy().orElse(null), key.createdAt().toString(), key.lastUsedAt().map(Instant::toString).orElse(null),
+                        key.revokedAt().map(Instant::toString).orElse(null)))
+                .toList());
     }
 
     @DeleteMapping("/api/v1/admin/ingest-keys/{id}")
@@ -263,7 +238,7 @@ final class AdminController {
     }
 
     @GetMapping("/api/v1/admin/pricing")
-    Map<String, Object> pricing() {
+    Responses.Pricing pricing() {
         return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
     }
 
@@ -279,7 +254,7 @@ final class AdminController {
      * with the new price (recorded as a new price version), and this API quotes it once its feed has read it.
      */
     @PutMapping(path = "/api/v1/admin/pricing/models/{model}", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> setModelPrice(@PathVariable String model, @RequestBody ModelPriceRequest request) throws Exception {
+    Responses.PublishedPrice setModelPrice(@PathVariable String model, @RequestBody ModelPriceRequest request) throws Exception {
         String id = Inputs.requiredText("model", model, 200);
         String provider = Inputs.requiredText("provider", request.provider(), 100);
         List<String> aliases = request.aliases() == null ? List.of() : request.aliases();
@@ -294,12 +269,8 @@ final class AdminController {
         String version = "admin-" + now;
         publisher.publish(PriceBookRecords.of(price, aliases, version, now));
         PriceBook quoted = prices.priceBook();
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("model", id);
-        view.put("version", version);
-        view.put("effective_from", now.toString());
-        view.put("previous_version_known_here", quoted.hasModel(id) ? prices.snapshot().versionOf(quoted.model(id)) : null);
-        return view;
+        return new Responses.PublishedPrice(id, version, now.toString(),
+                quoted.hasModel(id) ? prices.snapshot().versionOf(quoted.model(id)) : null);
     }
 
     private static BigDecimal rate(String field, BigDecimal rate) {

@@ -22,8 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The JSON shapes of answers, in the seed's field names and order, shared by the user and admin endpoints.
- * Built as ordered maps so the wire format is visible here rather than inferred from Java names.
+ * Answers and query parameters the user and admin endpoints share: balances, transaction pages, usage, pricing.
  */
 final class ApiViews {
 
@@ -90,7 +89,7 @@ final class ApiViews {
      * Usage in [from, to) (default: this UTC month so far) grouped as asked. Time groupings come back as a
      * gap-free series, oldest first, ready to plot; the others as the top {@code limit} by cost.
      */
-    static Map<String, Object> usage(UsageAnalytics analytics, Optional<String> userId, String groupByName, String from, String to,
+    static Responses.Usage usage(UsageAnalytics analytics, Optional<String> userId, String groupByName, String from, String to,
                                      Integer limit) throws java.sql.SQLException {
         UsageAnalytics.GroupBy groupBy = UsageAnalytics.GroupBy.named(groupByName == null ? "model" : groupByName)
                 .filter(g -> userId.isEmpty() || g != UsageAnalytics.GroupBy.USER)
@@ -115,32 +114,16 @@ final class ApiViews {
         long requests = 0;
         long input = 0;
         long output = 0;
-        List<Map<String, Object>> out = new ArrayList<>(rows.size());
+        List<Responses.UsageRow> out = new ArrayList<>(rows.size());
         for (UsageAnalytics.Row row : rows) {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("key", row.key());
-            view.put("requests", row.requests());
-            view.put("input_tokens", row.inputTokens());
-            view.put("output_tokens", row.outputTokens());
-            view.put("cost", Inputs.amount(row.cost()));
-            out.add(view);
+            out.add(new Responses.UsageRow(row.key(), row.requests(), row.inputTokens(), row.outputTokens(), Inputs.amount(row.cost())));
             cost = cost.plus(row.cost());
             requests += row.requests();
             input += row.inputTokens();
             output += row.outputTokens();
         }
-        Map<String, Object> totals = new LinkedHashMap<>();
-        totals.put("requests", requests);
-        totals.put("input_tokens", input);
-        totals.put("output_tokens", output);
-        totals.put("cost", Inputs.amount(cost));
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("group_by", groupBy.name().toLowerCase(java.util.Locale.ROOT));
-        view.put("from", start.toString());
-        view.put("to", end.toString());
-        view.put("totals", totals);
-        view.put("rows", out);
-        return view;
+        return new Responses.Usage(groupBy.name().toLowerCase(java.util.Locale.ROOT), start.toString(), end.toString(),
+                new Responses.UsageTotals(requests, input, output, Inputs.amount(cost)), out);
     }
 
     /** Every bucket from the one holding {@code from} to the one holding the end of the range, zero where nothing was used. */
@@ -157,37 +140,25 @@ final class ApiViews {
         return series;
     }
 
-    /** What the seed's troubleshooting prints: MODEL_PRICING, TIER_MARKUP, POWER_LEVELS and the formula. */
-    static Map<String, Object> pricing(PriceBook book, Map<String, String> versions) {
-        Map<String, Object> models = new LinkedHashMap<>();
-        book.models().stream().sorted(java.util.Comparator.comparing(ModelPrice::model)).forEach(price -> {
-            Map<String, Object> model = new LinkedHashMap<>();
-            model.put("provider", price.provider());
-            model.put("input_per_1k", plain(price.inputPer1k()));
-            model.put("output_per_1k", plain(price.outputPer1k()));
-            model.put("cached_input_per_1k", price.cachedInputPer1k().map(ApiViews::plain).orElse(null));
-            model.put("blended_per_1k", price.blendedPer1k().map(ApiViews::plain).orElse(null));
-            model.put("aliases", book.aliasesOf(price.model()));
-            model.put("version", versions.getOrDefault(price.model().strip().toLowerCase(java.util.Locale.ROOT), book.version()));
-            models.put(price.model(), model);
-        });
-        Map<String, Object> tiers = new LinkedHashMap<>();
+    static Responses.Pricing pricing(PriceBook book, Map<String, String> versions) {
+        Map<String, Responses.ModelPricing> models = new LinkedHashMap<>();
+        book.models().stream().sorted(java.util.Comparator.comparing(ModelPrice::model)).forEach(price -> models.put(price.model(),
+                new Responses.ModelPricing(price.provider(), plain(price.inputPer1k()), plain(price.outputPer1k()),
+                        price.cachedInputPer1k().map(ApiViews::plain).orElse(null), price.blendedPer1k().map(ApiViews::plain).orElse(null),
+                        book.aliasesOf(price.model()),
+                        versions.getOrDefault(price.model().strip().toLowerCase(java.util.Locale.ROOT), book.version()))));
+        Map<String, BigDecimal> tiers = new LinkedHashMap<>();
         for (Tier tier : book.tiers()) {
             tiers.put(tier.name(), plain(tier.multiplier()));
         }
-        Map<String, Object> powerLevels = new LinkedHashMap<>();
+        Map<String, BigDecimal> powerLevels = new LinkedHashMap<>();
         for (PowerLevel level : book.powerLevels()) {
             powerLevels.put(level.name(), plain(level.multiplier()));
         }
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("version", book.version());
-        view.put("unit", "credits per 1,000 tokens");
-        view.put("formula", "cost = (tokens / 1000) * base_cost * power_multiplier * tier_multiplier; "
-                + "base_cost for a bare tokens_used count is blended_per_1k, else (5 * input_per_1k + output_per_1k) / 6");
-        view.put("model_pricing", models);
-        view.put("tier_markup", tiers);
-        view.put("power_levels", powerLevels);
-        return view;
+        return new Responses.Pricing(book.version(), "credits per 1,000 tokens",
+                "cost = (tokens / 1000) * base_cost * power_multiplier * tier_multiplier; "
+                        + "base_cost for a bare tokens_used count is blended_per_1k, else (5 * input_per_1k + output_per_1k) / 6",
+                models, tiers, powerLevels);
     }
 
     private static BigDecimal plain(BigDecimal value) {

@@ -84,7 +84,7 @@ final class CreditsController {
     }
 
     @GetMapping("/api/v1/credits/pricing")
-    Map<String, Object> pricing() {
+    Responses.Pricing pricing() {
         return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
     }
 
@@ -151,9 +151,9 @@ final class CreditsController {
 
     /** The caller's usage: {@code ?group_by=model|provider|hour|day&from=&to=&limit=}. */
     @GetMapping("/api/v1/credits/usage")
-    Map<String, Object> usage(@AuthenticationPrincipal Jwt caller, @RequestParam(name = "group_by", required = false) String groupBy,
-                              @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-                              @RequestParam(required = false) Integer limit) throws SQLException {
+    Responses.Usage usage(@AuthenticationPrincipal Jwt caller, @RequestParam(name = "group_by", required = false) String groupBy,
+                          @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                          @RequestParam(required = false) Integer limit) throws SQLException {
         return ApiViews.usage(usage, Optional.of(caller.getSubject()), groupBy, from, to, limit);
     }
 

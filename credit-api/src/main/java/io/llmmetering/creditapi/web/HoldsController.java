@@ -11,6 +11,7 @@ import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.problems.ProblemType;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -21,13 +22,12 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -57,7 +57,9 @@ final class HoldsController {
     }
 
     @PostMapping(path = "/api/v1/credits/holds", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> place(Authentication caller, @RequestBody HoldRequest request) throws SQLException {
+    @ResponseStatus(HttpStatus.CREATED)
+    @ApiResponse(responseCode = "200", description = "the hold placed before with this request_id (replayed: true)")
+    ResponseEntity<Responses.Hold> place(Authentication caller, @RequestBody HoldRequest request) throws SQLException {
         String userId = actingFor(caller, request.userId());
         String requestId = Inputs.requiredText("request_id", request.requestId(), 255);
         Duration ttl = request.ttlSeconds() == null ? DEFAULT_TTL : Duration.ofSeconds(request.ttlSeconds());
@@ -65,24 +67,13 @@ final class HoldsController {
             throw ApiProblem.validation("ttl_seconds", "ttl_seconds must be 1-" + MAX_TTL.toSeconds());
         }
         Credits estimate = estimate(userId, request);
-        Map<String, Object> view = new LinkedHashMap<>();
         if (!creditSystemEnabled) {
-            view.put("hold_id", null);
-            view.put("allowed", true);
-            view.put("credit_system_enabled", false);
-            return ResponseEntity.status(HttpStatus.CREATED).body(view);
+            return ResponseEntity.status(HttpStatus.CREATED).body(Responses.Hold.unmetered());
         }
         SpendHolds.Hold hold = holds.place(userId, requestId, estimate, ttl, caller.getName());
-        view.put("hold_id", hold.id().toString());
-        view.put("allowed", hold.status().equals("active"));
-        view.put("available", Inputs.amount(hold.available()));
-        view.put("amount", Inputs.amount(hold.amount()));
-        view.put("expires_at", hold.expiresAt().toString());
-        view.put("status", hold.status());
-        if (hold.replayed()) {
-            view.put("replayed", true);
-        }
-        return ResponseEntity.status(hold.replayed() ? HttpStatus.OK : HttpStatus.CREATED).body(view);
+        return ResponseEntity.status(hold.replayed() ? HttpStatus.OK : HttpStatus.CREATED)
+                .body(new Responses.Hold(hold.id().toString(), hold.status().equals("active"), Inputs.amount(hold.available()),
+                        Inputs.amount(hold.amount()), hold.expiresAt().toString(), hold.status(), hold.replayed() ? true : null, null));
     }
 
     private Credits estimate(String userId, HoldRequest request) throws SQLException {
@@ -107,7 +98,7 @@ final class HoldsController {
     }
 
     @DeleteMapping("/api/v1/credits/holds/{id}")
-    Map<String, Object> voidHold(Authentication caller, @PathVariable String id) throws SQLException {
+    Responses.VoidedHold voidHold(Authentication caller, @PathVariable String id) throws SQLException {
         UUID holdId;
         try {
             holdId = UUID.fromString(id);
@@ -117,26 +108,21 @@ final class HoldsController {
         // another user's hold is reported as missing, not forbidden: its existence is not the caller's business
         String owner = holds.ownerOf(holdId).filter(user -> mayActFor(caller, user))
                 .orElseThrow(() -> ApiProblem.notFound("no hold with this id"));
-        return Map.of("hold_id", holdId.toString(), "status", holds.voidHold(holdId, owner));
+        return new Responses.VoidedHold(holdId.toString(), holds.voidHold(holdId, owner));
     }
 
     @GetMapping("/api/v1/credits/authorize")
-    Map<String, Object> authorize(Authentication caller, @RequestParam(name = "user_id", required = false) String userId,
-                                  @RequestParam(name = "estimated_cost", required = false) BigDecimal estimatedCost) throws SQLException {
+    Responses.Authorization authorize(Authentication caller, @RequestParam(name = "user_id", required = false) String userId,
+                                      @RequestParam(name = "estimated_cost", required = false) BigDecimal estimatedCost) throws SQLException {
         String user = actingFor(caller, userId);
         Credits estimate = estimatedCost == null ? Credits.ZERO
                 : estimatedCost.signum() == 0 ? Credits.ZERO : Inputs.positiveAmount("estimated_cost", estimatedCost);
-        Map<String, Object> view = new LinkedHashMap<>();
         if (!creditSystemEnabled) {
-            view.put("allowed", true);
-            view.put("credit_system_enabled", false);
-            return view;
+            return Responses.Authorization.unmetered();
         }
         SpendHolds.Authorization check = holds.authorize(user, estimate);
-        view.put("allowed", check.allowed());
-        view.put("available", Inputs.amount(check.available()));
-        view.put("reason", check.reason().map(reason -> reason.name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
-        return view;
+        return new Responses.Authorization(check.allowed(), Inputs.amount(check.available()),
+                check.reason().map(reason -> reason.name().toLowerCase(java.util.Locale.ROOT)), null);
     }
 
     /** The account a request acts on: any for services and admins, only the caller's own for users. */

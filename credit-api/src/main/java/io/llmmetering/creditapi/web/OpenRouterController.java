@@ -22,8 +22,6 @@ import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /** OpenRouter accounts (admins register, rotate and revoke; users see their own, masked) and reconciliation. */
@@ -48,7 +46,7 @@ final class OpenRouterController {
     }
 
     @GetMapping("/api/v1/openrouter/account")
-    Map<String, Object> own(@AuthenticationPrincipal Jwt caller) throws SQLException {
+    Responses.OpenRouterAccount own(@AuthenticationPrincipal Jwt caller) throws SQLException {
         return view(accounts().find(caller.getSubject()).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
     }
 
@@ -57,7 +55,7 @@ final class OpenRouterController {
 
     /** Registers a key, or rotates it when the user has one. */
     @PutMapping(path = "/api/v1/admin/users/{userId}/openrouter-account", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> register(@PathVariable String userId, @RequestBody AccountRequest request) throws SQLException {
+    Responses.OpenRouterAccount register(@PathVariable String userId, @RequestBody AccountRequest request) throws SQLException {
         String key = request.apiKey();
         if (key == null || !key.matches("[\\x21-\\x7e]{8,500}")) {
             throw ApiProblem.validation("api_key", "api_key must be 8-500 visible ASCII characters");
@@ -67,7 +65,7 @@ final class OpenRouterController {
     }
 
     @GetMapping("/api/v1/admin/users/{userId}/openrouter-account")
-    Map<String, Object> read(@PathVariable String userId) throws SQLException {
+    Responses.OpenRouterAccount read(@PathVariable String userId) throws SQLException {
         return view(accounts().find(Inputs.userId("user_id", userId)).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
     }
 
@@ -80,7 +78,7 @@ final class OpenRouterController {
     }
 
     @PostMapping("/api/v1/admin/reconciliation/openrouter")
-    Map<String, Object> reconcile(@RequestParam String from, @RequestParam String to) throws SQLException {
+    Responses.Reconciliation reconcile(@RequestParam String from, @RequestParam String to) throws SQLException {
         accounts();
         Reconciliation.Report report;
         try {
@@ -90,50 +88,20 @@ final class OpenRouterController {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.validation("from", e.getMessage());
         }
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("from", report.from().toString());
-        view.put("to", report.to().toString());
-        view.put("accounts", report.accounts());
-        view.put("events_checked", report.eventsChecked());
-        view.put("matched", report.matched());
-        view.put("cost_mismatches", report.costMismatches().stream().map(m -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("user_id", m.userId());
-            row.put("request_id", m.requestId());
-            row.put("model", m.model());
-            row.put("our_cost", Inputs.amount(m.ourCost()));
-            row.put("our_cost_before_markup", m.ourBaseCost().stripTrailingZeros().toPlainString());
-            row.put("provider_cost", m.providerCost().stripTrailingZeros().toPlainString());
-            return row;
-        }).toList());
-        view.put("missing_at_provider", report.missingAtProvider().stream()
-                .map(m -> Map.of("user_id", m.userId(), "request_id", m.requestId())).toList());
-        view.put("missing_in_ledger", report.missingInLedger().stream().map(m -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("user_id", m.userId());
-            row.put("date", m.date().toString());
-            row.put("model", m.model());
-            row.put("provider_requests", m.providerRequests());
-            row.put("our_requests", m.ourRequests());
-            return row;
-        }).toList());
-        view.put("errors", report.errors());
-        view.put("truncated", report.truncated());
-        return view;
+        return new Responses.Reconciliation(report.from().toString(), report.to().toString(), report.accounts(), report.eventsChecked(),
+                report.matched(),
+                report.costMismatches().stream().map(m -> new Responses.CostMismatch(m.userId(), m.requestId(), m.model(),
+                        Inputs.amount(m.ourCost()), m.ourBaseCost().stripTrailingZeros().toPlainString(),
+                        m.providerCost().stripTrailingZeros().toPlainString())).toList(),
+                report.missingAtProvider().stream().map(m -> new Responses.MissingAtProvider(m.userId(), m.requestId())).toList(),
+                report.missingInLedger().stream().map(m -> new Responses.MissingInLedger(m.userId(), m.date().toString(), m.model(),
+                        m.providerRequests(), m.ourRequests())).toList(),
+                report.errors(), report.truncated());
     }
 
-    private static Map<String, Object> view(OpenRouterAccounts.Account account) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", account.id().toString());
-        view.put("user_id", account.userId());
-        view.put("api_key", account.maskedKey());
-        view.put("label", account.label().orElse(null));
-        view.put("credit_limit", account.creditLimit().map(Inputs::amount).orElse(null));
-        view.put("provider_reported_usage", Inputs.amount(account.providerReportedUsage()));
-        view.put("status", account.status());
-        view.put("last_synced_at", account.lastSyncedAt().map(Instant::toString).orElse(null));
-        view.put("created_at", account.createdAt().toString());
-        view.put("updated_at", account.updatedAt().toString());
-        return view;
+    private static Responses.OpenRouterAccount view(OpenRouterAccounts.Account account) {
+        return new Responses.OpenRouterAccount(account.id().toString(), account.userId(), account.maskedKey(), account.label().orElse(null),
+                account.creditLimit().map(Inputs::amount).orElse(null), Inputs.amount(account.providerReportedUsage()), account.status(),
+                account.lastSyncedAt().map(Instant::toString).orElse(null), account.createdAt().toString(), account.updatedAt().toString());
     }
 }

@@ -13,9 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A whole price book at once, as LiteLLM users keep theirs ({@code model_prices_and_context_window.json}) or in
@@ -34,7 +32,7 @@ final class PriceBookImportController {
     }
 
     @PostMapping(path = BodySizeLimitFilter.PRICE_BOOK_IMPORT, consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> importPriceBook(@RequestBody byte[] body, @RequestParam(name = "dry_run", defaultValue = "true") boolean dryRun)
+    Responses.PriceImport importPriceBook(@RequestBody byte[] body, @RequestParam(name = "dry_run", defaultValue = "true") boolean dryRun)
             throws Exception {
         PriceBookImport.Plan plan;
         try {
@@ -42,47 +40,29 @@ final class PriceBookImportController {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.validation("body", e.getMessage());
         }
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("format", plan.format());
-        view.put("dry_run", dryRun);
-        view.put("added", plan.added().stream().map(PriceBookImportController::price).toList());
-        view.put("changed", plan.changed().stream().map(change -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", change.after().model());
-            row.put("before", price(change.before()));
-            row.put("after", price(change.after()));
-            return row;
-        }).toList());
-        view.put("unchanged", plan.unchanged().size());
-        view.put("skipped", plan.skipped().stream().map(skipped -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", skipped.model());
-            row.put("reason", skipped.reason().code());
-            row.put("detail", skipped.detail());
-            return row;
-        }).toList());
         List<ModelPrice> toPublish = plan.prices();
+        String version = null;
+        String effectiveFrom = null;
         if (!dryRun && !toPublish.isEmpty()) {
             Instant now = Instant.now();
-            String version = "import-" + now;
+            version = "import-" + now;
+            effectiveFrom = now.toString();
             for (ModelPrice price : toPublish) {
                 publisher.publish(PriceBookRecords.of(price, List.of(), version, now));
             }
-            view.put("version", version);
-            view.put("effective_from", now.toString());
         }
-        view.put("published", dryRun ? 0 : toPublish.size());
-        return view;
+        return new Responses.PriceImport(plan.format(), dryRun, plan.added().stream().map(PriceBookImportController::price).toList(),
+                plan.changed().stream().map(change -> new Responses.ImportedChange(change.after().model(), price(change.before()),
+                        price(change.after()))).toList(),
+                plan.unchanged().size(),
+                plan.skipped().stream().map(skipped -> new Responses.ImportSkipped(skipped.model(), skipped.reason().code(), skipped.detail()))
+                        .toList(),
+                version, effectiveFrom, dryRun ? 0 : toPublish.size());
     }
 
-    private static Map<String, Object> price(ModelPrice price) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("model", price.model());
-        row.put("provider", price.provider());
-        row.put("input_per_1k", plain(price.inputPer1k()));
-        row.put("output_per_1k", plain(price.outputPer1k()));
-        row.put("cached_input_per_1k", price.cachedInputPer1k().map(PriceBookImportController::plain).orElse(null));
-        return row;
+    private static Responses.ImportedPrice price(ModelPrice price) {
+        return new Responses.ImportedPrice(price.model(), price.provider(), plain(price.inputPer1k()), plain(price.outputPer1k()),
+                price.cachedInputPer1k().map(PriceBookImportController::plain).orElse(null));
     }
 
     /** 10 rather than 1E+1: rates are stored stripped of trailing zeros. */

@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -46,10 +45,9 @@ final class SystemController {
     }
 
     @GetMapping("/api/v1/system/status")
-    ResponseEntity<Map<String, Object>> status() {
-        Map<String, Object> components = new LinkedHashMap<>();
+    ResponseEntity<Responses.SystemStatus> status() {
         Map<Integer, Long> applied = new HashMap<>();
-        boolean database = false;
+        Responses.Component postgresql;
         try (Connection connection = dataSource.getConnection()) {
             String version;
             try (PreparedStatement statement = connection.prepareStatement("SHOW server_version"); ResultSet row = statement.executeQuery()) {
@@ -65,16 +63,17 @@ final class SystemController {
                     }
                 }
             }
-            components.put("postgresql", Map.of("status", "up", "version", version));
-            database = true;
+            postgresql = new Responses.Component("up", version);
         } catch (Exception e) {
-            components.put("postgresql", Map.of("status", "down"));
+            postgresql = Responses.Component.of(false);
         }
-        components.put("redis", Map.of("status", cache.ping() ? "up" : "down"));
-        Map<String, Object> kafkaStatus = new LinkedHashMap<>();
+        boolean database = postgresql.status().equals("up");
+        Responses.Component redis = Responses.Component.of(cache.ping());
+        Integer brokers = null;
         Long lag = null;
+        boolean kafkaUp = false;
         try {
-            kafkaStatus.put("brokers", kafka.describeCluster().nodes().get(2, TimeUnit.SECONDS).size());
+            brokers = kafka.describeCluster().nodes().get(2, TimeUnit.SECONDS).size();
             var partitions = kafka.describeTopics(java.util.List.of(Topics.CREDIT_DEBITS)).allTopicNames().get(2, TimeUnit.SECONDS)
                     .get(Topics.CREDIT_DEBITS).partitions();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -85,33 +84,21 @@ final class SystemController {
                 total += Math.max(0, end.getValue().offset() - applied.getOrDefault(end.getKey().partition(), 0L));
             }
             lag = database ? total : null;
-            kafkaStatus.put("status", "up");
+            kafkaUp = true;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            kafkaStatus.put("status", "down");
         }
-        components.put("kafka", kafkaStatus);
-        Map<String, Object> applier = new LinkedHashMap<>();
-        applier.put("consumer_group", properties.applier().consumerGroup());
-        applier.put("lag", lag);
         // debits this instance's appliers sent to credit.debits.dlq since it started (the usage page shows it)
-        applier.put("dead_lettered", (long) meters.find("credit.applier.debits.dead_lettered").counters().stream()
-                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum());
-        components.put("debit_applier", applier);
-
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("status", database ? (components.values().stream().allMatch(SystemController::isUp) ? "ok" : "degraded") : "down");
-        status.put("service", "credit-api");
-        status.put("version", version());
-        status.put("credit_system_enabled", properties.systemEnabled());
-        status.put("components", components);
-        return ResponseEntity.status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(status);
-    }
-
-    private static boolean isUp(Object component) {
-        return !(component instanceof Map<?, ?> map) || !map.containsKey("status") || "up".equals(map.get("status"));
+        long deadLettered = (long) meters.find("credit.applier.debits.dead_lettered").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+        Responses.Components components = new Responses.Components(postgresql, redis,
+                new Responses.KafkaComponent(brokers, kafkaUp ? "up" : "down"),
+                new Responses.ApplierComponent(properties.applier().consumerGroup(), lag, deadLettered));
+        String status = !database ? "down" : redis.status().equals("up") && kafkaUp ? "ok" : "degraded";
+        return ResponseEntity.status(database ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                .body(new Responses.SystemStatus(status, "credit-api", version(), properties.systemEnabled(), components));
     }
 
     private static String version() {

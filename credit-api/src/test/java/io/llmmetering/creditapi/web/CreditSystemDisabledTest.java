@@ -69,7 +69,14 @@ class CreditSystemDisabledTest {
         assertThat(openRouter.body()).contains("encryption-key-missing");
         HttpResponse<String> hold = call("POST", "/api/v1/credits/holds", token, "{\"request_id\":\"r-1\",\"estimated_cost\":1000}");
         assertThat(hold.statusCode()).isEqualTo(201);
-        assertThat(hold.body()).contains("\"allowed\":true", "\"credit_system_enabled\":false");
-        assertThat(call("GET", "/api/v1/credits/authorize?estimated_cost=1000", token, null).body()).contains("\"allowed\":true");
+        assertThat(hold.body()).isEqualTo("{\"hold_id\":null,\"allowed\":true,\"credit_system_enabled\":false}");
+        HttpResponse<String> authorized = call("GET", "/api/v1/credits/authorize?estimated_cost=1000", token, null);
+        assertThat(authorized.body()).isEqualTo("{\"allowed\":true,\"credit_system_enabled\":false}");
+
+        // the switched-off answers are answers the OpenAPI document describes too
+        OpenApiContract contract = new OpenApiContract(call("GET", "/v3/api-docs", token, null).body());
+        contract.check("POST", "/api/v1/credits/deduct", deducted);
+        contract.check("POST", "/api/v1/credits/holds", hold);
+        contract.check("GET", "/api/v1/credits/authorize", authorized);
     }
 }

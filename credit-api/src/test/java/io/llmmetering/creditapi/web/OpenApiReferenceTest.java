@@ -42,32 +42,4 @@ class OpenApiReferenceTest {
         assertThat(served).contains("GET /api/v1/credits/balance", "POST /api/v1/credits/calculate-cost", "POST /api/v1/credits/deduct",
                 "GET /api/v1/credits/transactions", "POST /api/v1/admin/credits/allocate", "GET /api/v1/system/status");
     }
-
-    /**
-     * The answers written as records are described field by field, in the wire's snake case, so a client
-     * generated from the document reads them (the rest still answer maps: issue 19 lists them).
-     */
-    @Test
-    void typedAnswersAreDescribedFieldByFieldInSnakeCase() throws Exception {
-        JsonNode document = JsonMapper.builder().build().readTree(ApiServer.get().get("/v3/api-docs", null).body());
-        Map<String, String> operations = Map.of(
-                "get /api/v1/credits/balance", "balance,tier,monthly_cap,month_to_date_spend,status,spend_blocked_reason,held,available",
-                "get /api/v1/admin/users/{userId}/balance", "balance,tier,monthly_cap,month_to_date_spend,status,spend_blocked_reason,held,available",
-                "post /api/v1/credits/deduct", "new_balance,transaction_id,replayed,amount,code,credit_system_enabled,detail",
-                "post /api/v1/admin/credits/allocate", "new_balance,transaction_id,replayed,amount,code,credit_system_enabled,detail",
-                "post /api/v1/credits/coupons/redeem", "new_balance,transaction_id,replayed,amount,code,credit_system_enabled,detail",
-                "post /api/v1/credits/calculate-cost", "cost",
-                "get /api/v1/credits/transactions", "transactions,next_cursor",
-                "get /api/v1/admin/dead-letters", "dead_letters,counts_by_reason,next_cursor",
-                "post /api/v1/admin/dead-letters/replay", "replay_id,replayed_at,replayed,by_topic,more",
-                "get /api/v1/admin/pricing/unknown-models", "models");
-        operations.forEach((operation, fields) -> {
-            String[] methodAndPath = operation.split(" ", 2);
-            JsonNode content = document.get("paths").get(methodAndPath[1]).get(methodAndPath[0]).get("responses").get("200").get("content");
-            JsonNode schema = content.properties().iterator().next().getValue().get("schema");
-            String ref = schema.get("$ref").asString();
-            JsonNode component = document.get("components").get("schemas").get(ref.substring(ref.lastIndexOf('/') + 1));
-            assertThat(String.join(",", component.get("properties").propertyNames())).as(operation).isEqualTo(fields);
-        });
-    }
 }
