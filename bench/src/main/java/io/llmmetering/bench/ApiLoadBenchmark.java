@@ -3,6 +3,7 @@ package io.llmmetering.bench;
 import io.llmmetering.creditapi.auth.TokenIssuer;
 import io.llmmetering.local.LocalSecret;
 
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -153,11 +154,20 @@ final class ApiLoadBenchmark {
         measure(endpoints, name, url, lua, lua);
     }
 
+    /**
+     * Warm-up and measurement of one endpoint. The JIT's compile time during them is printed beside the figures: in
+     * a JVM that started minutes ago the compiler can take most of a core (seen: a C2 thread at 100 % for a minute
+     * after the first endpoints), and a run whose endpoints compete with it reads slower than the code is.
+     */
     private void measure(Map<String, Object> endpoints, String name, String url, String warmUpLua, String lua) throws Exception {
+        long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         Wrk.Figures figures = Wrk.run(url, warmUpLua, lua, THREADS, CONNECTIONS, options.seconds());
-        System.out.printf("[bench] api %-20s %,8.0f requests/s  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  errors %d%n", name,
-                figures.requestsPerSecond(), figures.p50(), figures.p90(), figures.p99(), figures.non2xx() + figures.socketErrors());
-        endpoints.put(name, figures.asJson());
+        long jitMillis = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compiledBefore;
+        System.out.printf("[bench] api %-20s %,8.0f requests/s  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  errors %d  jit %,d ms%n", name,
+                figures.requestsPerSecond(), figures.p50(), figures.p90(), figures.p99(), figures.non2xx() + figures.socketErrors(), jitMillis);
+        Map<String, Object> json = new LinkedHashMap<>(figures.asJson());
+        json.put("jit_compile_ms_during_warm_up_and_run", jitMillis);
+        endpoints.put(name, json);
     }
 
     private void post(String url, String token, String body) throws Exception {
