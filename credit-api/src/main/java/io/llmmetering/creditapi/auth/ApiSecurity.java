@@ -2,8 +2,6 @@ package io.llmmetering.creditapi.auth;
 
 import io.llmmetering.core.keys.IngestKeyAuthenticator;
 import io.llmmetering.creditapi.config.CreditApiProperties;
-import jakarta.servlet.http.Cookie;
-import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -23,10 +21,9 @@ import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
-import org.springframework.security.oauth2.server.resource.web.BearerTokenResolver;
-import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 import javax.crypto.spec.SecretKeySpec;
@@ -45,7 +42,6 @@ import java.util.Objects;
 @Configuration(proxyBeanMethods = false)
 public class ApiSecurity {
 
-    public static final String SESSION_COOKIE = "session_token";
     static final int MAX_SUBJECT_LENGTH = 255;
 
     @Bean
@@ -80,7 +76,7 @@ public class ApiSecurity {
                         .requestMatchers("/api/v1/**").hasAnyRole("USER", "ADMIN")
                         .anyRequest().hasAnyRole("USER", "SERVICE", "ADMIN"))
                 .oauth2ResourceServer(resourceServer -> resourceServer
-                        .bearerTokenResolver(bearerTokenResolver())
+                        .bearerTokenResolver(new BearerTokens())
                         .authenticationManagerResolver(request -> IngestKeyAuthentication.presentedBy(request) ? keyManager : tokenManager)
                         .authenticationEntryPoint(ProblemWriter.unauthenticated())
                         .accessDeniedHandler(ProblemWriter.forbidden()))
@@ -110,26 +106,10 @@ public class ApiSecurity {
         return ProblemWriter.rejected();
     }
 
-    /** The Authorization header when present, else the session_token cookie. */
-    static BearerTokenResolver bearerTokenResolver() {
-        DefaultBearerTokenResolver header = new DefaultBearerTokenResolver();
-        return request -> {
-            String fromHeader = header.resolve(request);
-            return fromHeader != null ? fromHeader : sessionCookie(request);
-        };
-    }
-
-    static String sessionCookie(HttpServletRequest request) {
-        Cookie[] cookies = request.getCookies();
-        if (cookies == null) {
-            return null;
-        }
-        for (Cookie cookie : cookies) {
-            if (SESSION_COOKIE.equals(cookie.getName()) && !cookie.getValue().isBlank()) {
-                return cookie.getValue();
-            }
-        }
-        return null;
+    /** Spring Security uses this firewall for every request; its rules are the default ones. */
+    @Bean
+    HttpFirewall httpFirewall() {
+        return HeaderCharacters.firewall();
     }
 
     /**

@@ -27,7 +27,7 @@ final class CookieCsrfGuard extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (SAFE_METHODS.contains(request.getMethod()) || request.getHeader(HttpHeaders.AUTHORIZATION) != null
-                || ApiSecurity.sessionCookie(request) == null || request.getHeader(HEADER) != null) {
+                || BearerTokens.sessionCookie(request) == null || request.getHeader(HEADER) != null) {
             chain.doFilter(request, response);
             return;
         }
