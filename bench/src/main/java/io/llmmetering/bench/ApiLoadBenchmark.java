@@ -35,6 +35,8 @@ final class ApiLoadBenchmark {
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
     private static final int SETTLING_SECONDS = 4;
     private static final int MAX_SETTLING_PASSES = 6;
+    /** Runs shorter than this are smoke runs: one quick settling pass. */
+    private static final int SMOKE_SECONDS = 5;
     private final BenchOptions options;
     private boolean settling;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -71,8 +73,8 @@ final class ApiLoadBenchmark {
             deductTokens.append("}\n");
             Map<String, Object> endpoints = new LinkedHashMap<>();
             // with --rate: the pipeline under load beside the API, as proxies check spend while they publish
-            PipelineLoad load = options.rates().isEmpty() ? null
-                    : PipelineLoad.start(system, options, options.rates().get(0), Duration.ofSeconds(ENDPOINTS * (2L * options.seconds() + (long) MAX_SETTLING_PASSES * SETTLING_SECONDS) + 300));
+            Duration longestRun = Duration.ofSeconds(ENDPOINTS * 2L * (options.seconds() + MAX_SETTLING_PASSES * SETTLING_SECONDS) + 300);
+            PipelineLoad load = options.rates().isEmpty() ? null : PipelineLoad.start(system, options, options.rates().get(0), longestRun);
             double[][] cacheCounts = new double[3][];
             Pass everyEndpoint = () -> {
                 measure(endpoints, "calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", """
@@ -97,8 +99,10 @@ final class ApiLoadBenchmark {
                           return wrk.format("GET", "/api/v1/admin/users/%s" .. tid .. "-" .. n .. "/balance", {["Authorization"]="Bearer %s"})
                         end
                         """;
-                // the warm-up reads accounts of its own, so every account the measured run reads is still cold
-                measure(endpoints, "balance_cold", system.apiUrl(), cold.formatted("cold-warm-up-", admin), cold.formatted("cold-", admin));
+                // the warm-up reads accounts of its own, so every account the measured run reads is still cold; the JIT's
+                // settling passes read others again, so the warm-up's reads miss too, as the cold hit rate counts them
+                measure(endpoints, "balance_cold", system.apiUrl(), cold.formatted(settling ? "cold-settling-" : "cold-warm-up-", admin),
+                        cold.formatted("cold-", admin));
                 cacheCounts[2] = cache(system);
                 measure(endpoints, "authorize", system.apiUrl(), """
                         request = function()
@@ -167,13 +171,15 @@ final class ApiLoadBenchmark {
 
     /**
      * Runs every endpoint's warm-up, a few seconds each, until the JIT has little left to compile (under a tenth of
-     * a pass's wall time), at most {@value #MAX_SETTLING_PASSES} passes: measured before that, an endpoint shares
-     * the cores with the compiler, and the same build read a floor of 5,260 and of 9,853 requests/s ten minutes apart.
+     * a pass's wall time), at most {@value #MAX_SETTLING_PASSES} passes, one short one for a smoke run: measured
+     * before that, an endpoint shares the cores with the compiler, and the same build read a floor of 5,260 and of
+     * 9,853 requests/s ten minutes apart.
      */
     private void settleTheJit(Pass everyEndpoint) throws Exception {
         settling = true;
         try {
-            for (int pass = 1; pass <= MAX_SETTLING_PASSES; pass++) {
+            int passes = options.seconds() < SMOKE_SECONDS ? 1 : MAX_SETTLING_PASSES;
+            for (int pass = 1; pass <= passes; pass++) {
                 long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
                 long started = System.nanoTime();
                 everyEndpoint.run();
@@ -200,7 +206,7 @@ final class ApiLoadBenchmark {
      */
     private void measure(Map<String, Object> endpoints, String name, String url, String warmUpLua, String lua) throws Exception {
         if (settling) {
-            Wrk.run(url, warmUpLua, THREADS, CONNECTIONS, SETTLING_SECONDS);
+            Wrk.run(url, warmUpLua, THREADS, CONNECTIONS, Math.max(1, Math.min(SETTLING_SECONDS, options.seconds() / 2)));
             return;
         }
         long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
