@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.accounts;
 
 import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 
 import javax.sql.DataSource;
@@ -17,7 +18,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 
-/** Reads accounts and ledgers. Balances come through the balance reader (Redis first), the rest from PostgreSQL. */
+/**
+ * Reads accounts and ledgers. Balances come through the balance reader (Redis first); on a miss, the balance of the
+ * account row this class reads anyway fills the cache, so a miss costs no second query.
+ */
 public final class AccountQueries {
 
     /** Sorts after every real row: the first page starts here. */
@@ -33,14 +37,23 @@ public final class AccountQueries {
     }
 
     public Account account(String userId) throws SQLException {
-        Account stored = storedAccount(userId).orElseGet(() -> Account.fresh(userId));
-        Credits balance = balances.balanceOf(userId);
-        return new Account(userId, balance, stored.tier(), stored.monthlyCap(), stored.monthToDateSpend(), stored.status(),
-                stored.spendBlockedReason(), stored.held(), stored.available());
+        Optional<Stored> stored = stored(userId);
+        Account account = stored.map(Stored::account).orElseGet(() -> Account.fresh(userId));
+        Credits balance = balances.balanceOf(userId,
+                new BalanceCache.Versioned(account.balance(), stored.map(Stored::balanceVersion).orElse(0L)));
+        return new Account(userId, balance, account.tier(), account.monthlyCap(), account.monthToDateSpend(), account.status(),
+                account.spendBlockedReason(), account.held(), account.available());
     }
 
     /** The account as PostgreSQL has it right now, or empty if it was never written to. */
     public Optional<Account> storedAccount(String userId) throws SQLException {
+        return stored(userId).map(Stored::account);
+    }
+
+    private record Stored(Account account, long balanceVersion) {
+    }
+
+    private Optional<Stored> stored(String userId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement read = connection.prepareStatement(AccountStatements.READ_ACCOUNT)) {
             read.setString(1, userId);
@@ -50,9 +63,9 @@ public final class AccountQueries {
                 }
                 Credits balance = Credits.ofExact(row.getBigDecimal(1));
                 Credits held = Credits.ofExact(row.getBigDecimal(7));
-                return Optional.of(new Account(userId, balance, row.getString(2),
+                return Optional.of(new Stored(new Account(userId, balance, row.getString(2),
                         Optional.ofNullable(row.getBigDecimal(3)).map(Credits::ofExact), Credits.ofExact(row.getBigDecimal(4)),
-                        row.getString(5), Optional.ofNullable(row.getString(6)), held, balance.minus(held)));
+                        row.getString(5), Optional.ofNullable(row.getString(6)), held, balance.minus(held)), row.getLong(8)));
             }
         }
     }

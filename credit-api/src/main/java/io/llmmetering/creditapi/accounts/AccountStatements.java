@@ -15,7 +15,7 @@ final class AccountStatements {
     static final String READ_ACCOUNT = """
             SELECT balance, tier, monthly_cap,
                    CASE WHEN spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN month_to_date_spend ELSE 0 END,
-                   status, spend_blocked_reason, held
+                   status, spend_blocked_reason, held, balance_version
               FROM user_credits WHERE user_id = ?
             """;
 

@@ -34,15 +34,27 @@ public final class BalanceReader {
 
     /** The user's balance; an unknown user has 0. */
     public Credits balanceOf(String userId) throws SQLException {
+        Optional<Credits> cached = cached(userId);
+        return cached.isPresent() ? cached.get() : filled(userId, fromDatabase(userId));
+    }
+
+    /**
+     * The cached balance, else the one the caller has just read from PostgreSQL with its version (cached for the
+     * next read): a caller that reads the account row anyway saves the miss its second query.
+     */
+    public Credits balanceOf(String userId, BalanceCache.Versioned stored) {
+        return cached(userId).orElseGet(() -> filled(userId, stored));
+    }
+
+    private Optional<Credits> cached(String userId) {
         Optional<Credits> cached = cache.get(userId);
-        if (cached.isPresent()) {
-            hits.increment();
-            return cached.get();
-        }
-        misses.increment();
-        BalanceCache.Versioned balance = fromDatabase(userId);
-        cache.put(userId, balance.balance(), balance.version());
-        return balance.balance();
+        (cached.isPresent() ? hits : misses).increment();
+        return cached;
+    }
+
+    private Credits filled(String userId, BalanceCache.Versioned stored) {
+        cache.put(userId, stored.balance(), stored.version());
+        return stored.balance();
     }
 
     private BalanceCache.Versioned fromDatabase(String userId) throws SQLException {

@@ -83,4 +83,27 @@ class SeedWalkthroughTest {
             assertThat(connection.sync().ttl("credits:balance:" + user)).isBetween(1L, 60L);
         }
     }
+
+    /** A miss is answered from the account row the request reads anyway, and that balance, with its version, refills the cache. */
+    @Test
+    void aBalanceMissIsAnsweredFromPostgresqlAndRefillsTheCacheWithItsVersion() throws Exception {
+        String user = "missed-" + System.nanoTime() + "@example.com";
+        api.post("/api/v1/admin/credits/allocate", api.adminToken(), "{\"user_id\": \"" + user + "\", \"amount\": 12.5}");
+        api.post("/api/v1/admin/credits/allocate", api.adminToken(), "{\"user_id\": \"" + user + "\", \"amount\": 0.25}");
+        long version;
+        try (var c = api.dataSource().getConnection();
+             var s = c.prepareStatement("SELECT balance_version FROM user_credits WHERE user_id = ?")) {
+            s.setString(1, user);
+            try (var row = s.executeQuery()) {
+                row.next();
+                version = row.getLong(1);
+            }
+        }
+        try (var client = io.lettuce.core.RedisClient.create("redis://127.0.0.1:6379/13"); var connection = client.connect()) {
+            connection.sync().del("credits:balance:" + user, "credits:balance-version:" + user);
+            assertThat(api.get("/api/v1/credits/balance", api.userToken(user)).body()).startsWith("{\"balance\":12.75,");
+            assertThat(connection.sync().get("credits:balance:" + user)).isEqualTo("12.75");
+            assertThat(connection.sync().get("credits:balance-version:" + user)).isEqualTo(Long.toString(version));
+        }
+    }
 }
