@@ -11,9 +11,10 @@ import java.util.Optional;
 /**
  * The one set of rules a usage event must meet beyond its schema, with the one set of reason codes: usage-ingest
  * reports them per event in its 400 answer, the topology as the {@code dlq.reason} of events other producers
- * wrote straight to Kafka. Required text present, bounded and free of control characters; token counts as
- * {@link TokenUsage} allows them; a time neither before 2020 nor further ahead than the allowed clock skew;
- * metadata bounded.
+ * wrote straight to Kafka. Every text field (ids, names, source, power level, ingest key id, metadata keys and
+ * values) is bounded and free of control characters, because each reaches a PostgreSQL row (which refuses NUL)
+ * or a log line; a value over its bound is refused, never cut. Token counts as {@link TokenUsage} allows them; a
+ * time neither before 2020 nor further ahead than the allowed clock skew.
  */
 public final class UsageEventRules {
 
@@ -41,6 +42,9 @@ public final class UsageEventRules {
     public static Optional<Violation> check(UsageEvent event, Instant now, Duration maxClockSkew) {
         return firstOf(
                 requiredText(event),
+                optionalText("source", event.getSource(), MAX_NAME_LENGTH),
+                optionalText("power_level", event.getPowerLevel(), MAX_NAME_LENGTH),
+                optionalText("ingest_key_id", event.getIngestKeyId(), MAX_ID_LENGTH),
                 tokens(event.getInputTokens(), event.getOutputTokens(), event.getCachedInputTokens()),
                 time(event.getOccurredAt(), now, maxClockSkew),
                 metadata(event.getMetadata()));
@@ -83,8 +87,16 @@ public final class UsageEventRules {
             if (entry.getKey().length() > MAX_METADATA_TEXT || entry.getValue().length() > MAX_METADATA_TEXT) {
                 return Optional.of(new Violation(METADATA_TOO_LARGE, "a metadata key or value is longer than " + MAX_METADATA_TEXT));
             }
+            if (hasControlCharacters(entry.getKey()) || hasControlCharacters(entry.getValue())) {
+                return Optional.of(new Violation(INVALID_CHARACTERS, "a metadata key or value contains control characters"));
+            }
         }
         return Optional.empty();
+    }
+
+    /** A text field that may be absent; when present it meets the same bounds as the required ones. */
+    public static Optional<Violation> optionalText(String field, String value, int maxLength) {
+        return value == null || value.isBlank() ? Optional.empty() : text(field, value, maxLength);
     }
 
     private static Optional<Violation> text(String field, String value, int maxLength) {
@@ -94,12 +106,19 @@ public final class UsageEventRules {
         if (value.length() > maxLength) {
             return Optional.of(new Violation(FIELD_TOO_LONG, field + " is longer than " + maxLength + " characters"));
         }
-        for (int i = 0; i < value.length(); i++) {
-            if (Character.isISOControl(value.charAt(i))) {
-                return Optional.of(new Violation(INVALID_CHARACTERS, field + " contains control characters"));
-            }
+        if (hasControlCharacters(value)) {
+            return Optional.of(new Violation(INVALID_CHARACTERS, field + " contains control characters"));
         }
         return Optional.empty();
+    }
+
+    private static boolean hasControlCharacters(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @SafeVarargs

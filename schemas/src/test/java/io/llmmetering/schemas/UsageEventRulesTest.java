@@ -40,6 +40,16 @@ class UsageEventRulesTest {
     }
 
     @Test
+    void everyTextFieldThatReachesARowOrALogIsCheckedNotOnlyTheRequiredOnes() {
+        assertThat(reason(event().setSource("a\u0000b"))).contains("invalid_characters");
+        assertThat(reason(event().setSource("s".repeat(201)))).contains("field_too_long");
+        assertThat(reason(event().setPowerLevel("eco\n"))).contains("invalid_characters");
+        assertThat(reason(event().setIngestKeyId("k\u0000"))).contains("invalid_characters");
+        assertThat(reason(event().setMetadata(Map.of("team", "a\u0000")))).contains("invalid_characters");
+        assertThat(reason(event().setMetadata(Map.of("t\r", "a")))).contains("invalid_characters");
+    }
+
+    @Test
     void theLimitsThemselvesAreAllowed() {
         assertThat(reason(event().setEventId("e".repeat(255)).setModel("m".repeat(200)).setOccurredAt(NOW.plus(SKEW))
                 .setMetadata(Map.of("k", "v".repeat(1024))))).isEmpty();

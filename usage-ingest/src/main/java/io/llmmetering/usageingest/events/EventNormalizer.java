@@ -15,8 +15,8 @@ import java.util.UUID;
  * Turns a parsed event into the {@link UsageEvent} that is published, or says why not, by {@link UsageEventRules}
  * (the rules the topology applies to what reaches Kafka by other ways) and what only ingest can check: an id to
  * derive, token counts present, a power level the price book knows. An event without an id gets one derived from
- * the request's Idempotency-Key and its position in the batch, so a retried request yields the same ids and is
- * charged once; without either, the event is refused.
+ * the ingest key, the request's Idempotency-Key and its position in the batch, so a retried request yields the
+ * same ids and is charged once; without either, the event is refused.
  */
 public final class EventNormalizer {
 
@@ -40,7 +40,7 @@ public final class EventNormalizer {
             if (isBlank(idempotencyKey)) {
                 return reject(index, "missing_event_id", "event has no id and the request has no Idempotency-Key header");
             }
-            eventId = UUID.nameUUIDFromBytes((idempotencyKey + "#" + index).getBytes(StandardCharsets.UTF_8)).toString();
+            eventId = derivedEventId(ingestKeyId, idempotencyKey, index);
         }
         Optional<UsageEventRules.Violation> text = UsageEventRules.requiredText(eventId, in.userId(), in.model(), in.provider());
         if (text.isPresent()) {
@@ -67,11 +67,20 @@ public final class EventNormalizer {
                 .setCachedInputTokens(orZero(in.cachedInputTokens()))
                 .setPowerLevel(powerLevel).setOccurredAt(Instant.ofEpochMilli(occurredAt.toEpochMilli()))
                 .setMetadata(in.metadata() == null ? java.util.Map.of() : in.metadata())
-                .setSource(isBlank(in.source()) ? "unknown" : truncate(in.source()))
+                .setSource(isBlank(in.source()) ? "unknown" : in.source())
                 .setIngestKeyId(ingestKeyId).setIngestedAt(Instant.ofEpochMilli(now.toEpochMilli()))
                 .build();
         Optional<UsageEventRules.Violation> broken = UsageEventRules.check(event, now, maxClockSkew);
         return broken.isPresent() ? reject(index, broken.get()) : new Outcome(event, null);
+    }
+
+    /**
+     * The ingest key is part of the name: two proxies that happen to send the same Idempotency-Key value for the
+     * same user are two callers, and each of their events is charged.
+     */
+    static String derivedEventId(String ingestKeyId, String idempotencyKey, int index) {
+        String name = ingestKeyId + "\n" + idempotencyKey + "#" + index;
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     private static Outcome reject(int index, UsageEventRules.Violation violation) {
@@ -88,9 +97,5 @@ public final class EventNormalizer {
 
     private static boolean isBlank(String value) {
         return value == null || value.isBlank();
-    }
-
-    private static String truncate(String value) {
-        return value.length() > UsageEventRules.MAX_NAME_LENGTH ? value.substring(0, UsageEventRules.MAX_NAME_LENGTH) : value;
     }
 }

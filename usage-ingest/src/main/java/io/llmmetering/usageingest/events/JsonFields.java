@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reading the fields of a JSON event leniently (aliases, numbers as text, metadata cut to {@link UsageEventRules}'
- * bounds) and bodies strictly (located errors).
+ * Reading the fields of a JSON event leniently (aliases, numbers as text) and bodies strictly (located errors).
+ * Nothing is cut here: a value over a bound of {@link UsageEventRules} reaches the rules whole and is refused.
  */
 final class JsonFields {
 
@@ -121,17 +121,10 @@ final class JsonFields {
         }
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             JsonNode value = entry.getValue();
-            if (metadata.size() >= UsageEventRules.MAX_METADATA_ENTRIES) {
-                break;
-            }
             if (value.isString() || value.isNumber() || value.isBoolean()) {
-                metadata.put(truncate(entry.getKey()), truncate(value.asString()));
+                metadata.put(entry.getKey(), value.asString());
             }
         }
         return metadata;
-    }
-
-    private static String truncate(String text) {
-        return text.length() > UsageEventRules.MAX_METADATA_TEXT ? text.substring(0, UsageEventRules.MAX_METADATA_TEXT) : text;
     }
 }

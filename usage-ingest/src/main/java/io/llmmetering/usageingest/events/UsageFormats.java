@@ -123,7 +123,7 @@ public final class UsageFormats {
 
     private static void putIfPresent(java.util.Map<String, String> map, String key, String value) {
         if (value != null && !value.isBlank()) {
-            map.put(key, value.length() > 1024 ? value.substring(0, 1024) : value);
+            map.put(key, value);
         }
     }
 

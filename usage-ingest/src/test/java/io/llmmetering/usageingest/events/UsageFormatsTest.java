@@ -171,4 +171,48 @@ class UsageFormatsTest {
         assertThatThrownBy(() -> UsageFormats.nativeEvents(bytes("42"), false, "s")).isInstanceOf(MalformedBodyException.class);
         assertThatThrownBy(() -> UsageFormats.nativeEvents(bytes(""), false, "s")).isInstanceOf(MalformedBodyException.class);
     }
+
+    private String refusal(String nativeJson) {
+        ParsedEvent parsed = UsageFormats.nativeEvents(bytes(nativeJson), false, "s").get(0);
+        return parsed instanceof ParsedEvent.Rejected r ? r.reason() : normalize(parsed, null).rejection().reason();
+    }
+
+    private static final String EVENT = "{\"event_id\":\"e\",\"user_id\":\"u\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
+            + "\"input_tokens\":1%s}";
+
+    @Test
+    @Tag("security")
+    void aSourceWithANulCharacterIsRefusedBeforeItCanStopTheLedger() {
+        // it reached the usage_events row, PostgreSQL refused 0x00 and the applier re-read that batch forever
+        assertThat(refusal(EVENT.formatted(",\"source\":\"a\\u0000b\""))).isEqualTo("invalid_characters");
+        assertThat(refusal(EVENT.formatted(",\"source\":\"line\\nbreak\""))).isEqualTo("invalid_characters");
+    }
+
+    @Test
+    @Tag("security")
+    void metadataKeysAndValuesWithControlCharactersAreRefused() {
+        assertThat(refusal(EVENT.formatted(",\"metadata\":{\"team\":\"a\\u0000\"}"))).isEqualTo("invalid_characters");
+        assertThat(refusal(EVENT.formatted(",\"metadata\":{\"t\\u0007\":\"a\"}"))).isEqualTo("invalid_characters");
+    }
+
+    @Test
+    void textOverItsBoundIsRefusedNeverCut() {
+        assertThat(refusal(EVENT.formatted(",\"source\":\"" + "s".repeat(201) + "\""))).isEqualTo("field_too_long");
+        assertThat(refusal(EVENT.formatted(",\"metadata\":{\"note\":\"" + "m".repeat(1025) + "\"}"))).isEqualTo("metadata_too_large");
+        StringBuilder many = new StringBuilder(",\"metadata\":{");
+        for (int i = 0; i <= 64; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        assertThat(refusal(EVENT.formatted(many.append("}")))).isEqualTo("metadata_too_large");
+    }
+
+    @Test
+    void theSameIdempotencyKeyFromTwoIngestKeysGivesTwoEventIds() {
+        ParsedEvent.Candidate parsed = (ParsedEvent.Candidate) UsageFormats.nativeEvents(
+                bytes("{\"user_id\":\"u\",\"provider\":\"p\",\"model\":\"gpt-4o\",\"input_tokens\":1}"), false, "s").get(0);
+        String fromFirstProxy = normalizer.normalize(parsed, "req-1", "key-1", NOW).event().getEventId();
+        String fromSecondProxy = normalizer.normalize(parsed, "req-1", "key-2", NOW).event().getEventId();
+        assertThat(fromFirstProxy).isNotEqualTo(fromSecondProxy);
+        assertThat(normalizer.normalize(parsed, "req-1", "key-1", NOW).event().getEventId()).isEqualTo(fromFirstProxy);
+    }
 }
