@@ -277,8 +277,9 @@ final class AdminController {
         if (rate == null) {
             throw ApiProblem.validation(field, field + " is required");
         }
-        if (rate.signum() < 0 || rate.compareTo(BigDecimal.valueOf(1_000_000)) > 0 || rate.stripTrailingZeros().scale() > 12) {
-            throw ApiProblem.validation(field, field + " must be 0 to 1000000 credits per 1K tokens with at most 12 decimal places");
+        if (!ModelPrice.isValidRate(rate)) {
+            throw ApiProblem.validation(field, field + " must be 0 to " + ModelPrice.MAX_RATE_PER_1K + " credits per 1K tokens with at most "
+                    + ModelPrice.MAX_RATE_SCALE + " decimal places");
         }
         return rate;
     }

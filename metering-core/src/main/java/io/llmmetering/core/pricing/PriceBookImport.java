@@ -27,7 +27,10 @@ import java.util.Set;
  */
 public final class PriceBookImport {
 
-    /** Prices per 1,000 tokens above this are refused as mistakes (LiteLLM's dearest model is far below). */
+    /**
+     * LiteLLM's prices are in US dollars: above this per 1,000 tokens is a mistake in the file (its dearest model
+     * is far below), though {@link ModelPrice#MAX_RATE_PER_1K} would allow it for credits of another size.
+     */
     static final BigDecimal MAX_RATE_PER_1K = BigDecimal.valueOf(1_000);
     private static final BigDecimal TOKENS_PER_1K = BigDecimal.valueOf(1_000);
     private static final Set<String> NOT_PRICED_BY_TOKENS = Set.of("image_generation", "image_edit", "video_generation",
@@ -136,8 +139,9 @@ public final class PriceBookImport {
     private static BigDecimal per1k(JsonNode spec, String field) {
         BigDecimal perToken = spec.path(field).decimalValue();
         BigDecimal rate = perToken.multiply(TOKENS_PER_1K).stripTrailingZeros();
-        if (rate.signum() < 0 || rate.compareTo(MAX_RATE_PER_1K) > 0 || rate.scale() > 15) {
-            throw new IllegalArgumentException(field + " " + perToken.toPlainString() + " is out of range");
+        if (rate.compareTo(MAX_RATE_PER_1K) > 0 || !ModelPrice.isValidRate(rate)) {
+            // never toPlainString(): 1e999999999 would be a billion characters, even in a dry run
+            throw new IllegalArgumentException(field + " " + perToken + " is out of range");
         }
         return rate;
     }

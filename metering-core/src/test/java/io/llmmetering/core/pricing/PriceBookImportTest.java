@@ -98,4 +98,31 @@ class PriceBookImportTest {
                     .as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    @org.junit.jupiter.api.Tag("security")
+    void anAbsurdExponentIsSkippedWithAShortReasonNotABillionCharacters() {
+        String table = "{\"huge\":{\"input_cost_per_token\":1e999999999,\"output_cost_per_token\":1,\"mode\":\"chat\"}}";
+        PriceBookImport.Plan plan = PriceBookImport.plan(DEFAULT, new ByteArrayInputStream(table.getBytes(StandardCharsets.UTF_8)));
+        assertThat(plan.skipped()).singleElement().satisfies(skipped -> {
+            assertThat(skipped.reason()).isEqualTo(PriceBookImport.SkipReason.INVALID_PRICE);
+            assertThat(skipped.detail()).hasSizeLessThan(200);
+        });
+    }
+
+    @Test
+    void everyPathThatSetsAPriceHasTheSameBounds() {
+        String nativeBook = """
+                {"version":"v","power_levels":{"balanced":1},"tiers":{"free":1},
+                 "models":[{"model":"m","provider":"p","input_per_1m":%s,"output_per_1m":1}]}""";
+        // 10^12 per million tokens is 10^9 per 1k: past ModelPrice.MAX_RATE_PER_1K
+        assertThatThrownBy(() -> PriceBookReader.readNative(new ByteArrayInputStream(nativeBook.formatted("1000000000000")
+                .getBytes(StandardCharsets.UTF_8)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input price");
+        assertThatThrownBy(() -> ModelPrice.of("m", "p", new BigDecimal("1000000.000001"), BigDecimal.ONE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ModelPrice.of("m", "p", new BigDecimal("1e-16"), BigDecimal.ONE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(ModelPrice.of("m", "p", ModelPrice.MAX_RATE_PER_1K, new BigDecimal("1e-15")).inputPer1k())
+                .isEqualByComparingTo(ModelPrice.MAX_RATE_PER_1K);
+    }
 }

@@ -3,6 +3,7 @@ package io.llmmetering.meteringstreams.service;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.meteringstreams.topology.MeteringTopology;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -70,6 +71,8 @@ public class MeteringStreamsApplication {
     KafkaStreamsMetrics kafkaStreamsMetrics(StreamsRuntime runtime, MeterRegistry registry) {
         KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(runtime.streams());
         metrics.bindTo(registry);
+        FunctionCounter.builder("metering.streams.threads.replaced", runtime, StreamsRuntime::threadsReplaced)
+                .description("stream threads that died and were replaced; 0 unless something is wrong").register(registry);
         return metrics;
     }
 }

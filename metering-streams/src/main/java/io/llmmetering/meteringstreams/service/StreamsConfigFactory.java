@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
 
 import java.time.Duration;
 import java.util.Properties;
@@ -36,6 +37,9 @@ public final class StreamsConfigFactory {
         // The compacted price and account topics are decoded by serdes: a bad record there is logged and skipped
         // (the previous price stays) rather than stopping the global thread.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // Each step of the topology dead-letters a record that fails in it, inside the transaction (Streams 4.1's
+        // handler cannot write there); what still reaches this handler failed outside a step and fails the task.
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailProcessingExceptionHandler.class);
         // A debit that cannot be written must not be skipped: failing aborts the transaction and the replaced
         // thread retries from the last commit.
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DefaultProductionExceptionHandler.class);

@@ -26,6 +26,7 @@ final class StreamsHealthIndicator implements HealthIndicator {
             case PENDING_SHUTDOWN, NOT_RUNNING, PENDING_ERROR, ERROR -> Status.DOWN;
         };
         return Health.status(status).withDetail("state", state.name())
-                .withDetail("threads", runtime.streams().metadataForLocalThreads().size()).build();
+                .withDetail("threads", runtime.streams().metadataForLocalThreads().size())
+                .withDetail("threads_replaced", runtime.threadsReplaced()).build();
     }
 }

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs one {@link KafkaStreams} instance of a topology: starts it, reports its state, and closes it so that
@@ -20,11 +21,13 @@ public final class StreamsRuntime implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
+    private final AtomicLong threadsReplaced = new AtomicLong();
 
     public StreamsRuntime(Topology topology, Properties config) {
         this.streams = new KafkaStreams(topology, config);
         streams.setUncaughtExceptionHandler(error -> {
-            log.error("stream thread failed, replacing it error={}", error.toString(), error);
+            long replaced = threadsReplaced.incrementAndGet();
+            log.error("stream thread failed, replacing it threads_replaced={} error={}", replaced, error.toString(), error);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((next, previous) -> log.info("streams state from={} to={}", previous, next));
@@ -41,6 +44,14 @@ public final class StreamsRuntime implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /**
+     * How many stream threads died and were replaced since start. A record that fails is dead-lettered by the
+     * step it failed in, so this stays 0 whatever the input; anything else is a defect or an outage to look into.
+     */
+    public long threadsReplaced() {
+        return threadsReplaced.get();
     }
 
     /** Waits until the instance is RUNNING (all tasks assigned and restored), or fails after {@code timeout}. */

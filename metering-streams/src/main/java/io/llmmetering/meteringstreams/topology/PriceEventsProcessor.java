@@ -10,7 +10,6 @@ import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.UsageEvent;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -19,20 +18,18 @@ import java.time.Instant;
 
 /**
  * Prices each valid event with the current price book and the user's tier, and emits its debit. An event
- * that cannot be priced (unknown model, power level or tier) is dead-lettered with the reason, never
- * charged at zero.
+ * that cannot be priced (unknown model, power level or tier; a cost past what a debit can hold) is dead-lettered
+ * with the reason, never charged at zero.
  */
-final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEvent, String, Object> {
+final class PriceEventsProcessor extends DeadLetteringProcessor<ValidatedEvent> {
 
     private final PriceBookView priceBook;
-    private final Step step;
     private KeyValueStore<String, AccountState> accounts;
     private Sensor priced;
-    private Sensor deadLettered;
 
     PriceEventsProcessor(PriceBookView priceBook, Step step) {
+        super(step);
         this.priceBook = priceBook;
-        this.step = step;
     }
 
     @Override
@@ -41,11 +38,15 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
         accounts = context.getStateStore(Names.ACCOUNT_STATES_STORE);
         priceBook.reloadFrom(context.getStateStore(Names.MODEL_PRICES_STORE));
         priced = Metrics.sensor(context, "events-priced");
-        deadLettered = Metrics.sensor(context, "events-dead-lettered");
     }
 
     @Override
-    public void process(Record<String, ValidatedEvent> record) {
+    byte[] originalBytes(Record<String, ValidatedEvent> record) {
+        return record.value().originalBytes();
+    }
+
+    @Override
+    void handle(Record<String, ValidatedEvent> record) {
         UsageEvent event = record.value().event();
         AccountState account = accounts.get(event.getUserId());
         String tier = account == null ? null : account.getTier();
@@ -67,9 +68,7 @@ final class PriceEventsProcessor extends ContextualProcessor<String, ValidatedEv
                     .setPriceVersion(snapshot.versionOf(price)).setSource(event.getSource())
                     .build();
         } catch (PricingException e) {
-            deadLettered.record();
-            context().forward(DeadLetters.of(context(), record.key(), record.value().originalBytes(),
-                    new Rejection(e.reason(), e.getMessage()), step.name(), record.timestamp()), step.deadLetters());
+            deadLetter(record, new Rejection(e.reason(), e.getMessage()));
             return;
         }
         priced.record();

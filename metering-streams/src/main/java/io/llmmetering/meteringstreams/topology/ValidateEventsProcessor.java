@@ -4,9 +4,6 @@ import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.UndecodableMessageException;
 import io.llmmetering.schemas.UsageEventRules;
 import io.llmmetering.schemas.UsageEvent;
-import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.ContextualProcessor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 import java.time.Duration;
@@ -19,26 +16,23 @@ import java.util.Optional;
  * that a poison pill becomes an ordinary dead letter, written in the same transaction as everything else,
  * instead of an exception that stops the task.
  */
-final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], String, Object> {
+final class ValidateEventsProcessor extends DeadLetteringProcessor<byte[]> {
 
     private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
     private final Duration maxClockSkew;
-    private final Step step;
-    private Sensor deadLettered;
 
     ValidateEventsProcessor(Duration maxClockSkew, Step step) {
+        super(step);
         this.maxClockSkew = maxClockSkew;
-        this.step = step;
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
-        super.init(context);
-        deadLettered = Metrics.sensor(context, "events-dead-lettered");
+    byte[] originalBytes(Record<String, byte[]> record) {
+        return record.value();
     }
 
     @Override
-    public void process(Record<String, byte[]> record) {
+    void handle(Record<String, byte[]> record) {
         UsageEvent event;
         try {
             event = codec.decode(record.value());
@@ -58,11 +52,5 @@ final class ValidateEventsProcessor extends ContextualProcessor<String, byte[], 
             return;
         }
         context().forward(record.withValue(new ValidatedEvent(event, record.value())), step.next());
-    }
-
-    private void deadLetter(Record<String, byte[]> record, Rejection rejection) {
-        deadLettered.record();
-        context().forward(DeadLetters.of(context(), record.key(), record.value(), rejection, step.name(), record.timestamp()),
-                step.deadLetters());
     }
 }

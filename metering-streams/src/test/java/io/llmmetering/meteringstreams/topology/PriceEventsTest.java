@@ -146,4 +146,21 @@ class PriceEventsTest {
         fixture.send(event("p", "alice", "gpt-4o", 10, 10, T0).setPowerLevel("ludicrous").build());
         assertThat(header(fixture.deadLetters.readRecord(), DeadLetters.REASON)).isEqualTo("unknown_power_level");
     }
+
+    @Test
+    @org.junit.jupiter.api.Tag("reliability")
+    void aCostPastWhatADebitHoldsIsDeadLetteredAndTheEventsAfterItArePriced() {
+        // 50,000 credits per 1k tokens, 10^8 input and output tokens: 10^10 credits, past a long of nano-credits;
+        // this crash-looped the stream thread on one offset, and nothing after it on that partition was priced
+        fixture.pricingModels.pipeInput("probe-big", ModelPrice.newBuilder().setModel("probe-big").setProvider("probe")
+                .setInputPer1k("50000").setOutputPer1k("50000").setVersion("v-big").setEffectiveFrom(T0).build());
+        fixture.send(event("huge", "alice", "probe-big", 100_000_000, 100_000_000, T0).build());
+        fixture.send(event("after", "alice", "gpt-4o", 1000, 0, T0.plusSeconds(1)).build());
+
+        TestRecord<String, byte[]> letter = fixture.deadLetters.readRecord();
+        assertThat(header(letter, DeadLetters.REASON)).isEqualTo("cost_overflow");
+        assertThat(header(letter, DeadLetters.PROCESSOR)).isEqualTo("price-events");
+        assertThat(fixture.debits.readValuesToList()).extracting(Debit::getEventId).containsExactly("after");
+        assertThat(fixture.metric("events-dead-lettered-total")).isEqualTo(1.0);
+    }
 }
