@@ -1,6 +1,5 @@
 package io.llmmetering.creditapi.applier;
 
-import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
@@ -39,6 +38,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,12 +56,17 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(20);
 
     private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
+    private static final Duration LAG_OBSERVATION_INTERVAL = Duration.ofSeconds(1);
 
     private final ApplierSettings settings;
     private final BatchApplier batchApplier;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Producer<String, byte[]> producer;
     private final DebitDeadLetters deadLetters;
+    private final RefusedDebitIsolation isolation;
+    private final PartitionProgress progress;
+    private final SpendMetric spend;
+    private long lagObservedNanos;
     private final BalanceWriteBehind balances;
     private final AlertPublisher alerts;
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
@@ -80,8 +85,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
 
-    public DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry) {
-        this(settings, batchApplier, cache, registry, new KafkaProducer<>(Map.of(
+    public DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
+                        ApplierMonitoring monitoring) {
+        this(settings, batchApplier, cache, registry, monitoring, new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new StringSerializer(), new ByteArraySerializer()));
@@ -89,8 +95,10 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     /** {@code producer} sends dead letters and alerts. */
     DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
-                 Producer<String, byte[]> producer) {
+                 ApplierMonitoring monitoring, Producer<String, byte[]> producer) {
         this.settings = settings;
+        this.progress = monitoring.progress();
+        this.spend = monitoring.spend();
         this.batchApplier = batchApplier;
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
@@ -106,6 +114,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.producer = producer;
         this.deadLetters = new DebitDeadLetters(producer, registry);
+        this.isolation = new RefusedDebitIsolation(batchApplier, deadLetters);
         this.balances = new BalanceWriteBehind(cache, batchApplier);
         this.alerts = new AlertPublisher(settings, producer, registry);
         this.registry = registry;
@@ -170,6 +179,40 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         if (polled == 0 && pendingCount == 0) {
             balances.whenIdle();
         }
+        observeLag();
+    }
+
+    /**
+     * Once a second: how far each partition's ledger is behind its end (committed debits only), measured from the
+     * first debit not yet applied, whether it waits in a batch or was never read. One ListOffsets request a second;
+     * the consumer's own lag is unknown between a seek and the next fetch, exactly when a failing batch is re-read.
+     */
+    private void observeLag() {
+        long now = System.nanoTime();
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (now - lagObservedNanos < LAG_OBSERVATION_INTERVAL.toNanos() || assignment.isEmpty()) {
+            return;
+        }
+        lagObservedNanos = now;
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(assignment, LAG_OBSERVATION_INTERVAL);
+            for (TopicPartition partition : assignment) {
+                List<ConsumerRecord<String, byte[]>> waiting = pending.get(partition);
+                long unapplied = waiting != null && !waiting.isEmpty() ? waiting.get(0).offset()
+                        : consumer.position(partition, LAG_OBSERVATION_INTERVAL);
+                Long end = ends.get(partition);
+                if (end != null) {
+                    progress.observed(partition.partition(), Math.max(0, end - unapplied), now);
+                }
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            log.debug("lag not observed this time error={}", e.toString());
+        }
+    }
+
+    /** The partitions of this process's appliers that have lag and have not moved for the stall time. */
+    public List<Integer> stalledPartitions() {
+        return progress.stalled();
     }
 
     private void recover(RuntimeException failure, Duration pause) {
@@ -193,6 +236,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     private void applyPending() {
         List<LedgerDebit> batch = new ArrayList<>(pendingCount);
+        List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>(pendingCount);
         List<PartitionOffset> offsets = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
         try {
@@ -202,6 +246,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : records) {
                     try {
                         batch.add(LedgerDebit.from(debits.decode(record.value())));
+                        sources.add(record);
                     } catch (UndecodableMessageException | IllegalArgumentException e) {
                         deadLetters.send(record, e);
                     }
@@ -211,13 +256,12 @@ public final class DebitApplier implements Runnable, AutoCloseable {
                 kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
             }
             long started = System.nanoTime();
-            AppliedBatch result = batchApplier.apply(batch, offsets, balances.confirmedNotes());
+            isolation.apply(batch, sources, offsets, balances.confirmedNotes(), this::afterCommit);
             applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
             batchSize.record(batch.size());
-            applied.increment(result.applied());
-            alreadyRecorded.increment(result.alreadyRecorded());
             clearPending();
-            afterCommit(result);
+            long now = System.nanoTime();
+            kafkaOffsets.keySet().forEach(partition -> progress.moved(partition.partition(), now));
             consumer.commitAsync(kafkaOffsets, null);
         } catch (SQLException | RuntimeException e) {
             failedBatches.increment();
@@ -229,9 +273,9 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     }
 
     private void afterCommit(AppliedBatch result) {
-        // in credits, for dashboards; the ledger itself never goes through a double
-        result.spendNanosByModel().forEach((key, nanos) -> registry.counter("credit.spend", "provider", key.provider(), "model", key.model())
-                .increment(nanos / (double) Credits.NANOS_PER_CREDIT));
+        applied.increment(result.applied());
+        alreadyRecorded.increment(result.alreadyRecorded());
+        spend.record(result);
         balances.committed(result);
         if (!result.changes().isEmpty()) {
             alerts.afterBatch(result, Instant.now());
@@ -301,6 +345,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final class SeekToStoredOffsets implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            partitions.forEach(partition -> progress.revoked(partition.partition()));
             // not applied yet, so not ours to apply any more: the next owner reads them from the stored offsets
             partitions.forEach(partition -> pendingCount -= pending.getOrDefault(partition, List.of()).size());
             partitions.forEach(pending::remove);
@@ -308,6 +353,8 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            long now = System.nanoTime();
+            partitions.forEach(partition -> progress.assigned(partition.partition(), now));
             seekToStoredOffsets(partitions);
             balances.refreshUnconfirmed();
         }

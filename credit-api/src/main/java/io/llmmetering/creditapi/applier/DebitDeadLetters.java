@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends a debit that does not decode to {@code credit.debits.dlq}, unchanged with the reason, and waits for the
- * broker: a letter that cannot be sent fails the batch (re-read from the stored offsets), it is never skipped.
+ * Sends a debit that does not decode, or that PostgreSQL refused, to {@code credit.debits.dlq}, unchanged with the
+ * reason, and waits for the broker: a letter that cannot be sent fails the batch (re-read from the stored offsets), it is never skipped.
  */
 final class DebitDeadLetters {
 
@@ -27,11 +27,16 @@ final class DebitDeadLetters {
         this.deadLettered = Counter.builder("credit.applier.debits.dead_lettered").register(registry);
     }
 
+    /** A record that does not decode to a debit. */
     void send(ConsumerRecord<String, byte[]> record, RuntimeException reason) {
+        send(record, reason instanceof UndecodableMessageException undecodable ? undecodable.reason().code() : "invalid_debit",
+                reason.getMessage());
+    }
+
+    void send(ConsumerRecord<String, byte[]> record, String code, String error) {
         deadLettered.increment();
-        String code = reason instanceof UndecodableMessageException undecodable ? undecodable.reason().code() : "invalid_debit";
         ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.CREDIT_DEBITS_DLQ, null, record.timestamp(), record.key(),
-                record.value(), DeadLetterHeaders.of(code, reason.getMessage(),
+                record.value(), DeadLetterHeaders.of(code, error,
                         new DeadLetterHeaders.Source(record.topic(), record.partition(), record.offset()), null, System.currentTimeMillis()));
         try {
             // written before the batch's offsets move past it: a crash in between repeats the letter, never loses it

@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.config;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.applier.ApplierSettings;
+import io.llmmetering.creditapi.applier.PartitionProgress;
 import io.llmmetering.creditapi.applier.SpikeSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -86,7 +87,8 @@ public record CreditApiProperties(
             @DefaultValue(SpikeSettings.DEFAULT_MULTIPLIER_PERCENT) int spikeMultiplierPercent,
             @DefaultValue(SpikeSettings.DEFAULT_MINIMUM_SPEND) String spikeMinimumSpend,
             @DefaultValue(SpikeSettings.DEFAULT_ABSOLUTE_THRESHOLD) String spikeAbsoluteThreshold,
-            @DefaultValue(SpikeSettings.DEFAULT_USERS_TRACKED) int spikeUsersTracked) {
+            @DefaultValue(SpikeSettings.DEFAULT_USERS_TRACKED) int spikeUsersTracked,
+            @DefaultValue(PartitionProgress.DEFAULT_STALL_AFTER) Duration stallAfter) {
 
         /** What each debit applier runs with. */
         public ApplierSettings toSettings(String bootstrapServers) {

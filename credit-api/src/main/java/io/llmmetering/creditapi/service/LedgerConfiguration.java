@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.service;
 import io.llmmetering.creditapi.analytics.UsageRollupJob;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.config.CreditApiProperties;
+import io.llmmetering.creditapi.applier.ApplierMonitoring;
 import io.llmmetering.creditapi.applier.ApplierSettings;
 import io.llmmetering.creditapi.applier.BatchApplier;
 import io.llmmetering.creditapi.applier.DebitApplier;
@@ -28,8 +29,12 @@ class LedgerConfiguration {
 
     @Bean
     HealthIndicator ledgerWorkersHealth(LedgerWorkers workers) {
-        return () -> (workers.healthy() ? Health.up() : Health.down()).withDetail("debitAppliers",
-                workers.healthy() ? "running" : "stopped").build();
+        return () -> {
+            List<Integer> stalled = workers.stalledPartitions();
+            boolean healthy = workers.healthy() && stalled.isEmpty();
+            return (healthy ? Health.up() : Health.down()).withDetail("debitAppliers", workers.healthy() ? "running" : "stopped")
+                    .withDetail("stalledPartitions", stalled).build();
+        };
     }
 
     @Bean
@@ -43,8 +48,9 @@ class LedgerConfiguration {
         // each applier is a consumer of its own in the group, with its own partitions and its own transactions:
         // PostgreSQL applies their batches on as many backends, which one applier waiting on each commit cannot
         List<DebitApplier> appliers = new ArrayList<>();
+        ApplierMonitoring monitoring = ApplierMonitoring.of(registry, applier.stallAfter());
         for (int i = 0; i < applier.concurrency(); i++) {
-            appliers.add(new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry));
+            appliers.add(new DebitApplier(settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry, monitoring));
         }
         CreditApiProperties.Rollups rollups = properties.rollups();
         return new LedgerWorkers(appliers, new UsageRollupJob(dataSource, rollups.settle(), rollups.hoursPerRun()), rollups.interval(),

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -98,7 +99,8 @@ class DebitApplierIntegrationTest {
     }
 
     private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
-        DebitApplier applier = new DebitApplier(settings(batchSize, Duration.ofMillis(200)), batchApplier, cache, new SimpleMeterRegistry());
+        DebitApplier applier = new DebitApplier(settings(batchSize, Duration.ofMillis(200)), batchApplier, cache, new SimpleMeterRegistry(),
+                ApplierMonitoring.of(new SimpleMeterRegistry(), Duration.ofSeconds(60)));
         Thread thread = new Thread(applier, "debit-applier-test");
         thread.start();
         threads.add(thread);
@@ -144,6 +146,25 @@ class DebitApplierIntegrationTest {
             producer.abortTransaction();
         }
         return expected;
+    }
+
+    private void publishRaw(String key, byte[] value) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.CREDIT_DEBITS, key, value));
+            producer.flush();
+        }
+    }
+
+    private void startThread(DebitApplier applier) {
+        Thread thread = new Thread(applier, "debit-applier-test");
+        thread.start();
+        threads.add(thread);
+        appliers.add(applier);
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     private void publishPoison() {
@@ -248,7 +269,8 @@ class DebitApplierIntegrationTest {
             }
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry, flakyDlq);
+        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry,
+                ApplierMonitoring.of(registry, Duration.ofSeconds(60)), flakyDlq);
         Thread thread = new Thread(applier, "debit-applier-flaky-dlq");
         thread.start();
         threads.add(thread);
@@ -266,6 +288,66 @@ class DebitApplierIntegrationTest {
             thread.join(10_000);
             real.close();
         }
+    }
+
+    /**
+     * A debit with a NUL in its source reached the usage_events row, PostgreSQL refused the whole batch (22021)
+     * and the applier re-read it forever: no later debit of the partition was charged and health said UP.
+     */
+    @Test
+    @Tag("reliability")
+    void aDebitPostgresRefusesIsDeadLetteredAndEveryOtherDebitOfItsBatchIsCharged() throws Exception {
+        Map<String, Long> before = publishDebits(1_000, 20, 11);
+        publishRaw("refused@example.com", AvroSerde.of(Debit.class).serializer().serialize(Topics.CREDIT_DEBITS,
+                Debit.newBuilder().setEventId("nul-source").setUserId("refused@example.com").setAmountNanos(5_000_000).setModel("gpt-4o")
+                        .setProvider("openai").setInputTokens(1).setOutputTokens(1).setPowerLevel("balanced").setTier("free")
+                        .setOccurredAt(Instant.parse("2026-11-20T08:00:00Z")).setPricedAt(Instant.parse("2026-11-20T08:00:01Z"))
+                        .setPriceVersion("v1").setSource("a\u0000b").build()));
+        Map<String, Long> expected = new HashMap<>(before);
+        publishDebits(1_000, 20, 12).forEach((user, nanos) -> expected.merge(user, nanos, Long::sum));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DebitApplier applier = new DebitApplier(settings(5_000, Duration.ofMillis(200)), new BatchApplier(dataSource, "credit-api-debit-applier"),
+                cache(), registry, ApplierMonitoring.of(registry, Duration.ofSeconds(60)));
+        startThread(applier);
+
+        awaitUsageEvents(2_000);
+        assertLedgerMatches(expected);
+        ConsumerRecord<String, byte[]> letter = readOne(Topics.CREDIT_DEBITS_DLQ);
+        assertThat(letter.key()).isEqualTo("refused@example.com");
+        assertThat(header(letter, "dlq.reason")).isEqualTo("refused_by_database");
+        assertThat(header(letter, "dlq.error")).startsWith("SQLSTATE 22");
+        assertThat(registry.counter("credit.applier.debits.dead_lettered").count()).isEqualTo(1);
+        assertThat(applier.healthy()).isTrue();
+        assertThat(applier.stalledPartitions()).isEmpty();
+    }
+
+    /** An outage is retried, never dead-lettered; while the partition cannot move and has lag it is reported by number. */
+    @Test
+    @Tag("reliability")
+    void aPartitionThatCannotBeAppliedWhileItsLagGrowsIsReportedStalledUntilItMovesAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean databaseAway = new java.util.concurrent.atomic.AtomicBoolean(true);
+        BatchApplier unreachable = new BatchApplier(dataSource, "credit-api-debit-applier", () -> {
+            if (databaseAway.get()) {
+                throw new IllegalStateException(new SQLException("connection lost", "08006"));
+            }
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), unreachable, cache(), registry,
+                ApplierMonitoring.of(registry, Duration.ofSeconds(2)));
+        startThread(applier);
+        Map<String, Long> expected = publishDebits(400, 1, 13);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !applier.stalledPartitions().isEmpty());
+        int stalled = applier.stalledPartitions().get(0);
+        assertThat(registry.get("credit.applier.partition.stalled").tag("partition", Integer.toString(stalled)).gauge().value()).isEqualTo(1.0);
+        assertThat(count("SELECT count(*) FROM usage_events")).isZero();
+        assertThat(registry.counter("credit.applier.debits.dead_lettered").count()).isZero();
+
+        databaseAway.set(false);
+        awaitUsageEvents(400);
+        assertLedgerMatches(expected);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> applier.stalledPartitions().isEmpty());
+        assertThat(registry.get("credit.applier.partition.stalled").tag("partition", Integer.toString(stalled)).gauge().value()).isZero();
     }
 
     @Test
