@@ -43,6 +43,25 @@ public final class Roles implements Converter<Jwt, AbstractAuthenticationToken> 
         return false;
     }
 
+    /** Admins and services (not proxies' ingest keys): they may undo what any credential did. */
+    public static boolean isAdminOrService(Authentication caller) {
+        for (GrantedAuthority authority : caller.getAuthorities()) {
+            if (authority.getAuthority().equals("ROLE_ADMIN") || authority.getAuthority().equals("ROLE_SERVICE")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static boolean isIngestKey(Authentication caller) {
+        for (GrantedAuthority authority : caller.getAuthorities()) {
+            if (authority.getAuthority().equals(INGEST_KEY_AUTHORITY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the caller has an account of its own (a user or admin token), rather than standing for a proxy. */
     public static boolean isPerson(Authentication caller) {
         for (GrantedAuthority authority : caller.getAuthorities()) {

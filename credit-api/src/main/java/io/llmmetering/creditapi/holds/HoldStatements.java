@@ -65,7 +65,7 @@ final class HoldStatements {
               FROM user_credits u, m WHERE u.user_id = ?
             """.formatted(SpendRule.THIS_MONTH, SpendRule.AVAILABLE, SpendRule.COMMITTED_THIS_MONTH);
 
-    static final String OWNER_OF_HOLD = "SELECT user_id FROM credit_holds WHERE id = ?";
+    static final String HOLDER_OF_HOLD = "SELECT user_id, created_by FROM credit_holds WHERE id = ?";
 
     static final String LOCK_ACCOUNT = "SELECT 1 FROM user_credits WHERE user_id = ? FOR UPDATE";
 

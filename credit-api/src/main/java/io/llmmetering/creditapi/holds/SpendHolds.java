@@ -218,13 +218,17 @@ public final class SpendHolds {
         }
     }
 
-    /** The user a hold belongs to, if it exists: callers check that the requester may touch it. */
-    public Optional<String> ownerOf(UUID holdId) throws SQLException {
+    /** Whose a hold is and who placed it. */
+    public record Holder(String userId, String createdBy) {
+    }
+
+    /** The hold's user and creator, if it exists: callers check that the requester may touch it. */
+    public Optional<Holder> holderOf(UUID holdId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement read = connection.prepareStatement(HoldStatements.OWNER_OF_HOLD)) {
+             PreparedStatement read = connection.prepareStatement(HoldStatements.HOLDER_OF_HOLD)) {
             read.setObject(1, holdId);
             try (ResultSet row = read.executeQuery()) {
-                return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+                return row.next() ? Optional.of(new Holder(row.getString(1), row.getString(2))) : Optional.empty();
             }
         }
     }

@@ -32,7 +32,9 @@ import java.util.UUID;
 
 /**
  * Holds and the authorization check, for proxies. A {@code service} or {@code admin} token or a proxy's ingest
- * key may act for any user (and must name one); a user token only for its own account.
+ * key may act for any user (and must name one); a user token only for its own account. A hold is voided only by
+ * the credential that placed it, an admin or a service; authorize tells an ingest key {@code allowed} and the
+ * reason, not the user's {@code available} credit.
  */
 @RestController
 final class HoldsController {
@@ -105,10 +107,13 @@ final class HoldsController {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.validation("id", "id must be a UUID");
         }
-        // another user's hold is reported as missing, not forbidden: its existence is not the caller's business
-        String owner = holds.ownerOf(holdId).filter(user -> mayActFor(caller, user))
+        // A hold is voided by the credential that placed it, or by an admin or service token: a leaked ingest key
+        // must not release the holds another proxy placed. One the caller may not touch is reported as missing,
+        // not forbidden: its existence is not the caller's business.
+        SpendHolds.Holder holder = holds.holderOf(holdId)
+                .filter(h -> Roles.isAdminOrService(caller) || caller.getName().equals(h.createdBy()))
                 .orElseThrow(() -> ApiProblem.notFound("no hold with this id"));
-        return new Responses.VoidedHold(holdId.toString(), holds.voidHold(holdId, owner));
+        return new Responses.VoidedHold(holdId.toString(), holds.voidHold(holdId, holder.userId()));
     }
 
     @GetMapping("/api/v1/credits/authorize")
@@ -121,7 +126,9 @@ final class HoldsController {
             return Responses.Authorization.unmetered();
         }
         SpendHolds.Authorization check = holds.authorize(user, estimate);
-        return new Responses.Authorization(check.allowed(), Inputs.amount(check.available()),
+        // a proxy's ingest key learns whether the call may go ahead and why not, never how much a user has left
+        BigDecimal available = Roles.isIngestKey(caller) ? null : Inputs.amount(check.available());
+        return new Responses.Authorization(check.allowed(), available,
                 check.reason().map(reason -> reason.name().toLowerCase(java.util.Locale.ROOT)), null);
     }
 

@@ -164,6 +164,22 @@ class ApiSecurityTest {
         assertThat(api.post("/api/v1/admin/users/" + enc(user) + "/resume", admin, null).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A browser adds cached Basic credentials by itself (a site behind a basic-auth gate): the guard skipped any
+     * request with an Authorization header while the token came from the cookie, and a forged POST suspended an account.
+     */
+    @Test
+    void aForgedPostWithTheSessionCookieAndABasicAuthorizationHeaderIsStillRefused() throws Exception {
+        String admin = api.adminToken();
+        String user = "csrf-basic-" + System.nanoTime() + "@example.com";
+        api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":2}");
+        HttpResponse<String> forged = api.http.send(api.request("/api/v1/admin/users/" + enc(user) + "/suspend")
+                .header("Cookie", "session_token=" + admin).header("Authorization", "Basic eDp5")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(forged, 403, "csrf");
+        assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).contains("\"status\":\"active\"");
+    }
+
     @Test
     void sqlInjectionInEveryParameterIsDataNotSql() throws Exception {
         String admin = api.adminToken();
@@ -393,8 +409,14 @@ class ApiSecurityTest {
         HttpResponse<String> hold = api.post("/api/v1/credits/holds", key, "{\"user_id\":\"" + user + "\",\"request_id\":\"r-1\",\"estimated_cost\":1.5}");
         assertThat(hold.statusCode()).as(hold.body()).isEqualTo(201);
         String holdId = new tools.jackson.databind.json.JsonMapper().readTree(hold.body()).get("hold_id").asString();
+        // whether the call may go ahead and why not, never how much the user has left
         assertThat(api.get("/api/v1/credits/authorize?user_id=" + enc(user) + "&estimated_cost=1", key).body())
-                .contains("\"allowed\":false", "\"available\":0.5");
+                .contains("\"allowed\":false", "\"reason\":\"insufficient_credits\"").doesNotContain("available");
+        // another proxy's key (a leaked one, say) cannot release the hold; the key that placed it can
+        String otherKey = new tools.jackson.databind.json.JsonMapper().readTree(
+                api.post("/api/v1/admin/ingest-keys", admin, "{\"name\":\"other-proxy\"}").body()).get("key").asString();
+        assertThat(api.send("DELETE", "/api/v1/credits/holds/" + holdId, otherKey, null).statusCode()).isEqualTo(404);
+        assertThat(api.send("DELETE", "/api/v1/credits/holds/" + holdId, api.userToken(user), null).statusCode()).isEqualTo(404);
         assertThat(api.send("DELETE", "/api/v1/credits/holds/" + holdId, key, null).body()).contains("\"status\":\"voided\"");
         assertThat(api.get("/api/v1/credits/authorize?user_id=" + enc(user) + "&estimated_cost=1", key).body()).contains("\"allowed\":true");
         try (java.sql.Connection c = api.dataSource().getConnection();
