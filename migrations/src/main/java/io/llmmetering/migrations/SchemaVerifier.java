@@ -20,7 +20,7 @@ public final class SchemaVerifier {
             "user_credits", "credit_transactions", "openrouter_accounts", "coupon_codes", "usage_events");
     public static final List<String> DESIGN_TABLES = List.of(
             "coupon_redemptions", "ingest_api_keys", "applier_offsets", "usage_rollups", "usage_rollup_changes", "usage_rollup_hours",
-            "dead_letters", "dead_letter_replays");
+            "dead_letters", "dead_letter_replays", "usage_event_claims");
     public static final int MINIMUM_INDEXES = 20;
 
     /** Every index the migrations create, by name, with its table. */
@@ -52,7 +52,9 @@ public final class SchemaVerifier {
         indexes.put("idx_usage_rollups_model_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollups_provider_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollup_changes_hour", "usage_rollup_changes");
-        for (String name : List.of("idx_dead_letters_reason_id", "idx_dead_letters_model_reason", "idx_dead_letters_unreplayed")) {
+        indexes.put("idx_usage_event_claims_occurred_at", "usage_event_claims");
+        for (String name : List.of("idx_dead_letters_reason_id", "idx_dead_letters_model_reason", "idx_dead_letters_unreplayed",
+                "idx_dead_letters_archived_at")) {
             indexes.put(name, "dead_letters");
         }
         for (String name : List.of("idx_usage_events_user_id_occurred_at")) {

@@ -117,7 +117,7 @@ class MigrationsCommandTest {
                     "[SUCCESS] Rollback completed successfully: restored ");
             assertThat(backupNamed(output())).exists();
             assertThat(query(url, "SELECT coalesce(to_regclass('added_then_restored_away')::text, 'absent')")).isEqualTo("absent");
-            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("13");
+            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("14");
             assertThat(query(url, "SELECT balance::text FROM user_credits WHERE user_id = 'kept@example.com'")).isEqualTo("42.000000000");
             assertThat(command.run(new String[]{"verify", "--url", url})).isZero();
         } finally {
@@ -133,11 +133,11 @@ class MigrationsCommandTest {
                     .run(new String[]{"migrate", "--url", url});
 
             assertThat(code).isEqualTo(MigrationsCommand.VERIFY_FAILED);
-            assertThat(output()).contains("[SUCCESS] Applied 14 drops a required index", "[FAILURE] \u2717 Index 'idx_coupon_codes_code' is missing",
+            assertThat(output()).contains("[SUCCESS] Applied 90 drops a required index", "[FAILURE] \u2717 Index 'idx_coupon_codes_code' is missing",
                     "[SUCCESS] Rollback completed successfully");
             assertThat(query(url, "SELECT count(*)::text FROM credit_transactions")).isEqualTo("1");
             assertThat(query(url, "SELECT coalesce(to_regclass('idx_coupon_codes_code')::text, 'absent')")).isEqualTo("idx_coupon_codes_code");
-            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("13");
+            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("14");
         } finally {
             drop(url);
         }
@@ -165,7 +165,8 @@ class MigrationsCommandTest {
         String url = freshMigratedDatabaseWithData(database);
         try {
             assertThat(command.run(new String[]{"rollback", "--url", url, "--to", "11"})).isZero();
-            assertThat(output()).contains("[SUCCESS] Backup created: ", "[SUCCESS] Undone with U13__dead_letters.sql",
+            assertThat(output()).contains("[SUCCESS] Backup created: ", "[SUCCESS] Undone with U14__event_ids_charged_once_per_user.sql",
+                    "[SUCCESS] Undone with U13__dead_letters.sql",
                     "[SUCCESS] Undone with U12__idempotency_keys_per_transaction_type.sql", "[SUCCESS] Schema at version 11");
             assertThat(backupNamed(output())).content().contains("CREATE TABLE public.dead_letters");
             assertThat(query(url, "SELECT coalesce(to_regclass('dead_letters')::text, 'absent')")).isEqualTo("absent");
@@ -179,7 +180,7 @@ class MigrationsCommandTest {
             assertThat(command.run(new String[]{"rollback", "--url", url, "--to", "twelve"})).isEqualTo(MigrationsCommand.USAGE);
 
             assertThat(command.run(new String[]{"migrate", "--url", url})).isZero();
-            assertThat(output()).contains("[SUCCESS] Applied 12 ", "[SUCCESS] Applied 13 ");
+            assertThat(output()).contains("[SUCCESS] Applied 12 ", "[SUCCESS] Applied 13 ", "[SUCCESS] Applied 14 ");
         } finally {
             drop(url);
         }

@@ -21,7 +21,7 @@ import java.util.UUID;
  * Applies a batch of debits to PostgreSQL in one transaction: the usage events, the per-user charges, one
  * ledger row per user, and the consumer offsets that say the batch is done. Either all of it commits or none,
  * so a crash anywhere replays the batch from the stored offsets, and the events' unique key makes the replay
- * charge nothing twice. Six round trips per batch, whatever its size.
+ * charge nothing twice. Seven round trips per batch, whatever its size.
  */
 public final class BatchApplier {
 
@@ -122,18 +122,21 @@ public final class BatchApplier {
     }
 
     /**
-     * Records the events; only those PostgreSQL really inserted (not recorded before) are charged. Nearly always
-     * none was recorded before, and one binary COPY writes them all. When one was (a replay after a crash, a
-     * copy older than the topology's dedupe horizon), the COPY fails on the unique key before anything else of
-     * the transaction happened: it is rolled back and the events are inserted skipping those recorded.
+     * Records the events; only those charged for the first time are charged. An event id is charged at most once
+     * per user for as long as the ledger keeps it, whatever time the copy carries: the batch claims each
+     * (user_id, event_id) in usage_event_claims before it records the events. Nearly always no debit was charged
+     * before, and two binary COPYs write the claims and the events. When one was (a replay after a crash, a copy
+     * older than the topology's dedupe horizon, maybe stamped with another time), a COPY fails on a unique key
+     * before anything else of the transaction happened: it is rolled back, and the claims are inserted skipping
+     * those held, then the events of the claims won.
      *
      * <p>A batch can hold the same event twice only when a copy older than the horizon meets its original here:
      * the second is dropped first, as the ledger would skip it.
      */
     private BatchCharges recordEvents(Connection connection, List<LedgerDebit> batch) throws SQLException {
-        Map<EventKey, LedgerDebit> unique = new LinkedHashMap<>(batch.size() * 2);
+        Map<ClaimKey, LedgerDebit> unique = new LinkedHashMap<>(batch.size() * 2);
         for (LedgerDebit debit : batch) {
-            unique.putIfAbsent(new EventKey(debit.eventId(), debit.occurredAtMillis()), debit);
+            unique.putIfAbsent(new ClaimKey(debit.userId(), debit.eventId()), debit);
         }
         List<LedgerDebit> debits = new ArrayList<>(unique.values());
         BatchCharges charges = new BatchCharges();
@@ -141,18 +144,20 @@ public final class BatchApplier {
             debits.forEach(charges::add);
             return charges;
         }
-        java.util.Set<EventKey> inserted = insertSkippingRecorded(connection, debits);
-        for (Map.Entry<EventKey, LedgerDebit> debit : unique.entrySet()) {
-            if (inserted.contains(debit.getKey())) {
-                charges.add(debit.getValue());
+        List<LedgerDebit> claimed = claimSkippingCharged(connection, debits);
+        java.util.Set<EventKey> inserted = insertSkippingRecorded(connection, claimed);
+        for (LedgerDebit debit : claimed) {
+            if (inserted.contains(new EventKey(debit.eventId(), debit.occurredAtMillis()))) {
+                charges.add(debit);
             }
         }
         return charges;
     }
 
-    /** True when the COPY wrote every event; false, with the transaction rolled back, when one was already recorded. */
+    /** True when the COPYs wrote every claim and event; false, with the transaction rolled back, when one was charged before. */
     private static boolean copied(Connection connection, List<LedgerDebit> debits) throws SQLException {
         try {
+            UsageEventsCopy.copyClaims(connection, debits);
             UsageEventsCopy.copy(connection, debits);
             return true;
         } catch (SQLException e) {
@@ -164,8 +169,45 @@ public final class BatchApplier {
         }
     }
 
+    /** The debits whose (user_id, event_id) this transaction claimed, in the batch's order. */
+    private static List<LedgerDebit> claimSkippingCharged(Connection connection, List<LedgerDebit> debits) throws SQLException {
+        int n = debits.size();
+        String[] users = new String[n], events = new String[n];
+        Long[] occurred = new Long[n];
+        for (int i = 0; i < n; i++) {
+            users[i] = debits.get(i).userId();
+            events[i] = debits.get(i).eventId();
+            occurred[i] = debits.get(i).occurredAtMillis();
+        }
+        java.util.Set<ClaimKey> won = new java.util.HashSet<>(n * 2);
+        try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.CLAIM_EVENT_IDS)) {
+            statement.setArray(1, array(connection, "text", users));
+            statement.setArray(2, array(connection, "text", events));
+            statement.setArray(3, connection.createArrayOf("bigint", occurred));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    won.add(new ClaimKey(rows.getString(1), rows.getString(2)));
+                }
+            }
+        }
+        List<LedgerDebit> claimed = new ArrayList<>(won.size());
+        for (LedgerDebit debit : debits) {
+            if (won.contains(new ClaimKey(debit.userId(), debit.eventId()))) {
+                claimed.add(debit);
+            }
+        }
+        return claimed;
+    }
+
+    /** What the ledger charges once: an event id of a user. */
+    private record ClaimKey(String userId, String eventId) {
+    }
+
     private static java.util.Set<EventKey> insertSkippingRecorded(Connection connection, List<LedgerDebit> debits) throws SQLException {
         int n = debits.size();
+        if (n == 0) {
+            return java.util.Set.of();
+        }
         String[] eventIds = new String[n], userIds = new String[n], providers = new String[n], models = new String[n];
         String[] powerLevels = new String[n], tiers = new String[n], priceVersions = new String[n], sources = new String[n];
         Long[] occurred = new Long[n], input = new Long[n], output = new Long[n], cached = new Long[n], cost = new Long[n], priced = new Long[n];

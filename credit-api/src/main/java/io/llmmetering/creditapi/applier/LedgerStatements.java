@@ -13,6 +13,15 @@ final class LedgerStatements {
      * Records the events; an event already recorded (same event_id and occurred_at) is skipped, and only the
      * rows really inserted come back, so only they are charged.
      */
+    /** Claims (user_id, event_id) for the debits not charged before; returns those it claimed. */
+    static final String CLAIM_EVENT_IDS = """
+            INSERT INTO usage_event_claims (user_id, event_id, occurred_at)
+            SELECT c.user_id, c.event_id, timestamptz 'epoch' + c.occurred_ms * interval '1 millisecond'
+              FROM unnest(?::text[], ?::text[], ?::bigint[]) AS c(user_id, event_id, occurred_ms)
+            ON CONFLICT (user_id, event_id) DO NOTHING
+            RETURNING user_id, event_id
+            """;
+
     static final String RECORD_USAGE_EVENTS = """
             INSERT INTO usage_events (event_id, occurred_at, user_id, provider, model, input_tokens, output_tokens,
                                       cached_input_tokens, power_level, tier, cost, price_version, source, priced_at)

@@ -14,7 +14,8 @@ import java.util.List;
  * stored (timestamps as microseconds, the cost as a numeric, the counts as integers) instead of parsing text or
  * unnesting fourteen arrays. A COPY cannot skip rows already recorded, so it is the fast path only: a copy of an
  * event older than the topology's dedupe horizon makes it fail on the unique key, and the batch is then
- * recorded with {@code INSERT ... ON CONFLICT DO NOTHING} instead ({@link BatchApplier}).
+ * recorded with {@code INSERT ... ON CONFLICT DO NOTHING} instead ({@link BatchApplier}). The batch's claims on
+ * (user_id, event_id) go the same way, before its events.
  */
 final class UsageEventsCopy {
 
@@ -24,8 +25,11 @@ final class UsageEventsCopy {
             FROM STDIN (FORMAT binary)
             """;
 
+    static final String COPY_CLAIMS = "COPY usage_event_claims (user_id, event_id, occurred_at) FROM STDIN (FORMAT binary)";
+
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
     private static final short FIELDS = 14;
+    private static final short CLAIM_FIELDS = 3;
     /** PostgreSQL's timestamps count microseconds from 2000-01-01T00:00:00Z. */
     private static final long POSTGRES_EPOCH_MILLIS = 946_684_800_000L;
     private static final int NUMERIC_DIGIT_BASE = 10_000;
@@ -37,8 +41,16 @@ final class UsageEventsCopy {
 
     /** Copies every debit into usage_events; throws (SQLState 23505) if any was recorded before. */
     static void copy(Connection connection, List<LedgerDebit> debits) throws SQLException {
-        byte[] rows = encode(debits);
-        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY);
+        copyIn(connection, COPY, encode(debits));
+    }
+
+    /** Claims every debit's (user_id, event_id); throws (SQLState 23505) if any was charged before. */
+    static void copyClaims(Connection connection, List<LedgerDebit> debits) throws SQLException {
+        copyIn(connection, COPY_CLAIMS, encodeClaims(debits));
+    }
+
+    private static void copyIn(Connection connection, String sql, byte[] rows) throws SQLException {
+        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         try {
             copy.writeToCopy(rows, 0, rows.length);
             copy.endCopy();
@@ -69,6 +81,19 @@ final class UsageEventsCopy {
             out.text(debit.priceVersion());
             out.text(debit.source());
             out.timestamp(debit.pricedAtMillis());
+        }
+        out.int16((short) -1);
+        return out.toArray();
+    }
+
+    static byte[] encodeClaims(List<LedgerDebit> debits) {
+        Writer out = new Writer(64 + debits.size() * 64);
+        out.bytes(SIGNATURE).int32(0).int32(0);
+        for (LedgerDebit debit : debits) {
+            out.int16(CLAIM_FIELDS);
+            out.text(debit.userId());
+            out.text(debit.eventId());
+            out.timestamp(debit.occurredAtMillis());
         }
         out.int16((short) -1);
         return out.toArray();

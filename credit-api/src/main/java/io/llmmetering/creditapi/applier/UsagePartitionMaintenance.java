@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Keeps usage_events' monthly partitions ready a year ahead, and drops months past the retention period when
- * one is set. Runs at start and daily; both functions are idempotent, so several instances may run it.
+ * one is set, with the event id claims of those months and the dead letters archived before them. Runs at start and daily; both functions are idempotent, so several instances may run it.
  */
 public final class UsagePartitionMaintenance {
 
@@ -24,9 +24,12 @@ public final class UsagePartitionMaintenance {
     private static final String CREATE_AHEAD = """
             SELECT usage_events_create_partitions(date_trunc('month', now() AT TIME ZONE 'UTC')::date, ?)
             """;
-    private static final String DROP_EXPIRED = """
-            SELECT usage_events_drop_partitions_before((date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => ?))::date)
-            """;
+    private static final String RETENTION_CUTOFF = "(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => ?))";
+    private static final String DROP_EXPIRED = "SELECT usage_events_drop_partitions_before(" + RETENTION_CUTOFF + "::date)";
+    /** The claims of the events dropped with their months: from then on such an id would be charged again, as documented. */
+    private static final String DELETE_EXPIRED_CLAIMS = "DELETE FROM usage_event_claims WHERE occurred_at < " + RETENTION_CUTOFF + " AT TIME ZONE 'UTC'";
+    /** The dead-letter archive keeps the months usage_events keeps; the records stay in Kafka for its own retention. */
+    private static final String DELETE_EXPIRED_DEAD_LETTERS = "DELETE FROM dead_letters WHERE archived_at < " + RETENTION_CUTOFF + " AT TIME ZONE 'UTC'";
 
     private final DataSource dataSource;
     private final int retentionMonths;
@@ -47,12 +50,24 @@ public final class UsagePartitionMaintenance {
             changed.addAll(call(connection, CREATE_AHEAD, MONTHS_AHEAD));
             if (retentionMonths > 0) {
                 changed.addAll(call(connection, DROP_EXPIRED, retentionMonths).stream().map(name -> "dropped " + name).toList());
+                int claims = delete(connection, DELETE_EXPIRED_CLAIMS, retentionMonths);
+                int deadLetters = delete(connection, DELETE_EXPIRED_DEAD_LETTERS, retentionMonths);
+                if (claims + deadLetters > 0) {
+                    changed.add("deleted " + claims + " event id claims and " + deadLetters + " dead letters");
+                }
             }
         }
         if (!changed.isEmpty()) {
             log.info("usage_events partitions changed={}", changed);
         }
         return changed;
+    }
+
+    private static int delete(Connection connection, String sql, int months) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setInt(1, months);
+            return statement.executeUpdate();
+        }
     }
 
     private static List<String> call(Connection connection, String sql, int months) throws SQLException {

@@ -142,6 +142,31 @@ class BatchApplierTest {
         assertThat(count("SELECT count(*) FROM usage_rollup_changes")).isPositive();
     }
 
+    /**
+     * Two copies of one event id stamped two days apart (ingest stamps the arrival time when a proxy sends none),
+     * both older than the topology's dedupe horizon when they arrive: unique on (occurred_at, event_id) alone, the
+     * ledger charged both.
+     */
+    @Test
+    @Tag("reliability")
+    void anEventIdIsChargedOncePerUserWhateverTimeItsCopiesCarry() throws SQLException {
+        BatchApplier applier = new BatchApplier(dataSource, "claims");
+        long twoDays = 2 * 24 * 3_600_000L;
+        applier.apply(List.of(debit("stamped-twice", "claims@example.com", 4_000, T0)), List.of());
+
+        AppliedBatch later = applier.apply(List.of(debit("stamped-twice", "claims@example.com", 4_000, T0 + twoDays),
+                debit("stamped-twice", "claims-other@example.com", 9, T0 + twoDays)), List.of());
+        AppliedBatch inOneBatch = applier.apply(List.of(debit("both-in-one", "claims@example.com", 5, T0),
+                debit("both-in-one", "claims@example.com", 5, T0 + twoDays)), List.of());
+
+        assertThat(later.applied()).isEqualTo(1); // the other user's event of the same id is another call
+        assertThat(later.charges().charged()).extracting(LedgerDebit::userId).containsExactly("claims-other@example.com");
+        assertThat(inOneBatch.applied()).isEqualTo(1);
+        assertThat(balance("claims@example.com")).isEqualTo(Credits.ofNanos(-4_005));
+        assertThat(sumOfTransactions("claims@example.com")).isEqualTo(balance("claims@example.com"));
+        assertThat(count("SELECT count(*) FROM usage_events WHERE event_id = 'stamped-twice'")).isEqualTo(2);
+    }
+
     @Test
     void theSameEventTwiceInOneBatchIsChargedOnce() throws SQLException {
         LedgerDebit once = debit("dup-in-batch", "dup@example.com", 7, T0);
