@@ -23,3 +23,10 @@ SELECT DISTINCT ON (user_id, event_id) user_id, event_id, occurred_at
 
 -- retention of the dead-letter archive, with the same months as usage_events: rows go in archive order
 CREATE INDEX idx_dead_letters_archived_at ON dead_letters USING brin (archived_at);
+
+-- A dead-letter topic deleted and created again numbers its records from 0: keyed by (topic, partition, offset)
+-- alone its records collided with the old topic's rows and were dropped. Rows carry the id Kafka gave the topic;
+-- those archived before this version have none and count as the current topic's until it is recreated.
+ALTER TABLE dead_letters ADD COLUMN topic_id TEXT;
+ALTER TABLE dead_letters DROP CONSTRAINT uq_dead_letters_topic_partition_offset;
+ALTER TABLE dead_letters ADD CONSTRAINT uq_dead_letters_topic_id_partition_offset UNIQUE (topic, topic_id, kafka_partition, kafka_offset);

@@ -1,6 +1,7 @@
 package io.llmmetering.bench;
 
 import io.llmmetering.schemas.Topics;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +35,7 @@ interface EventSink extends AutoCloseable {
 
     static EventSink to(String via, BenchSystem system, PreparedEvents events) {
         return via.equals("http") ? new Http(system.ingestUrl() + "/api/v1/usage/events", system.ingestKey, events)
-                : new Kafka(system.settings.bootstrapServers(), events);
+                : new Kafka(KafkaClients.plaintext(system.settings.bootstrapServers()), events);
     }
 
     /** A proxy's Kafka producer with the settings of {@code UsagePublisher} (idempotent, acks=all, lz4, batched). */
@@ -43,16 +44,12 @@ interface EventSink extends AutoCloseable {
         private final PreparedEvents events;
         private final AtomicLong failed = new AtomicLong();
 
-        Kafka(String bootstrapServers, PreparedEvents events) {
-            Map<String, Object> config = new HashMap<>();
-            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            config.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-generator");
-            config.put(ProducerConfig.ACKS_CONFIG, "all");
-            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-            config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-            this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        Kafka(KafkaClients kafka, PreparedEvents events) {
+            this.producer = kafka.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "bench-generator",
+                            ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 20,
+                            ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
+                    Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                    new ByteArraySerializer(), new ByteArraySerializer());
             this.events = events;
         }
 

@@ -1,5 +1,6 @@
 package io.llmmetering.local;
 
+import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.auth.TokenIssuer;
@@ -162,13 +163,13 @@ public final class LocalLauncher {
         PriceBook book = PriceBookReader.defaultPriceBook();
         // the service's own configuration and defaults, with only what the launcher decides set here
         MeteringStreamsProperties streamsProperties = MeteringStreamsProperties.bind(Map.of(
-                "metering.streams.bootstrap-servers", settings.bootstrapServers(),
                 "metering.streams.state-dir", settings.dataDir().resolve("streams").toString()));
-        MeteringStreamsApplication.provisionTopics(streamsProperties, book);
+        KafkaClients kafka = KafkaClients.plaintext(settings.bootstrapServers());
+        MeteringStreamsApplication.provisionTopics(streamsProperties, kafka, book);
 
         String jwtSecret = LocalSecret.jwtSecret(settings.dataDir(), System.getenv());
         Map<String, Object> creditSettings = new HashMap<>(Map.of(
-                "credit.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl(),
+                "spring.kafka.bootstrap-servers", settings.bootstrapServers(), "credit.redis-url", settings.redisUrl(),
                 "credit.auth.jwt-secret", jwtSecret, "credit.encryption-key", LocalSecret.encryptionKey(settings.dataDir(), System.getenv())));
         // the seed's variables, which credit-api's own application.yml would map (the launcher does not load it)
         SEED_VARIABLES.forEach((variable, property) -> {
@@ -180,12 +181,12 @@ public final class LocalLauncher {
         creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
         running.push(creditApi::close);
 
-        StreamsRuntime streams = MeteringStreamsApplication.runtime(streamsProperties, book);
+        StreamsRuntime streams = MeteringStreamsApplication.runtime(streamsProperties, kafka, book);
         streams.start();
         running.push(streams);
 
         ingest = spring(UsageIngestApplication.class, settings.ingestPort(), "usage-ingest",
-                Map.of("ingest.bootstrap-servers", settings.bootstrapServers(),
+                Map.of("spring.kafka.bootstrap-servers", settings.bootstrapServers(),
                         // credit-api's Spring Security is on this shared class path; usage-ingest checks ingest keys itself
                         "spring.autoconfigure.exclude", INGEST_EXCLUDED_AUTO_CONFIGURATION), settings);
         running.push(ingest::close);

@@ -2,10 +2,10 @@ package io.llmmetering.migrations;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -25,29 +25,32 @@ final class DatabaseBackup {
 
     static final List<String> TOOLS = List.of("pg_dump", "psql");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-    private static final long TIMEOUT_MINUTES = 60;
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(60);
 
     private final DatabaseTarget target;
     private final Map<String, String> environment;
+    private final Duration timeout;
 
     DatabaseBackup(DatabaseTarget target, Map<String, String> environment) {
+        this(target, environment, DEFAULT_TIMEOUT);
+    }
+
+    DatabaseBackup(DatabaseTarget target, Map<String, String> environment, Duration timeout) {
         this.target = target;
         this.environment = environment;
+        this.timeout = timeout;
     }
 
     /** The first of pg_dump and psql that is not on the PATH. */
     Optional<String> missingTool() {
-        String path = environment.getOrDefault("PATH", "");
-        for (String tool : TOOLS) {
-            boolean found = false;
-            for (String dir : path.split(File.pathSeparator)) {
-                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
-                return Optional.of(tool);
+        return TOOLS.stream().filter(tool -> find(tool).isEmpty()).findFirst();
+    }
+
+    /** The tool on the PATH of the environment given: the one {@link #missingTool()} checked is the one that runs. */
+    private Optional<Path> find(String tool) {
+        for (String dir : environment.getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return Optional.of(Path.of(dir, tool));
             }
         }
         return Optional.empty();
@@ -57,7 +60,7 @@ final class DatabaseBackup {
     Path dump(Path directory, String label, Instant now) throws IOException, BackupException {
         Files.createDirectories(directory);
         Path file = directory.resolve(target.databaseName() + "-" + label + "-" + STAMP.format(now) + ".sql");
-        List<String> command = new ArrayList<>(List.of("pg_dump", "--no-owner", "--file", file.toString()));
+        List<String> command = new ArrayList<>(List.of(executable("pg_dump"), "--no-owner", "--file", file.toString()));
         command.addAll(connection());
         run(command, "pg_dump");
         return file;
@@ -65,17 +68,19 @@ final class DatabaseBackup {
 
     /** Replaces the {@code public} schema with the backup's, in one transaction. */
     void restore(Path backup) throws BackupException {
-        List<String> command = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+        List<String> command = new ArrayList<>(List.of(executable("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
                 "-c", "DROP SCHEMA public CASCADE", "-c", "CREATE SCHEMA public", "-f", backup.toString()));
         command.addAll(connection());
         run(command, "psql");
     }
 
+    private String executable(String tool) throws BackupException {
+        return find(tool).orElseThrow(() -> new BackupException(tool + " is not on the PATH")).toString();
+    }
+
+    /** The database the migration runs on, hosts and TLS settings included: never another one by a parse gone wrong. */
     private List<String> connection() {
-        URI uri = URI.create(target.jdbcUrl().substring("jdbc:".length()));
-        return List.of("--host", uri.getHost() == null ? "127.0.0.1" : uri.getHost(),
-                "--port", String.valueOf(uri.getPort() < 0 ? 5432 : uri.getPort()),
-                "--username", target.user(), "--dbname", target.databaseName());
+        return List.of("--dbname", target.libpqUri());
     }
 
     private void run(List<String> command, String tool) throws BackupException {
@@ -85,15 +90,20 @@ final class DatabaseBackup {
             builder.environment().put("PGPASSWORD", target.password());
         }
         try {
-            Process process = builder.start();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new BackupException(tool + " did not finish within " + TIMEOUT_MINUTES + " minutes");
-            }
-            if (process.exitValue() != 0) {
-                throw new BackupException(tool + " exited with " + process.exitValue() + ": "
-                        + new String(output, StandardCharsets.UTF_8).strip());
+            // the output goes to a file, so waiting for the process is what the time limit bounds (reading its
+            // output to the end first would wait as long as the tool runs)
+            Path output = Files.createTempFile("metering-" + tool, ".log");
+            try {
+                Process process = builder.redirectOutput(output.toFile()).start();
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    throw new BackupException(tool + " did not finish within " + timeout);
+                }
+                if (process.exitValue() != 0) {
+                    throw new BackupException(tool + " exited with " + process.exitValue() + ": " + Files.readString(output).strip());
+                }
+            } finally {
+                Files.deleteIfExists(output);
             }
         } catch (IOException e) {
             throw new BackupException(tool + " could not run: " + e.getMessage());

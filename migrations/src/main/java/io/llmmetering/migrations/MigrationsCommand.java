@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code java -jar metering-migrations.jar migrate|verify|info|rollback [--url URL] [--user USER] [--password PW]}.
+ * {@code java -jar metering-migrations.jar migrate|verify|info|rollback [--url URL] [--user USER] [--password-file FILE]}.
  *
  * <p>A command-line tool, so it writes to the streams it is given. Defaults come from
  * {@code METERING_DB_URL}, {@code METERING_DB_USER}, {@code METERING_DB_PASSWORD}, then the local server.
@@ -38,7 +38,7 @@ public final class MigrationsCommand {
     private static final String DEFAULT_BACKUP_DIR = "metering-backups";
 
     private static final String HELP = """
-            usage: metering-migrations <migrate|verify|info|rollback> [--url JDBC_URL] [--user USER] [--password PASSWORD]
+            usage: metering-migrations <migrate|verify|info|rollback> [--url JDBC_URL] [--user USER] [--password-file FILE]
               migrate              create the database if missing, back it up, apply pending migrations, verify;
                                    a failed migration or verification restores the backup and exits non-zero
               verify               check the credit tables and indexes exist; exit 1 if anything is missing
@@ -48,7 +48,8 @@ public final class MigrationsCommand {
             options of migrate and rollback:
               --backup-dir DIR     where backups go (default $METERING_BACKUP_DIR or %s)
               --no-backup          go on without a backup (otherwise pg_dump and psql must be on the PATH)
-            defaults: --url $METERING_DB_URL or %s, --user $METERING_DB_USER or %s
+            defaults: --url $METERING_DB_URL or %s, --user $METERING_DB_USER or %s, the password $METERING_DB_PASSWORD
+            (never an argument: the process list shows arguments to every user of the host)
             """.formatted(DEFAULT_BACKUP_DIR, DatabaseTarget.DEFAULT_URL, DatabaseTarget.DEFAULT_USER);
 
     /** Held so the JUL logger (weakly referenced) keeps its level: Flyway's INFO chatter is not this tool's output. */
@@ -132,7 +133,9 @@ public final class MigrationsCommand {
             switch (flag) {
                 case "--url" -> url = value;
                 case "--user" -> user = value;
-                case "--password" -> password = value;
+                case "--password" -> throw new IllegalArgumentException("--password is visible to every user of the host in the "
+                        + "process list: set METERING_DB_PASSWORD or pass --password-file FILE");
+                case "--password-file" -> password = passwordFile(value);
                 case "--backup-dir" -> backupDir = value;
                 case "--to" -> to = version(value);
                 default -> throw new IllegalArgumentException("unknown option " + flag);
@@ -142,6 +145,14 @@ public final class MigrationsCommand {
             throw new IllegalArgumentException("rollback needs --to VERSION");
         }
         return new Options(new DatabaseTarget(url, user, password), Path.of(backupDir), backup, to);
+    }
+
+    private static String passwordFile(String file) {
+        try {
+            return java.nio.file.Files.readString(Path.of(file)).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--password-file " + file + " cannot be read: " + e.getMessage());
+        }
     }
 
     private static int version(String text) {
@@ -174,7 +185,7 @@ public final class MigrationsCommand {
             err.println("[ERROR] No backup could be taken, so nothing was changed: " + e.getMessage());
             return BACKUP_FAILED;
         }
-        out.println("[INFO] Applying credit system migrations to " + target.jdbcUrl());
+        out.println("[INFO] Applying credit system migrations to " + target.printableUrl());
         try {
             MigrateResult result = migrator.migrate();
             result.migrations.forEach(m -> out.println("[SUCCESS] Applied " + m.version + " " + m.description

@@ -40,4 +40,31 @@ class DatabaseTargetTest {
     void thePasswordNeverAppearsInTheTextOfATarget() {
         assertThat(new DatabaseTarget("jdbc:postgresql://h/db", "u", "s3cret-pw").toString()).doesNotContain("s3cret-pw");
     }
+
+    /** The backup must reach the database the migration runs on, whatever the URL looks like. */
+    @Test
+    void aHostWithAnUnderscoreSeveralHostsAndTheTlsSettingsReachTheBackupTools() {
+        DatabaseTarget target = new DatabaseTarget(
+                "jdbc:postgresql://pg_primary.internal:5433,pg_replica.internal:5433/metering?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+                        + "&targetServerType=primary&connectTimeout=5&password=hunter2&loggerLevel=OFF", "migrator", "hunter2");
+
+        assertThat(target.databaseName()).isEqualTo("metering");
+        assertThat(target.libpqUri()).isEqualTo("postgresql://pg_primary.internal:5433,pg_replica.internal:5433/metering?user=migrator"
+                + "&sslmode=verify-full&sslrootcert=/etc/ca.pem&target_session_attrs=read-write&connect_timeout=5");
+        assertThat(target.maintenanceDatabase().jdbcUrl()).startsWith("jdbc:postgresql://pg_primary.internal:5433,pg_replica.internal:5433/postgres?");
+    }
+
+    @Test
+    void nothingPrintedHoldsThePassword() {
+        DatabaseTarget target = new DatabaseTarget("jdbc:postgresql://db:5432/metering?user=m&password=hunter2", "m", "hunter2");
+        assertThat(target.printableUrl()).doesNotContain("hunter2").contains("password=(hidden)");
+        assertThat(target.toString()).doesNotContain("hunter2");
+        assertThat(target.libpqUri()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void sslTrueWithoutAModeAsksForTls() {
+        assertThat(new DatabaseTarget("jdbc:postgresql://db/metering?ssl=true", "m", "").libpqUri())
+                .isEqualTo("postgresql://db/metering?user=m&sslmode=require");
+    }
 }

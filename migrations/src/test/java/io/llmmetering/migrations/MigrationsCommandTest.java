@@ -98,11 +98,20 @@ class MigrationsCommandTest {
     }
 
     @Test
-    void anUnreachableServerIsADatabaseErrorWithoutThePassword() {
+    void anUnreachableServerIsADatabaseErrorWithoutThePassword(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path secret = java.nio.file.Files.writeString(dir.resolve("password"), "hunter2\n");
         int code = command.run(new String[]{"verify", "--url", "jdbc:postgresql://127.0.0.1:1/metering?connectTimeout=2",
-                "--password", "hunter2"});
+                "--password-file", secret.toString()});
         assertThat(code).isEqualTo(MigrationsCommand.DATABASE_ERROR);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("[ERROR]").doesNotContain("hunter2");
+    }
+
+    /** An argument is in the process list for every user of the host to read. */
+    @Test
+    @org.junit.jupiter.api.Tag("security")
+    void aPasswordGivenAsAnArgumentIsRefusedBeforeAnythingRuns() {
+        assertThat(command.run(new String[]{"migrate", "--password", "hunter2"})).isEqualTo(MigrationsCommand.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("METERING_DB_PASSWORD", "--password-file").doesNotContain("hunter2");
     }
 
     @Test
@@ -132,7 +141,7 @@ class MigrationsCommandTest {
             int code = command(List.of(DatabaseMigrator.MIGRATIONS_LOCATION, "classpath:db/breaks-verify"), System.getenv("PATH"))
                     .run(new String[]{"migrate", "--url", url});
 
-            assertThat(code).isEqualTo(MigrationsCommand.VERIFY_FAILED);
+            assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(MigrationsCommand.VERIFY_FAILED);
             assertThat(output()).contains("[SUCCESS] Applied 90 drops a required index", "[FAILURE] \u2717 Index 'idx_coupon_codes_code' is missing",
                     "[SUCCESS] Rollback completed successfully");
             assertThat(query(url, "SELECT count(*)::text FROM credit_transactions")).isEqualTo("1");

@@ -21,11 +21,23 @@ public final class TopicDefinitions {
      * @param replicationFactor 1 on a single broker, 3 in production
      */
     public static List<NewTopic> all(int partitions, short replicationFactor) {
-        Map<String, String> compacted = Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+        return all(partitions, replicationFactor, 1);
+    }
+
+    /**
+     * @param minInsyncReplicas replicas that must have a record before an {@code acks=all} write succeeds: 1 on a
+     *                          single broker, 2 with a replication factor of 3 (a broker may die, nothing is lost)
+     */
+    public static List<NewTopic> all(int partitions, short replicationFactor, int minInsyncReplicas) {
+        if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+            throw new IllegalArgumentException("min.insync.replicas must be 1 to the replication factor " + replicationFactor
+                    + ", was " + minInsyncReplicas);
+        }
+        Map<String, String> isr = Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
+        Map<String, String> compacted = with(isr, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0");
-        Map<String, String> week = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
-        Map<String, String> month = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000));
+        Map<String, String> week = with(isr, TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000));
+        Map<String, String> month = with(isr, TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 3600 * 1000));
         return List.of(
                 topic(Topics.USAGE_EVENTS, partitions, replicationFactor, week),
                 topic(Topics.USAGE_EVENTS_DLQ, 1, replicationFactor, month),
@@ -35,6 +47,14 @@ public final class TopicDefinitions {
                 topic(Topics.CREDIT_DEBITS, partitions, replicationFactor, week),
                 topic(Topics.CREDIT_DEBITS_DLQ, 1, replicationFactor, month),
                 topic(Topics.CREDIT_ALERTS, partitions, replicationFactor, month));
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String... pairs) {
+        Map<String, String> configs = new java.util.HashMap<>(base);
+        for (int i = 0; i < pairs.length; i += 2) {
+            configs.put(pairs[i], pairs[i + 1]);
+        }
+        return Map.copyOf(configs);
     }
 
     private static NewTopic topic(String name, int partitions, short replicationFactor, Map<String, String> configs) {

@@ -2,25 +2,27 @@ package io.llmmetering.usageingest;
 
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.core.keys.IngestKeyAuthenticator;
-import io.llmmetering.schemas.client.HealthCheckAdmin;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.usageingest.events.EventNormalizer;
 import io.llmmetering.usageingest.publishing.EventPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** usage-ingest: the HTTP front door for proxies. Port 8085. */
-@SpringBootApplication
-@EnableConfigurationProperties(UsageIngestProperties.class)
+@SpringBootApplication(exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
+@EnableConfigurationProperties({UsageIngestProperties.class, KafkaProperties.class})
 public class UsageIngestApplication {
 
     public static void main(String[] args) {
@@ -33,8 +35,16 @@ public class UsageIngestApplication {
     }
 
     @Bean(destroyMethod = "close")
-    EventPublisher eventPublisher(UsageIngestProperties properties, MeterRegistry registry) {
-        return new EventPublisher(properties.bootstrapServers(), registry);
+    EventPublisher eventPublisher(KafkaClients kafka, MeterRegistry registry) {
+        return new EventPublisher(kafka, registry);
+    }
+
+    /** Every Kafka client of the service is built from {@code spring.kafka.*}, bound by Spring Boot's own class. */
+    @Bean
+    KafkaClients kafkaClients(KafkaProperties kafka) {
+        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
+                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
+                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
     }
 
     @Bean
@@ -43,20 +53,16 @@ public class UsageIngestApplication {
     }
 
     @Bean(destroyMethod = "close")
-    Admin kafkaAdmin(UsageIngestProperties properties) {
-        return HealthCheckAdmin.create(properties.bootstrapServers());
+    Admin kafkaAdmin(KafkaClients kafka) {
+        return kafka.healthCheckAdmin();
     }
 
-    /** DOWN when no broker answers within 2 s: the service would answer every request with 503. */
+    /** DOWN when no broker answers within 2 s, or refuses the credentials: the service would answer every request with 503. */
     @Bean
     HealthIndicator kafka(Admin admin) {
         return () -> {
-            try {
-                int brokers = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2_000)).nodes().get(3, TimeUnit.SECONDS).size();
-                return Health.up().withDetail("brokers", brokers).build();
-            } catch (Exception e) {
-                return Health.down().withDetail("error", e.getClass().getSimpleName()).build();
-            }
+            KafkaClients.ClusterCheck check = KafkaClients.check(admin);
+            return check.up() ? Health.up().withDetail("brokers", check.brokers()).build() : Health.down().withDetail("error", check.error()).build();
         };
     }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param defaultLowBalance     for tiers without a threshold of their own
  * @param spikes                when a user's spend is a spike
  */
-public record ApplierSettings(String bootstrapServers, String consumerGroup, int batchSizeMax, Duration linger,
+public record ApplierSettings(String consumerGroup, int batchSizeMax, Duration linger,
                               Duration retryBackoff, Map<String, Credits> lowBalanceThresholds, Credits defaultLowBalance,
                               SpikeSettings spikes) {
 
@@ -29,7 +29,6 @@ public record ApplierSettings(String bootstrapServers, String consumerGroup, int
             "starter", Credits.ofWhole(5), "professional", Credits.ofWhole(10), "enterprise", Credits.ofWhole(50));
 
     public ApplierSettings {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(consumerGroup, "consumerGroup");
         if (batchSizeMax < 1 || batchSizeMax > 50_000) {
             throw new IllegalArgumentException("batchSizeMax must be 1-50000, was " + batchSizeMax);
@@ -42,8 +41,8 @@ public record ApplierSettings(String bootstrapServers, String consumerGroup, int
         Objects.requireNonNull(spikes, "spikes");
     }
 
-    public static ApplierSettings defaults(String bootstrapServers) {
-        return new ApplierSettings(bootstrapServers, DEFAULT_CONSUMER_GROUP, Integer.parseInt(DEFAULT_BATCH_SIZE_MAX),
+    public static ApplierSettings defaults() {
+        return new ApplierSettings(DEFAULT_CONSUMER_GROUP, Integer.parseInt(DEFAULT_BATCH_SIZE_MAX),
                 Duration.parse(DEFAULT_LINGER), Duration.parse(DEFAULT_RETRY_BACKOFF), DEFAULT_LOW_BALANCE_THRESHOLDS,
                 Credits.parse(DEFAULT_LOW_BALANCE), SpikeSettings.defaults());
     }

@@ -11,13 +11,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -58,6 +57,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
     private static final Duration LAG_OBSERVATION_INTERVAL = Duration.ofSeconds(1);
 
+    private final KafkaClients kafka;
     private final ApplierSettings settings;
     private final BatchApplier batchApplier;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -85,32 +85,32 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final DistributionSummary batchSize;
     private final Timer applyLatency;
 
-    public DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
+    public DebitApplier(KafkaClients kafka, ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
                         ApplierMonitoring monitoring) {
-        this(settings, batchApplier, cache, registry, monitoring, new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+        this(kafka, settings, batchApplier, cache, registry, monitoring, kafka.producer(Map.of(),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new StringSerializer(), new ByteArraySerializer()));
     }
 
     /** {@code producer} sends dead letters and alerts. */
-    DebitApplier(ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
+    DebitApplier(KafkaClients kafka, ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
                  ApplierMonitoring monitoring, Producer<String, byte[]> producer) {
+        this.kafka = kafka;
         this.settings = settings;
         this.progress = monitoring.progress();
         this.spend = monitoring.spend();
         this.batchApplier = batchApplier;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // only debits of committed topology transactions: an aborted attempt must never be charged
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax(),
-                // a crashed instance's partitions move to the others after 10 s instead of the default 45 s: the
-                // debits wait for the applier, and a restarted instance joins as a new member
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
+        this.consumer = kafka.consumer(Map.of(
+                        // a crashed instance's partitions move to the others after 10 s instead of the default 45 s: the
+                        // debits wait for the applier, and a restarted instance joins as a new member
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
+                Map.of(ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup(),
+                        // the offsets that count are stored in PostgreSQL with each batch
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                        // only debits of committed topology transactions: an aborted attempt must never be charged
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax()),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.producer = producer;
         this.deadLetters = new DebitDeadLetters(producer, registry);
@@ -317,7 +317,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     /** The id Kafka gave credit.debits, so offsets stored for an earlier topic of the same name are not used. */
     private String currentTopicId() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers()))) {
+        try (Admin admin = kafka.admin(Map.of())) {
             return admin.describeTopics(List.of(Topics.CREDIT_DEBITS)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
                     .get(Topics.CREDIT_DEBITS).topicId().toString();
         } catch (Exception e) {

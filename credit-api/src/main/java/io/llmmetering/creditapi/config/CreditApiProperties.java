@@ -31,7 +31,7 @@ import java.util.Map;
 @ConfigurationProperties("credit")
 public record CreditApiProperties(
         @DefaultValue("true") boolean systemEnabled,
-        @DefaultValue("127.0.0.1:9092") String bootstrapServers,
+        @DefaultValue("both") Role role,
         @DefaultValue("redis://127.0.0.1:6379/0") String redisUrl,
         @DefaultValue("60") @DurationUnit(ChronoUnit.SECONDS) Duration cacheTtl,
         @DefaultValue("true") boolean migrateOnStart,
@@ -42,10 +42,28 @@ public record CreditApiProperties(
         @DefaultValue("") String encryptionKey,
         @DefaultValue("https://openrouter.ai/api/v1") String openrouterApiBaseUrl) {
 
+    /**
+     * What this process runs ({@code credit.role}, {@code CREDIT_ROLE}), so the API and the ledger writers scale
+     * apart: {@code api} serves the REST API and opens no Kafka consumer of debits; {@code applier} runs the debit
+     * appliers, rollups and partition upkeep and serves only health and metrics; {@code both} (the default, and
+     * the local launcher's) runs everything in one process.
+     */
+    public enum Role {
+        API, APPLIER, BOTH;
+
+        public boolean servesApi() {
+            return this != APPLIER;
+        }
+
+        public boolean appliesDebits() {
+            return this != API;
+        }
+    }
+
     /** The encryption key never prints; the rest does, as a record would. */
     @Override
     public String toString() {
-        return "CreditApiProperties[systemEnabled=" + systemEnabled + ", bootstrapServers=" + bootstrapServers + ", redisUrl="
+        return "CreditApiProperties[systemEnabled=" + systemEnabled + ", role=" + role + ", redisUrl="
                 + redisUrl.replaceAll("//[^@/]*@", "//(credentials)@") + ", cacheTtl=" + cacheTtl + ", migrateOnStart=" + migrateOnStart
                 + ", usageRetentionMonths=" + usageRetentionMonths + ", applier=" + applier + ", rollups=" + rollups + ", auth=" + auth
                 + ", encryptionKey=" + (encryptionKey.isBlank() ? "" : "(set)") + ", openrouterApiBaseUrl=" + openrouterApiBaseUrl + "]";
@@ -91,8 +109,8 @@ public record CreditApiProperties(
             @DefaultValue(PartitionProgress.DEFAULT_STALL_AFTER) Duration stallAfter) {
 
         /** What each debit applier runs with. */
-        public ApplierSettings toSettings(String bootstrapServers) {
-            return new ApplierSettings(bootstrapServers, consumerGroup, batchSizeMax, linger, retryBackoff, lowBalanceThresholds(),
+        public ApplierSettings toSettings() {
+            return new ApplierSettings(consumerGroup, batchSizeMax, linger, retryBackoff, lowBalanceThresholds(),
                     Credits.parse(defaultLowBalance), new SpikeSettings(spikeWindow, spikeBaseline, spikeMultiplierPercent,
                     Credits.parse(spikeMinimumSpend), Credits.parse(spikeAbsoluteThreshold), spikeUsersTracked));
         }

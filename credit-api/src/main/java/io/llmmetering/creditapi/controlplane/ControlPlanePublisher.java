@@ -5,6 +5,7 @@ import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.Topics;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,14 +33,12 @@ public final class ControlPlanePublisher implements AutoCloseable {
     private final AvroSerde<ModelPrice> prices = AvroSerde.of(ModelPrice.class);
     private final AvroSerde<CreditAlert> alerts = AvroSerde.of(CreditAlert.class);
 
-    public ControlPlanePublisher(String bootstrapServers) {
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) ACK_TIMEOUT.toMillis(),
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) ACK_TIMEOUT.toMillis() * 2,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ACK_TIMEOUT.toMillis()),
+    public ControlPlanePublisher(KafkaClients kafka) {
+        this.producer = kafka.producer(Map.of(
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) ACK_TIMEOUT.toMillis(),
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) ACK_TIMEOUT.toMillis() * 2,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ACK_TIMEOUT.toMillis()),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new StringSerializer(), new ByteArraySerializer());
     }
 

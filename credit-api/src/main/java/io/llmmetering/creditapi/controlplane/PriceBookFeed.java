@@ -6,6 +6,7 @@ import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.pricing.PriceBookRecords;
 import io.llmmetering.schemas.pricing.PriceBookSnapshot;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,12 +35,9 @@ public final class PriceBookFeed extends KafkaReader<String, byte[]> {
     private final AvroSerde<ModelPrice> serde = AvroSerde.of(ModelPrice.class);
     private final AtomicReference<PriceBookSnapshot> current;
 
-    public PriceBookFeed(String bootstrapServers, PriceBook configured) {
-        super(new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer()));
+    public PriceBookFeed(KafkaClients kafka, PriceBook configured) {
+        super(kafka.consumer(Map.of(), Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer()));
         PriceBookSnapshot start = PriceBookSnapshot.empty(configured);
         for (ModelPrice price : PriceBookRecords.of(configured, Instant.EPOCH)) {
             start = start.applied(price.getModel(), price);

@@ -28,13 +28,15 @@ public final class DeadLetterArchive {
     private static final String STORE = """
             INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, record_key, record_value, record_timestamp, reason,
                                       error, source_topic, source_partition, source_offset, processor, failed_at, event_id,
-                                      user_id, model, provider, input_tokens, output_tokens, cached_input_tokens, occurred_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT ON CONSTRAINT uq_dead_letters_topic_partition_offset DO NOTHING
+                                      user_id, model, provider, input_tokens, output_tokens, cached_input_tokens, occurred_at, topic_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT ON CONSTRAINT uq_dead_letters_topic_id_partition_offset DO NOTHING
             """;
 
     private static final String NEXT_OFFSETS = """
-            SELECT kafka_partition, max(kafka_offset) + 1 FROM dead_letters WHERE topic = ? GROUP BY kafka_partition
+            SELECT kafka_partition, max(kafka_offset) + 1 FROM dead_letters
+             WHERE topic = ? AND (topic_id = ? OR topic_id IS NULL OR ?::text IS NULL)
+             GROUP BY kafka_partition
             """;
 
     // Each filter is optional: "? IS NULL OR column = ?" keeps one well-named statement instead of SQL built per request.
@@ -79,7 +81,7 @@ public final class DeadLetterArchive {
     }
 
     /** A dead-letter record as read from Kafka, with what its headers and bytes say. */
-    record Incoming(String topic, int partition, long offset, byte[] key, byte[] value, Instant timestamp, String reason, String error,
+    record Incoming(String topic, String topicId, int partition, long offset, byte[] key, byte[] value, Instant timestamp, String reason, String error,
                     DeadLetter.Source source, String processor, Instant failedAt, Optional<DeadLetter.Event> event) {
     }
 
@@ -112,17 +114,23 @@ public final class DeadLetterArchive {
                 insert.setObject(++i, event == null ? null : event.outputTokens(), Types.BIGINT);
                 insert.setObject(++i, event == null ? null : event.cachedInputTokens(), Types.BIGINT);
                 insert.setTimestamp(++i, event == null || event.occurredAt() == null ? null : Timestamp.from(event.occurredAt()));
+                insert.setString(++i, letter.topicId());
                 insert.addBatch();
             }
             insert.executeBatch();
         }
     }
 
-    /** Where the copier resumes: one past the highest offset archived, per partition of the topic. */
-    Map<Integer, Long> nextOffsets(String topic) throws SQLException {
+    /**
+     * Where the copier resumes: one past the highest offset archived, per partition of the topic while it had the id
+     * {@code topicId} (rows archived before ids were stored count too); a null id counts every row.
+     */
+    Map<Integer, Long> nextOffsets(String topic, String topicId) throws SQLException {
         Map<Integer, Long> offsets = new HashMap<>();
         try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(NEXT_OFFSETS)) {
             query.setString(1, topic);
+            query.setString(2, topicId);
+            query.setString(3, topicId);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     offsets.put(rows.getInt(1), rows.getLong(2));

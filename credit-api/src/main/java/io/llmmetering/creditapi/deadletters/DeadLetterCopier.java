@@ -6,10 +6,12 @@ import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
+import io.llmmetering.schemas.client.KafkaClients;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -22,11 +24,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Copies every record of {@code usage.events.dlq} and {@code credit.debits.dlq} into {@link DeadLetterArchive}.
@@ -43,16 +49,20 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
     private static final Instant LATEST_STORABLE = Instant.parse("9999-01-01T00:00:00Z");
 
     private final DeadLetterArchive archive;
+    private final KafkaClients kafka;
+    private Map<String, String> topicIds = Map.of();
     private final MessageCodec<UsageEvent> events = MessageCodec.of(UsageEvent.class);
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
 
-    public DeadLetterCopier(String bootstrapServers, DeadLetterArchive archive) {
-        super(new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    public DeadLetterCopier(KafkaClients kafka, DeadLetterArchive archive) {
+        super(kafka.consumer(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500), Map.of(
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                // an archived position older than the topic's retention resumes at what is still there; without
+                // it the consumer jumped to the end and silently skipped every dead letter the topic still held
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+        this.kafka = kafka;
         this.archive = archive;
     }
 
@@ -79,8 +89,9 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
             return;
         }
         consumer.assign(partitions);
+        topicIds = topicIds();
         for (String topic : TOPICS) {
-            Map<Integer, Long> next = archive.nextOffsets(topic);
+            Map<Integer, Long> next = archive.nextOffsets(topic, topicIds.get(topic));
             List<TopicPartition> fromStart = new ArrayList<>();
             for (TopicPartition partition : partitions) {
                 if (!partition.topic().equals(topic)) {
@@ -106,6 +117,28 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
         }
     }
 
+    /**
+     * The ids Kafka gave the dead-letter topics: a topic deleted and created again numbers its records from 0, and
+     * without the id they would collide with the old topic's rows and be dropped. Unknown (no answer, no topic yet),
+     * a topic's rows are matched as before ids were stored.
+     */
+    private Map<String, String> topicIds() {
+        Map<String, String> ids = new HashMap<>();
+        try (Admin admin = kafka.admin(Map.of(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+            for (String topic : TOPICS) {
+                try {
+                    ids.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).topicId().toString());
+                } catch (ExecutionException | TimeoutException e) {
+                    log.debug("no id for topic={} error={}", topic, e.toString());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ids;
+    }
+
     private Set<TopicPartition> partitions() {
         Set<TopicPartition> partitions = new HashSet<>();
         for (String topic : TOPICS) {
@@ -120,7 +153,7 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
     DeadLetterArchive.Incoming incoming(ConsumerRecord<byte[], byte[]> record) {
         Instant timestamp = storable(Instant.ofEpochMilli(record.timestamp())).orElse(Instant.EPOCH);
         String reason = header(record, DeadLetterHeaders.REASON);
-        return new DeadLetterArchive.Incoming(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
+        return new DeadLetterArchive.Incoming(record.topic(), topicIds.get(record.topic()), record.partition(), record.offset(), record.key(), record.value(),
                 timestamp, reason == null || reason.isBlank() ? "unknown" : reason, header(record, DeadLetterHeaders.ERROR),
                 new DeadLetter.Source(header(record, DeadLetterHeaders.SOURCE_TOPIC), number(record, DeadLetterHeaders.SOURCE_PARTITION)
                         .filter(p -> p <= Integer.MAX_VALUE).map(Long::intValue).orElse(null), number(record, DeadLetterHeaders.SOURCE_OFFSET).orElse(null)),

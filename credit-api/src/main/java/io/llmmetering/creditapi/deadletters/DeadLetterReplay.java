@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.deadletters;
 
 import io.llmmetering.schemas.Topics;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,6 +44,7 @@ public final class DeadLetterReplay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterReplay.class);
     public static final int MAX_PER_REPLAY = 10_000;
     public static final int MAX_IDS = 1_000;
+    static final int PAGE_SIZE = 500;
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Where each dead-letter topic's records came from: never a topic a header names. */
@@ -62,21 +64,20 @@ public final class DeadLetterReplay implements AutoCloseable {
             """;
 
     private static final String RECORD = """
-            INSERT INTO dead_letter_replays (requested_by, filter, records) VALUES (?, ?::jsonb, ?) RETURNING id, requested_at
+            INSERT INTO dead_letter_replays (requested_by, filter, records) VALUES (?, ?::jsonb, 0) RETURNING id, requested_at
             """;
+
+    private static final String COUNT_RECORDS = "UPDATE dead_letter_replays SET records = ? WHERE id = ?";
 
     private static final String MARK = "UPDATE dead_letters SET replay_id = ? WHERE id = ANY(?::bigint[])";
 
     private final DataSource dataSource;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    public DeadLetterReplay(DataSource dataSource, String bootstrapServers) {
+    public DeadLetterReplay(DataSource dataSource, KafkaClients kafka) {
         this.dataSource = dataSource;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+        this.producer = kafka.producer(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -120,35 +121,55 @@ public final class DeadLetterReplay implements AutoCloseable {
     private record Selected(long id, String topic, byte[] key, byte[] value, Instant timestamp) {
     }
 
+    /**
+     * Pages of {@value #PAGE_SIZE}: each is sent and acknowledged, then marked, before the next is read, so a
+     * replay of {@value #MAX_PER_REPLAY} records holds one page of them in memory, not all.
+     */
     private Result replay(Connection connection, Selection selection, String requestedBy) throws SQLException, ReplayFailedException {
-        List<Selected> selected = select(connection, selection, MAX_PER_REPLAY + 1);
-        boolean more = selected.size() > MAX_PER_REPLAY;
-        if (more) {
-            selected = selected.subList(0, MAX_PER_REPLAY);
+        long replayId = 0;
+        Instant at = null;
+        int replayed = 0;
+        boolean more = false;
+        Map<String, Integer> byTopic = new LinkedHashMap<>();
+        while (true) {
+            int room = MAX_PER_REPLAY - replayed;
+            List<Selected> page = select(connection, selection, room == 0 ? 1 : Math.min(PAGE_SIZE, room));
+            if (page.isEmpty()) {
+                break;
+            }
+            if (room == 0) {
+                more = true;
+                break;
+            }
+            if (replayId == 0) {
+                try (PreparedStatement record = connection.prepareStatement(RECORD)) {
+                    record.setString(1, requestedBy);
+                    record.setString(2, filterJson(selection));
+                    try (ResultSet row = record.executeQuery()) {
+                        row.next();
+                        replayId = row.getLong(1);
+                        at = row.getTimestamp(2).toInstant();
+                    }
+                }
+            }
+            send(page).forEach((topic, count) -> byTopic.merge(topic, count, Integer::sum));
+            try (PreparedStatement mark = connection.prepareStatement(MARK)) {
+                mark.setLong(1, replayId);
+                mark.setArray(2, connection.createArrayOf("bigint", page.stream().map(Selected::id).toArray()));
+                mark.executeUpdate();
+            }
+            replayed += page.size();
         }
-        if (selected.isEmpty()) {
+        if (replayId == 0) {
             return new Result(Optional.empty(), Optional.empty(), 0, Map.of(), false);
         }
-        Map<String, Integer> byTopic = send(selected);
-        long replayId;
-        Instant at;
-        try (PreparedStatement record = connection.prepareStatement(RECORD)) {
-            record.setString(1, requestedBy);
-            record.setString(2, filterJson(selection));
-            record.setInt(3, selected.size());
-            try (ResultSet row = record.executeQuery()) {
-                row.next();
-                replayId = row.getLong(1);
-                at = row.getTimestamp(2).toInstant();
-            }
+        try (PreparedStatement count = connection.prepareStatement(COUNT_RECORDS)) {
+            count.setInt(1, replayed);
+            count.setLong(2, replayId);
+            count.executeUpdate();
         }
-        try (PreparedStatement mark = connection.prepareStatement(MARK)) {
-            mark.setLong(1, replayId);
-            mark.setArray(2, connection.createArrayOf("bigint", selected.stream().map(Selected::id).toArray()));
-            mark.executeUpdate();
-        }
-        log.info("dead letters replayed replay_id={} records={} by={}", replayId, selected.size(), requestedBy);
-        return new Result(Optional.of(replayId), Optional.of(at), selected.size(), byTopic, more);
+        log.info("dead letters replayed replay_id={} records={} by={}", replayId, replayed, requestedBy);
+        return new Result(Optional.of(replayId), Optional.of(at), replayed, byTopic, more);
     }
 
     private static List<Selected> select(Connection connection, Selection selection, int limit) throws SQLException {

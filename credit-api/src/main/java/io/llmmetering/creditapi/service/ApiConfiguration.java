@@ -14,7 +14,7 @@ import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
-import io.llmmetering.schemas.client.HealthCheckAdmin;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterCopier;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
@@ -31,7 +31,6 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import org.apache.kafka.clients.admin.Admin;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -141,6 +140,15 @@ class ApiConfiguration {
         return new MaintenanceJobs(holds, gauges);
     }
 
+    /** An appliers-only process answers its health and metrics, and nothing of the API. */
+    @Bean
+    @ConditionalOnExpression("!(" + Roles.SERVES_API + ")")
+    FilterRegistrationBean<ApplierOnlyFilter> applierOnlyFilter() {
+        FilterRegistrationBean<ApplierOnlyFilter> registration = new FilterRegistrationBean<>(new ApplierOnlyFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
     /** Present only with an ENCRYPTION_KEY: keys are never stored any other way. */
     @Bean
     @ConditionalOnExpression(OPENROUTER_CONFIGURED)
@@ -167,22 +175,18 @@ class ApiConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    ControlPlanePublisher controlPlanePublisher(CreditApiProperties properties) {
-        return new ControlPlanePublisher(properties.bootstrapServers());
-    }
-
-    @Bean(destroyMethod = "close")
-    Admin kafkaAdmin(CreditApiProperties properties) {
-        return HealthCheckAdmin.create(properties.bootstrapServers());
+    ControlPlanePublisher controlPlanePublisher(KafkaClients kafka) {
+        return new ControlPlanePublisher(kafka);
     }
 
     @Bean
-    PriceBookFeed priceBookFeed(CreditApiProperties properties) {
-        return new PriceBookFeed(properties.bootstrapServers(), PriceBookReader.defaultPriceBook());
+    PriceBookFeed priceBookFeed(KafkaClients kafka) {
+        return new PriceBookFeed(kafka, PriceBookReader.defaultPriceBook());
     }
 
-    /** Runs the price feed on its own thread for the life of the application. */
+    /** Runs the price feed on its own thread for the life of the application, where the API is served. */
     @Bean
+    @ConditionalOnExpression(Roles.SERVES_API)
     WorkerThread priceBookFeedThread(PriceBookFeed feed) {
         return new WorkerThread("price-book-feed", feed);
     }
@@ -193,13 +197,14 @@ class ApiConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    DeadLetterReplay deadLetterReplay(DataSource dataSource, CreditApiProperties properties) {
-        return new DeadLetterReplay(dataSource, properties.bootstrapServers());
+    DeadLetterReplay deadLetterReplay(DataSource dataSource, KafkaClients kafka) {
+        return new DeadLetterReplay(dataSource, kafka);
     }
 
-    /** Copies both dead-letter topics into the archive operators list and replay from. */
+    /** Copies both dead-letter topics into the archive operators list and replay from: a writer, with the appliers. */
     @Bean
-    WorkerThread deadLetterCopierThread(DeadLetterArchive archive, CreditApiProperties properties) {
-        return new WorkerThread("dead-letter-copier", new DeadLetterCopier(properties.bootstrapServers(), archive));
+    @ConditionalOnExpression(Roles.APPLIES_DEBITS)
+    WorkerThread deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka) {
+        return new WorkerThread("dead-letter-copier", new DeadLetterCopier(kafka, archive));
     }
 }

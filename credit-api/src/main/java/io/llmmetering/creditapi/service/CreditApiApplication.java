@@ -5,7 +5,12 @@ import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -14,10 +19,11 @@ import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
+import java.util.Map;
 
 /** credit-api: the REST API, the ledger workers and the balance cache. Port 8084. */
-@SpringBootApplication(scanBasePackages = "io.llmmetering.creditapi")
-@EnableConfigurationProperties(CreditApiProperties.class)
+@SpringBootApplication(scanBasePackages = "io.llmmetering.creditapi", exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
+@EnableConfigurationProperties({CreditApiProperties.class, KafkaProperties.class})
 public class CreditApiApplication {
 
     public static void main(String[] args) {
@@ -34,6 +40,22 @@ public class CreditApiApplication {
             migrator.migrate();
         }
         return new SchemaMigration();
+    }
+
+    /**
+     * Every Kafka client of the service is built from {@code spring.kafka.*}, bound by Spring Boot's own class (its
+     * auto-configuration of templates and listener containers is left out: nothing here uses them).
+     */
+    @Bean
+    KafkaClients kafkaClients(KafkaProperties kafka) {
+        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
+                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
+                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
+    }
+
+    @Bean(destroyMethod = "close")
+    Admin kafkaHealthCheckAdmin(KafkaClients kafka) {
+        return kafka.healthCheckAdmin();
     }
 
     /** Marker bean: beans that touch the database depend on it, so the migration has run before them. */

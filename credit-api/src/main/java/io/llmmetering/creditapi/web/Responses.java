@@ -169,7 +169,9 @@ final class Responses {
     }
 
     /** {@code GET /api/v1/system/status}: answered with 503 when PostgreSQL is down. */
-    record SystemStatus(String status, String service, String version, boolean creditSystemEnabled, Components components) {
+    /** Anyone sees {@code status}; the version and the components only an admin. */
+    record SystemStatus(String status, String service, @JsonInclude(JsonInclude.Include.NON_NULL) String version, boolean creditSystemEnabled,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Components components) {
     }
 
     record Components(Component postgresql, Component redis, KafkaComponent kafka, ApplierComponent debitApplier) {
@@ -187,6 +189,7 @@ final class Responses {
     }
 
     /** {@code lag} is null when PostgreSQL, which holds the applied offsets, is down. */
-    record ApplierComponent(String consumerGroup, Long lag, long deadLettered) {
+    record ApplierComponent(String consumerGroup, Long lag, long deadLettered,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> stalledPartitions) {
     }
 }

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** An alert is a crossing: it fires in the one batch that crosses, never for an account that was already below. */
 class CreditAlertsTest {
 
-    private static final ApplierSettings SETTINGS = ApplierSettings.defaults("unused:9092");
+    private static final ApplierSettings SETTINGS = ApplierSettings.defaults();
     private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
 
     @Test

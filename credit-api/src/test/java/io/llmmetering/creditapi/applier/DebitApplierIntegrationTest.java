@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,13 +94,13 @@ class DebitApplierIntegrationTest {
     }
 
     private ApplierSettings settings(int batchSize, Duration retryBackoff) {
-        ApplierSettings defaults = ApplierSettings.defaults(broker.bootstrapServers());
-        return new ApplierSettings(defaults.bootstrapServers(), defaults.consumerGroup(), batchSize,
+        ApplierSettings defaults = ApplierSettings.defaults();
+        return new ApplierSettings(defaults.consumerGroup(), batchSize,
                 Duration.ofMillis(20), retryBackoff, defaults.lowBalanceThresholds(), defaults.defaultLowBalance(), defaults.spikes());
     }
 
     private DebitApplier start(BatchApplier batchApplier, BalanceCache cache, int batchSize) {
-        DebitApplier applier = new DebitApplier(settings(batchSize, Duration.ofMillis(200)), batchApplier, cache, new SimpleMeterRegistry(),
+        DebitApplier applier = new DebitApplier(KafkaClients.plaintext(broker.bootstrapServers()), settings(batchSize, Duration.ofMillis(200)), batchApplier, cache, new SimpleMeterRegistry(),
                 ApplierMonitoring.of(new SimpleMeterRegistry(), Duration.ofSeconds(60)));
         Thread thread = new Thread(applier, "debit-applier-test");
         thread.start();
@@ -269,7 +270,7 @@ class DebitApplierIntegrationTest {
             }
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry,
+        DebitApplier applier = new DebitApplier(KafkaClients.plaintext(broker.bootstrapServers()), settings(500, Duration.ofMillis(100)), new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), registry,
                 ApplierMonitoring.of(registry, Duration.ofSeconds(60)), flakyDlq);
         Thread thread = new Thread(applier, "debit-applier-flaky-dlq");
         thread.start();
@@ -306,7 +307,7 @@ class DebitApplierIntegrationTest {
         Map<String, Long> expected = new HashMap<>(before);
         publishDebits(1_000, 20, 12).forEach((user, nanos) -> expected.merge(user, nanos, Long::sum));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DebitApplier applier = new DebitApplier(settings(5_000, Duration.ofMillis(200)), new BatchApplier(dataSource, "credit-api-debit-applier"),
+        DebitApplier applier = new DebitApplier(KafkaClients.plaintext(broker.bootstrapServers()), settings(5_000, Duration.ofMillis(200)), new BatchApplier(dataSource, "credit-api-debit-applier"),
                 cache(), registry, ApplierMonitoring.of(registry, Duration.ofSeconds(60)));
         startThread(applier);
 
@@ -332,7 +333,7 @@ class DebitApplierIntegrationTest {
             }
         });
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        DebitApplier applier = new DebitApplier(settings(500, Duration.ofMillis(100)), unreachable, cache(), registry,
+        DebitApplier applier = new DebitApplier(KafkaClients.plaintext(broker.bootstrapServers()), settings(500, Duration.ofMillis(100)), unreachable, cache(), registry,
                 ApplierMonitoring.of(registry, Duration.ofSeconds(2)));
         startThread(applier);
         Map<String, Long> expected = publishDebits(400, 1, 13);

@@ -17,7 +17,7 @@ class DefaultsTest {
         CreditApiProperties.Applier configured = new Binder(new MapConfigurationPropertySource(Map.of()))
                 .bindOrCreate("credit.applier", CreditApiProperties.Applier.class);
 
-        assertThat(configured.toSettings("broker:9092")).isEqualTo(ApplierSettings.defaults("broker:9092"));
+        assertThat(configured.toSettings()).isEqualTo(ApplierSettings.defaults());
     }
 
     @Test
@@ -26,8 +26,8 @@ class DefaultsTest {
                 "credit.applier.low-balance.team", "25", "credit.applier.low-balance.free", "2")))
                 .bindOrCreate("credit.applier", CreditApiProperties.Applier.class);
 
-        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("team").toString()).isEqualTo("25");
-        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("free").toString()).isEqualTo("2");
-        assertThat(configured.toSettings("broker:9092").lowBalanceThreshold("enterprise").toString()).isEqualTo("50");
+        assertThat(configured.toSettings().lowBalanceThreshold("team").toString()).isEqualTo("25");
+        assertThat(configured.toSettings().lowBalanceThreshold("free").toString()).isEqualTo("2");
+        assertThat(configured.toSettings().lowBalanceThreshold("enterprise").toString()).isEqualTo("50");
     }
 }

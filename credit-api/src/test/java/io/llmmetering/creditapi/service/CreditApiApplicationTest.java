@@ -49,7 +49,7 @@ class CreditApiApplicationTest {
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> "jdbc:postgresql://127.0.0.1:5432/" + DATABASE);
-        registry.add("credit.bootstrap-servers", BROKER::bootstrapServers);
+        registry.add("spring.kafka.bootstrap-servers", BROKER::bootstrapServers);
         registry.add("credit.redis-url", () -> "redis://127.0.0.1:6379/14");
         registry.add("credit.auth.jwt-secret", () -> "application-test-secret-0123456789abcdef");
     }

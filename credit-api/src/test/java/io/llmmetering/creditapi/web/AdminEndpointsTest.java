@@ -161,8 +161,13 @@ class AdminEndpointsTest {
     }
 
     @Test
-    void systemStatusHealthMetricsAndTheOpenApiDocumentArePublic() throws Exception {
-        HttpResponse<String> status = api.get("/api/v1/system/status", null);
+    void systemStatusHealthMetricsAndTheOpenApiDocumentArePublicAndOnlyAdminsSeeTheDetails() throws Exception {
+        HttpResponse<String> anonymous = api.get("/api/v1/system/status", null);
+        assertThat(anonymous.statusCode()).isEqualTo(200);
+        // anyone may see whether the system is up; versions and components are for admins
+        assertThat(JSON.readTree(anonymous.body()).get("status").asString()).isEqualTo("ok");
+        assertThat(anonymous.body()).doesNotContain("components", "version", "postgresql");
+        HttpResponse<String> status = api.get("/api/v1/system/status", api.adminToken());
         assertThat(status.statusCode()).isEqualTo(200);
         JsonNode components = JSON.readTree(status.body()).get("components");
         assertThat(components.get("postgresql").get("status").asString()).isEqualTo("up");

@@ -53,7 +53,7 @@ final class ApiServer {
         context = new SpringApplicationBuilder(CreditApiApplication.class).run(
                 "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database,
-                "--credit.bootstrap-servers=" + broker.bootstrapServers(),
+                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
                 "--credit.auth.jwt-secret=" + JWT_SECRET,
                 "--credit.encryption-key=" + ENCRYPTION_KEY,

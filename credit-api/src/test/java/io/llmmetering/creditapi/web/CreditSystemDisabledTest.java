@@ -29,7 +29,7 @@ class CreditSystemDisabledTest {
                 "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + shared.database,
                 "--credit.system-enabled=false",
-                "--credit.bootstrap-servers=" + shared.broker.bootstrapServers(),
+                "--spring.kafka.bootstrap-servers=" + shared.broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
                 "--credit.auth.jwt-secret=" + ApiServer.JWT_SECRET);
         port = ((WebServerApplicationContext) disabled).getWebServer().getPort();

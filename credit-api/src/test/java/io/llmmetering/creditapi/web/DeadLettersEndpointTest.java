@@ -134,6 +134,37 @@ class DeadLettersEndpointTest {
         }
     }
 
+    /** A replay held up to 10,000 whole records in memory at once; it reads, sends and marks them a page at a time. */
+    @Test
+    void aReplayLargerThanAPageSendsEveryRecordOnceAndCountsThemAll() throws Exception {
+        String model = "paged-" + System.nanoTime();
+        int letters = 1_201;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                api.broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < letters; i++) {
+                UsageEvent event = event("p" + i + "-" + model, "dl-paged@example.com", model, Instant.parse("2026-12-01T09:00:00Z").plusSeconds(i));
+                producer.send(new ProducerRecord<>(Topics.USAGE_EVENTS_DLQ, null, event.getOccurredAt().toEpochMilli(),
+                        event.getUserId().getBytes(StandardCharsets.UTF_8), EVENTS.encode(event), DeadLetterHeaders.of("unknown_model", "no price",
+                        new DeadLetterHeaders.Source("usage.events", 0, i), "price-events", System.currentTimeMillis())));
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> JSON.readTree(api.get(
+                "/api/v1/admin/dead-letters?model=" + model, admin).body()).get("counts_by_reason").toString().contains("\"total\":" + letters));
+        try (KafkaConsumer<byte[], byte[]> usage = consumerAtTheEndOf(Topics.USAGE_EVENTS)) {
+            JsonNode result = JSON.readTree(api.post("/api/v1/admin/dead-letters/replay", admin,
+                    "{\"reason\":\"unknown_model\",\"model\":\"" + model + "\"}").body());
+            assertThat(result.get("replayed").asInt()).isEqualTo(letters);
+            assertThat(result.get("more").asBoolean()).isFalse();
+            List<ConsumerRecord<byte[], byte[]>> sent = readAtLeast(usage, letters, model);
+            assertThat(sent.stream().map(r -> Arrays.hashCode(r.value())).distinct().count()).isEqualTo(letters);
+        }
+        try (var c = api.dataSource().getConnection(); var s = c.createStatement();
+             var row = s.executeQuery("SELECT records FROM dead_letter_replays WHERE filter->>'model' = '" + model + "'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getInt(1)).isEqualTo(letters);
+        }
+    }
+
     @Test
     void aReplayByIdsSendsOnlyThoseAndADebitGoesBackToCreditDebits() throws Exception {
         String reason = "invalid_debit_" + System.nanoTime();

@@ -38,6 +38,7 @@ class OpenApiAnswersTest {
         };
 
         call.send("GET", "/api/v1/system/status", null, null);
+        call.send("GET", "/api/v1/system/status", admin, null);
         call.send("GET", "/api/v1/credits/pricing", null, null);
         call.send("GET", "/api/v1/admin/pricing", admin, null);
         call.send("POST", "/api/v1/credits/calculate-cost", null, "{\"tokens_used\":1000,\"model\":\"gpt-4o\"}");

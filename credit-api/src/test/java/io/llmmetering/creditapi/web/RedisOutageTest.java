@@ -91,7 +91,7 @@ class RedisOutageTest {
         redis = startRedis(redisPort);
         api = new SpringApplicationBuilder(CreditApiApplication.class).run("--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + shared.database,
-                "--credit.bootstrap-servers=" + shared.broker.bootstrapServers(),
+                "--spring.kafka.bootstrap-servers=" + shared.broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:" + redisPort + "/0",
                 "--credit.applier.consumer-group=redis-outage-applier", "--credit.applier.rollup-group=redis-outage-rollups",
                 "--credit.auth.jwt-secret=" + ApiServer.JWT_SECRET);

@@ -54,7 +54,7 @@ class SpendHoldsTest {
         second = new SpringApplicationBuilder(CreditApiApplication.class).run(
                 "--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + api.database,
-                "--credit.bootstrap-servers=" + api.broker.bootstrapServers(),
+                "--spring.kafka.bootstrap-servers=" + api.broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
                 "--credit.applier.consumer-group=second-instance-applier",
                 "--credit.applier.rollup-group=second-instance-rollups",

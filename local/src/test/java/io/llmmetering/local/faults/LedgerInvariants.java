@@ -155,8 +155,7 @@ final class LedgerInvariants {
     /** Every record of a topic, read committed, from the beginning to its end now. */
     static List<ConsumerRecord<byte[], byte[]>> readAll(ProcessPipeline pipeline, String topic) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.broker.bootstrapServers(),
+        try (KafkaConsumer<byte[], byte[]> consumer = pipeline.kafka().consumer(Map.of(), Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()

@@ -34,8 +34,7 @@ final class PoisonRecords {
     /** Writes one poison record to {@code topic} and returns its key. */
     static String send(ProcessPipeline pipeline, String topic, int variant) throws ExecutionException, InterruptedException {
         String key = "poison-record-" + variant;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+        try (KafkaProducer<String, byte[]> producer = pipeline.kafka().producer(Map.of(), Map.of(ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, PAYLOADS.get(Math.floorMod(variant, PAYLOADS.size())))).get();
         }

@@ -5,6 +5,7 @@ import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import io.llmmetering.local.FreePorts;
 import io.llmmetering.local.LocalIngestKey;
 import io.llmmetering.meteringstreams.service.TopicProvisioner;
+import io.llmmetering.schemas.client.KafkaClients;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The whole system the way a deployment runs it, on this machine: a KRaft broker (in this JVM, so it can be
@@ -45,34 +48,39 @@ final class ProcessPipeline implements AutoCloseable {
     final ServiceProcess streams;
     final ServiceProcess ingest;
     private String ingestKey;
+    private final BiFunction<EmbeddedKafkaBroker, String, List<String>> kafkaLogin;
 
     ProcessPipeline(Path dir) throws IOException {
+        this(dir, EmbeddedKafkaBroker.builder(), (broker, service) -> List.of());
+    }
+
+    /**
+     * @param cluster    the broker or cluster to run (its log directory and ports are set here)
+     * @param kafkaLogin each service's Kafka settings beyond the bootstrap servers, as command-line arguments
+     *                   ({@code --spring.kafka.*}): for a secured cluster, its user and the trust store
+     */
+    ProcessPipeline(Path dir, EmbeddedKafkaBroker.Builder cluster, BiFunction<EmbeddedKafkaBroker, String, List<String>> kafkaLogin)
+            throws IOException {
         this.dir = dir;
+        this.kafkaLogin = kafkaLogin;
         int kafkaPort = FreePorts.pair();
-        this.broker = EmbeddedKafkaBroker.builder().logDir(dir.resolve("kafka")).port(kafkaPort).controllerPort(kafkaPort + 1).build();
+        this.broker = cluster.logDir(dir.resolve("kafka")).port(kafkaPort).controllerPort(kafkaPort + 1).build();
         this.database = "t_faults_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         this.databaseUrl = "jdbc:postgresql://127.0.0.1:5432/" + database;
         this.redisPort = FreePorts.one();
         this.api = creditApi("credit-api-a");
         this.streams = meteringStreams("metering-streams-a");
-        this.ingest = register(new ServiceProcess("usage-ingest", "usage-ingest", FreePorts.one(), List.of(
-                "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres",
-                "--ingest.bootstrap-servers=" + broker.bootstrapServers()), dir));
+        this.ingest = usageIngest("usage-ingest");
     }
 
     /** Starts everything in dependency order and returns once every service is healthy. */
     ProcessPipeline start() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-             Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + database);
-        }
-        startRedis();
-        broker.start();
-        TopicProvisioner provisioner = new TopicProvisioner(broker.bootstrapServers());
-        provisioner.createTopics(6, (short) 1);
-        provisioner.seedPriceBookIfEmpty(PriceBookReader.defaultPriceBook());
-        api.start();
-        streams.start();
+        return start(broker -> { });
+    }
+
+    /** As {@link #start()}; {@code beforeServices} runs once the topics exist (to grant ACLs, say). */
+    ProcessPipeline start(Consumer<EmbeddedKafkaBroker> beforeServices) throws Exception {
+        startWithoutWaiting(beforeServices);
         api.awaitHealthy(STARTUP); // credit-api migrates the database before it answers
         ingestKey = new LocalIngestKey(databaseUrl, "postgres").create("fault-scenarios", "proxy-fleet");
         ingest.start();
@@ -81,24 +89,58 @@ final class ProcessPipeline implements AutoCloseable {
         return this;
     }
 
+    /** Starts the broker, the topics, credit-api and the topology, without waiting for them to be healthy. */
+    ProcessPipeline startWithoutWaiting(Consumer<EmbeddedKafkaBroker> beforeServices) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + database);
+        }
+        startRedis();
+        broker.start();
+        TopicProvisioner provisioner = new TopicProvisioner(kafka());
+        provisioner.createTopics(6, (short) 1, 1);
+        provisioner.seedPriceBookIfEmpty(PriceBookReader.defaultPriceBook());
+        beforeServices.accept(broker);
+        api.start();
+        streams.start();
+        return this;
+    }
+
     /** Another credit-api (its applier joins the debit applier's consumer group), not started. */
-    ServiceProcess creditApi(String name) throws IOException {
-        return register(new ServiceProcess(name, "credit-api", FreePorts.one(), List.of(
+    ServiceProcess creditApi(String name, String... settings) throws IOException {
+        return register(new ServiceProcess(name, "credit-api", FreePorts.one(), arguments("credit-api", List.of(
                 "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres",
-                "--credit.bootstrap-servers=" + broker.bootstrapServers(),
                 "--credit.redis-url=redis://127.0.0.1:" + redisPort + "/0",
                 // a stale cached balance outlives the scenarios instead of expiring before the checks read it
                 "--credit.cache-ttl=600",
-                "--credit.auth.jwt-secret=" + JWT_SECRET), dir));
+                "--credit.auth.jwt-secret=" + JWT_SECRET), settings), dir));
+    }
+
+    /** Another usage-ingest, not started; {@code settings} are more command-line arguments (they win). */
+    ServiceProcess usageIngest(String name, String... settings) throws IOException {
+        return register(new ServiceProcess(name, "usage-ingest", FreePorts.one(), arguments("usage-ingest", List.of(
+                "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres"), settings), dir));
+    }
+
+    private List<String> arguments(String service, List<String> own, String... settings) {
+        List<String> arguments = new ArrayList<>(own);
+        arguments.add("--spring.kafka.bootstrap-servers=" + broker.bootstrapServers());
+        arguments.addAll(kafkaLogin.apply(broker, service));
+        arguments.addAll(List.of(settings));
+        return arguments;
+    }
+
+    /** A client of the cluster as its super user: the scenarios' own setup and checks. */
+    KafkaClients kafka() {
+        return KafkaClients.of(broker.clientSettings());
     }
 
     /** Another topology instance (same application id, its own state directory), not started. */
     ServiceProcess meteringStreams(String name) throws IOException {
-        return register(new ServiceProcess(name, "metering-streams", FreePorts.one(), List.of(
-                "--metering.streams.bootstrap-servers=" + broker.bootstrapServers(),
+        return register(new ServiceProcess(name, "metering-streams", FreePorts.one(), arguments("metering-streams", List.of(
                 "--metering.streams.instance-id=" + name,
                 "--metering.streams.state-dir=" + dir.resolve("state-" + name),
-                "--metering.streams.create-topics=false"), dir));
+                "--metering.streams.create-topics=false")), dir));
     }
 
     private ServiceProcess register(ServiceProcess service) {

@@ -35,7 +35,7 @@ final class ProxyFleet implements Runnable {
     private static final Duration GIVE_UP = Duration.ofMinutes(3);
 
     private final String ingestBase;
-    private final String bootstrapServers;
+    private final Map<String, Object> kafkaSettings;
     private final String ingestKey;
     private final Workload workload;
     private final int events;
@@ -57,7 +57,7 @@ final class ProxyFleet implements Runnable {
 
     /** @param straightToKafka publish into usage.events with the proxies' Kafka client instead of through ingest */
     ProxyFleet(ProcessPipeline pipeline, String run, int users, int events, int eventsPerSecond, long seed, boolean straightToKafka) {
-        this.bootstrapServers = straightToKafka ? pipeline.broker.bootstrapServers() : null;
+        this.kafkaSettings = straightToKafka ? pipeline.broker.clientSettings() : null;
         this.ingestBase = pipeline.ingestBase();
         this.ingestKey = pipeline.ingestKey();
         this.workload = new Workload(run, users, 0.1, seed, PriceBookReader.defaultPriceBook());
@@ -92,7 +92,7 @@ final class ProxyFleet implements Runnable {
 
     @Override
     public void run() {
-        if (bootstrapServers != null) {
+        if (kafkaSettings != null) {
             runStraightToKafka();
             return;
         }
@@ -156,7 +156,7 @@ final class ProxyFleet implements Runnable {
     }
 
     private void runStraightToKafka() {
-        try (UsagePublisher publisher = UsagePublisher.connect(bootstrapServers, "fleet")) {
+        try (UsagePublisher publisher = UsagePublisher.connect((String) kafkaSettings.get("bootstrap.servers"), "fleet", kafkaSettings)) {
             AtomicLong failed = new AtomicLong();
             long started = System.nanoTime();
             Workload.Call call = null;

@@ -141,14 +141,30 @@ final class ServiceProcess implements AutoCloseable {
 
     /** The service's Prometheus page (on its management port), or "" when it does not answer. */
     String metrics() {
+        HttpResponse<String> page = get("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
+        return page == null ? "" : page.body();
+    }
+
+    /** Its health with every component's details (on its management port), or "" when it does not answer. */
+    String health() {
+        HttpResponse<String> page = get("http://127.0.0.1:" + managementPort + "/actuator/health");
+        return page == null ? "" : page.body();
+    }
+
+    /** What {@code /healthz} answers on the service port: 200 UP, 503 DOWN; -1 when nothing answers. */
+    int healthStatus() {
+        HttpResponse<String> page = get("http://127.0.0.1:" + port + "/healthz");
+        return page == null ? -1 : page.statusCode();
+    }
+
+    private static HttpResponse<String> get(String url) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return "";
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "";
+            return null;
         }
     }
 

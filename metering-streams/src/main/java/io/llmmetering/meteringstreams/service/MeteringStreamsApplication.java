@@ -3,6 +3,7 @@ package io.llmmetering.meteringstreams.service;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.meteringstreams.topology.MeteringTopology;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -10,11 +11,16 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
+import java.util.Map;
+
 /** The metering-streams service: the topology, its health and its metrics. Port 8086 by default. */
-@SpringBootApplication
-@EnableConfigurationProperties(MeteringStreamsProperties.class)
+@SpringBootApplication(exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
+@EnableConfigurationProperties({MeteringStreamsProperties.class, KafkaProperties.class})
 public class MeteringStreamsApplication {
 
     public static void main(String[] args) {
@@ -26,17 +32,25 @@ public class MeteringStreamsApplication {
         return PriceBookReader.defaultPriceBook();
     }
 
+    /** Every Kafka client of the service is built from {@code spring.kafka.*}, bound by Spring Boot's own class. */
+    @Bean
+    KafkaClients kafkaClients(KafkaProperties kafka) {
+        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
+                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
+                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
+    }
+
     @Bean(destroyMethod = "close")
-    StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, PriceBook priceBook) {
-        provisionTopics(properties, priceBook);
-        return runtime(properties, priceBook).start();
+    StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook) {
+        provisionTopics(properties, kafka, priceBook);
+        return runtime(properties, kafka, priceBook).start();
     }
 
     /** Creates missing topics and seeds the price book, as configured. */
-    public static void provisionTopics(MeteringStreamsProperties properties, PriceBook priceBook) {
+    public static void provisionTopics(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook) {
         if (properties.createTopics()) {
-            TopicProvisioner provisioner = new TopicProvisioner(properties.bootstrapServers());
-            provisioner.createTopics(properties.partitions(), properties.replicationFactor());
+            TopicProvisioner provisioner = new TopicProvisioner(kafka);
+            provisioner.createTopics(properties.partitions(), properties.replicationFactor(), properties.minInsyncReplicas());
             if (properties.seedPriceBook()) {
                 provisioner.seedPriceBookIfEmpty(priceBook);
             }
@@ -44,11 +58,9 @@ public class MeteringStreamsApplication {
     }
 
     /** The topology with its Streams configuration, not started: the service and the local launcher alike. */
-    public static StreamsRuntime runtime(MeteringStreamsProperties properties, PriceBook priceBook) {
+    public static StreamsRuntime runtime(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook) {
         return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(), priceBook),
-                StreamsConfigFactory.create(properties.bootstrapServers(), properties.applicationId(), properties.instanceId(),
-                        properties.stateDir(),
-                        properties.threads(), properties.replicationFactor(), properties.commitInterval(), properties.producerCompression()));
+                StreamsConfigFactory.create(kafka, properties));
     }
 
     @Bean

@@ -13,13 +13,18 @@ import java.util.Map;
  * Settings of the metering-streams service ({@code metering.streams.*}; environment variables such as
  * {@code KAFKA_BOOTSTRAP_SERVERS} map onto them in application.yml). Defaults run the local system.
  *
- * @param bootstrapServers  Kafka brokers
  * @param applicationId     Streams application id: instances with the same id share the work
  * @param instanceId        this instance's stable name within the application (static group membership)
  * @param threads           stream threads per instance
  * @param stateDir          where RocksDB state lives
  * @param partitions        partitions of the per-user topics when this service creates them
- * @param replicationFactor replication of created topics and internal topics (1 on a single broker)
+ * @param replicationFactor replication of created topics and internal topics (1 on a single broker, 3 in production)
+ * @param minInsyncReplicas replicas an acknowledged write must reach, on created and internal topics (1 on a single
+ *                          broker, 2 with a replication factor of 3)
+ * @param standbyReplicas   warm copies of each state store on other instances, so a failed instance's tasks move
+ *                          without restoring the dedupe store from its changelog (1 with two or more instances)
+ * @param staticMembership  a restarted instance takes its partitions back without a rebalance (needs a stable
+ *                          instance-id per instance: the pod or host name)
  * @param createTopics      create missing topics at start
  * @param seedPriceBook     publish the default price book to pricing.models when that topic is empty
  * @param commitInterval    how often transactions commit, i.e. the latency of a debit; each commit flushes the
@@ -30,13 +35,15 @@ import java.util.Map;
  */
 @ConfigurationProperties("metering.streams")
 public record MeteringStreamsProperties(
-        @DefaultValue("127.0.0.1:9092") String bootstrapServers,
         @DefaultValue("metering-streams") String applicationId,
         @DefaultValue("local") String instanceId,
         @DefaultValue("1") int threads,
         @DefaultValue("/tmp/metering-streams") String stateDir,
         @DefaultValue("6") int partitions,
         @DefaultValue("1") short replicationFactor,
+        @DefaultValue("1") int minInsyncReplicas,
+        @DefaultValue("0") int standbyReplicas,
+        @DefaultValue("true") boolean staticMembership,
         @DefaultValue("true") boolean createTopics,
         @DefaultValue("true") boolean seedPriceBook,
         @DefaultValue("100ms") Duration commitInterval,
@@ -44,9 +51,6 @@ public record MeteringStreamsProperties(
         @DefaultValue Topology topology) {
 
     public MeteringStreamsProperties {
-        if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("metering.streams.bootstrap-servers must be set");
-        }
         if (instanceId == null || !instanceId.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new IllegalArgumentException("metering.streams.instance-id must be 1-100 of A-Z a-z 0-9 . _ -, was '" + instanceId + "'");
         }
@@ -62,6 +66,13 @@ public record MeteringStreamsProperties(
         }
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("metering.streams.replication-factor must be at least 1, was " + replicationFactor);
+        }
+        if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+            throw new IllegalArgumentException("metering.streams.min-insync-replicas must be 1 to the replication factor "
+                    + replicationFactor + ", was " + minInsyncReplicas);
+        }
+        if (standbyReplicas < 0 || standbyReplicas > 10) {
+            throw new IllegalArgumentException("metering.streams.standby-replicas must be 0-10, was " + standbyReplicas);
         }
     }
 

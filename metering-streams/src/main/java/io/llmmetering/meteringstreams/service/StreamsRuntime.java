@@ -1,5 +1,8 @@
 package io.llmmetering.meteringstreams.service;
 
+import io.llmmetering.schemas.client.KafkaClients;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -23,14 +26,33 @@ public final class StreamsRuntime implements AutoCloseable {
     private final KafkaStreams streams;
     private final AtomicLong threadsReplaced = new AtomicLong();
 
+    /** @param config from {@link StreamsConfigFactory}: {@code spring.kafka.*} with what exactly-once requires */
     public StreamsRuntime(Topology topology, Properties config) {
-        this.streams = new KafkaStreams(topology, config);
+        this.streams = KafkaClients.Streams.of(topology, config);
         streams.setUncaughtExceptionHandler(error -> {
+            Throwable refusal = refusal(error);
+            if (refusal != null) {
+                // replacing the thread would meet the same refusal forever: stop, and say what was refused
+                log.error("Kafka refused the topology, stopping: {} error={}", refusal instanceof AuthenticationException
+                        ? "check the credentials in spring.kafka.properties (sasl.jaas.config) and the TLS settings"
+                        : "grant the ACLs docs/operations.md lists for metering-streams", refusal.getMessage());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             long replaced = threadsReplaced.incrementAndGet();
             log.error("stream thread failed, replacing it threads_replaced={} error={}", replaced, error.toString(), error);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((next, previous) -> log.info("streams state from={} to={}", previous, next));
+    }
+
+    /** A refused credential or a missing ACL anywhere in the cause chain; null for anything else. */
+    private static Throwable refusal(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+                return cause;
+            }
+        }
+        return null;
     }
 
     public StreamsRuntime start() {

@@ -7,7 +7,7 @@ import io.llmmetering.schemas.ModelPrice;
 import io.llmmetering.schemas.TopicDefinitions;
 import io.llmmetering.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,15 +31,15 @@ import java.util.concurrent.ExecutionException;
 public final class TopicProvisioner {
 
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
 
-    public TopicProvisioner(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public TopicProvisioner(KafkaClients kafka) {
+        this.kafka = kafka;
     }
 
-    public void createTopics(int partitions, short replicationFactor) {
-        try (Admin admin = admin()) {
-            for (NewTopic topic : TopicDefinitions.all(partitions, replicationFactor)) {
+    public void createTopics(int partitions, short replicationFactor, int minInsyncReplicas) {
+        try (Admin admin = kafka.admin(Map.of())) {
+            for (NewTopic topic : TopicDefinitions.all(partitions, replicationFactor, minInsyncReplicas)) {
                 try {
                     admin.createTopics(List.of(topic)).all().get();
                     log.info("topic created name={} partitions={}", topic.name(), topic.numPartitions());
@@ -58,7 +58,7 @@ public final class TopicProvisioner {
     /** Publishes {@code book} to {@code pricing.models} when that topic has never held a record; returns how many. */
     public int seedPriceBookIfEmpty(PriceBook book) {
         TopicPartition partition = new TopicPartition(Topics.PRICING_MODELS, 0);
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin(Map.of())) {
             long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset();
             if (end > 0) {
                 return 0;
@@ -70,17 +70,13 @@ public final class TopicProvisioner {
             throw new IllegalStateException("cannot read the end of " + Topics.PRICING_MODELS, e.getCause());
         }
         List<ModelPrice> prices = PriceBookRecords.of(book, Instant.now());
-        try (KafkaProducer<String, ModelPrice> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), AvroSerde.of(ModelPrice.class).serializer())) {
+        try (KafkaProducer<String, ModelPrice> producer = kafka.producer(Map.of(),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                new StringSerializer(), AvroSerde.of(ModelPrice.class).serializer())) {
             prices.forEach(price -> producer.send(new ProducerRecord<>(Topics.PRICING_MODELS, price.getModel(), price)));
             producer.flush();
         }
         log.info("price book seeded version={} models={}", book.version(), prices.size());
         return prices.size();
-    }
-
-    private Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 }

@@ -3,6 +3,7 @@ package io.llmmetering.meteringstreams.service;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.meteringstreams.topology.MeteringTopology;
 import io.llmmetering.meteringstreams.topology.TopologySettings;
 import io.llmmetering.schemas.Debit;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
@@ -38,8 +40,8 @@ class ExactlyOnceIntegrationTest {
     void startBroker() {
         // a broker of its own: the topic names are fixed contracts, and this test owns their contents
         broker = EmbeddedKafkaBroker.builder().build().start();
-        TopicProvisioner provisioner = new TopicProvisioner(broker.bootstrapServers());
-        provisioner.createTopics(6, (short) 1);
+        TopicProvisioner provisioner = new TopicProvisioner(KafkaClients.plaintext(broker.bootstrapServers()));
+        provisioner.createTopics(6, (short) 1, 1);
         provisioner.seedPriceBookIfEmpty(BOOK);
     }
 
@@ -49,10 +51,10 @@ class ExactlyOnceIntegrationTest {
     }
 
     private StreamsRuntime runtime(Path stateDir) {
-        Properties config = StreamsConfigFactory.create(broker.bootstrapServers(), "metering-it", stateDir.getFileName().toString(),
-                stateDir.toString(), 1,
-                (short) 1, Duration.ofMillis(100), "none");
-        return new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), BOOK), config);
+        KafkaClients kafka = KafkaClients.plaintext(broker.bootstrapServers());
+        MeteringStreamsProperties settings = MeteringStreamsProperties.bind(Map.of("metering.streams.application-id", "metering-it",
+                "metering.streams.instance-id", stateDir.getFileName().toString(), "metering.streams.state-dir", stateDir.toString()));
+        return new StreamsRuntime(MeteringTopology.build(TopologySettings.defaults(), BOOK), StreamsConfigFactory.create(kafka, settings));
     }
 
     @Test

@@ -31,7 +31,7 @@ class MeteringStreamsApplicationTest {
 
     @DynamicPropertySource
     static void kafka(DynamicPropertyRegistry registry) throws Exception {
-        registry.add("metering.streams.bootstrap-servers", BROKER::bootstrapServers);
+        registry.add("spring.kafka.bootstrap-servers", BROKER::bootstrapServers);
         registry.add("metering.streams.state-dir", Files.createTempDirectory("streams-app-state")::toString);
         registry.add("metering.streams.application-id", () -> "metering-app-test");
     }
@@ -89,7 +89,7 @@ class MeteringStreamsApplicationTest {
 
     @Test
     void thePriceBookWasSeededIntoItsTopic() {
-        assertThat(new TopicProvisioner(BROKER.bootstrapServers())
+        assertThat(new TopicProvisioner(io.llmmetering.schemas.client.KafkaClients.plaintext(BROKER.bootstrapServers()))
                 .seedPriceBookIfEmpty(io.llmmetering.core.pricing.PriceBookReader.defaultPriceBook())).isZero();
     }
 

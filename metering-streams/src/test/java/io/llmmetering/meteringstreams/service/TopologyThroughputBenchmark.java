@@ -3,6 +3,7 @@ package io.llmmetering.meteringstreams.service;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
+import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.meteringstreams.topology.MeteringTopology;
 import io.llmmetering.meteringstreams.topology.TopologySettings;
 import io.llmmetering.schemas.AvroSerde;
@@ -45,8 +46,8 @@ class TopologyThroughputBenchmark {
     void exactlyOnceThroughputAgainstAtLeastOnce() throws Exception {
         int uniqueEvents = Integer.getInteger("bench.events", 100_000);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
-            TopicProvisioner provisioner = new TopicProvisioner(broker.bootstrapServers());
-            provisioner.createTopics(6, (short) 1);
+            TopicProvisioner provisioner = new TopicProvisioner(KafkaClients.plaintext(broker.bootstrapServers()));
+            provisioner.createTopics(6, (short) 1, 1);
             provisioner.seedPriceBookIfEmpty(BOOK);
             UsageTraffic traffic = new UsageTraffic(BOOK, uniqueEvents, 5_000, 0.1, 99);
             UsageTraffic.publish(broker.bootstrapServers(), traffic.published);
@@ -86,8 +87,11 @@ class TopologyThroughputBenchmark {
 
     private Run run(EmbeddedKafkaBroker broker, String applicationId, String guarantee, UsageTraffic traffic) throws IOException {
         Path stateDir = Files.createTempDirectory(applicationId);
-        Properties config = StreamsConfigFactory.create(broker.bootstrapServers(), applicationId, "bench", stateDir.toString(),
-                Integer.getInteger("bench.threads", 1), (short) 1, Duration.ofMillis(Long.getLong("bench.commit.ms", 100)), "none");
+        KafkaClients kafka = KafkaClients.plaintext(broker.bootstrapServers());
+        Properties config = StreamsConfigFactory.create(kafka, MeteringStreamsProperties.bind(Map.of("metering.streams.application-id", applicationId,
+                "metering.streams.instance-id", "bench", "metering.streams.state-dir", stateDir.toString(),
+                "metering.streams.threads", Integer.toString(Integer.getInteger("bench.threads", 1)),
+                "metering.streams.commit-interval", Long.getLong("bench.commit.ms", 100) + "ms")));
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         Set<String> debited = new HashSet<>();
         long debits = 0;

@@ -31,8 +31,14 @@ public final class UsagePublisher implements AutoCloseable {
     private final KafkaProducer<String, UsageEvent> producer;
     private final String source;
 
-    private UsagePublisher(Map<String, Object> config, String source) {
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), AvroSerde.of(UsageEvent.class).serializer());
+    private UsagePublisher(KafkaClients kafka, String source) {
+        this.producer = kafka.producer(Map.of(
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                        ProducerConfig.LINGER_MS_CONFIG, 10,
+                        ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024),
+                // what usage-ingest guarantees: an acknowledged event is stored once
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+                new StringSerializer(), AvroSerde.of(UsageEvent.class).serializer());
         this.source = source;
     }
 
@@ -41,17 +47,14 @@ public final class UsagePublisher implements AutoCloseable {
         return connect(bootstrapServers, source, Map.of());
     }
 
-    /** As {@link #connect(String, String)}, with extra producer settings (security, timeouts). */
-    public static UsagePublisher connect(String bootstrapServers, String source, Map<String, Object> overrides) {
-        Map<String, Object> config = new HashMap<>();
+    /**
+     * As {@link #connect(String, String)}, with producer settings of the cluster (security: {@code security.protocol},
+     * {@code sasl.*}, {@code ssl.*}; timeouts; batching), as Kafka names them.
+     */
+    public static UsagePublisher connect(String bootstrapServers, String source, Map<String, Object> settings) {
+        Map<String, Object> config = new HashMap<>(settings);
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.putAll(overrides);
-        return new UsagePublisher(config, source);
+        return new UsagePublisher(KafkaClients.of(config), source);
     }
 
     public CompletableFuture<RecordMetadata> publish(UsageEvent event) {

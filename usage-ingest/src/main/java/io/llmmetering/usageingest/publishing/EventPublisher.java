@@ -5,6 +5,7 @@ import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.llmmetering.schemas.client.KafkaClients;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,11 +36,8 @@ public final class EventPublisher implements AutoCloseable {
     private final MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
     private final Timer publishLatency;
 
-    public EventPublisher(String bootstrapServers, MeterRegistry registry) {
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+    public EventPublisher(KafkaClients kafka, MeterRegistry registry) {
+        this.producer = kafka.producer(Map.of(
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
@@ -47,6 +45,8 @@ public final class EventPublisher implements AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 9_000),
+                // an event acknowledged to a proxy is stored once: never lost on a broker's failover, never doubled
+                Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                 new StringSerializer(), new ByteArraySerializer());
         this.publishLatency = Timer.builder("ingest.publish.latency").publishPercentiles(0.5, 0.95, 0.99).register(registry);
     }

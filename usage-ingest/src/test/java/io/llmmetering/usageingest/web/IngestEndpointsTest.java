@@ -33,7 +33,7 @@ class IngestEndpointsTest {
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> FIXTURE.jdbcUrl);
-        registry.add("ingest.bootstrap-servers", FIXTURE.broker::bootstrapServers);
+        registry.add("spring.kafka.bootstrap-servers", FIXTURE.broker::bootstrapServers);
     }
 
     @AfterAll
