@@ -41,8 +41,8 @@ class DeploymentFilesTest {
 
     @Test
     void composeRunsKafkaPostgresRedisTheThreeServicesPrometheusAndGrafana() throws Exception {
-        assertThat(services().keySet()).containsExactlyInAnyOrder("kafka", "postgres", "redis", "metering-streams", "credit-api",
-                "usage-ingest", "prometheus", "grafana");
+        assertThat(services().keySet()).containsExactlyInAnyOrder("kafka", "postgres", "redis", "migrations", "metering-streams",
+                "credit-api", "credit-applier", "usage-ingest", "prometheus", "grafana");
         assertThat((String) service("kafka").get("image")).startsWith("apache/kafka:");
         assertThat((String) service("postgres").get("image")).isEqualTo("postgres:15");
         assertThat((String) service("redis").get("image")).startsWith("redis:");
@@ -79,14 +79,25 @@ class DeploymentFilesTest {
         Map<String, Object> services = services();
         for (Map.Entry<String, Object> entry : services.entrySet()) {
             Map<String, Object> service = (Map<String, Object>) entry.getValue();
-            Map<String, Object> healthcheck = (Map<String, Object>) service.get("healthcheck");
-            assertThat(healthcheck).as(entry.getKey() + " healthcheck").isNotNull().containsKey("test");
+            if (!entry.getKey().equals("migrations")) { // a one-shot step: it is waited for, not health-checked
+                Map<String, Object> healthcheck = (Map<String, Object>) service.get("healthcheck");
+                assertThat(healthcheck).as(entry.getKey() + " healthcheck").isNotNull().containsKey("test");
+            }
             Map<String, Object> dependsOn = (Map<String, Object>) service.getOrDefault("depends_on", Map.of());
             dependsOn.forEach((dependency, condition) -> {
                 assertThat(services).as(entry.getKey() + " depends on " + dependency).containsKey(dependency);
-                assertThat(((Map<String, Object>) condition).get("condition")).isEqualTo("service_healthy");
+                assertThat(((Map<String, Object>) condition).get("condition")).isEqualTo(dependency.equals("migrations")
+                        ? "service_completed_successfully" : "service_healthy");
             });
         }
+        // the schema is migrated once, by the migrations step, before any credit-api process starts; none migrates itself
+        assertThat((List<String>) service("migrations").get("command")).containsExactly("migrate");
+        for (String name : List.of("credit-api", "credit-applier")) {
+            assertThat((Map<String, Object>) service(name).get("depends_on")).as(name).containsKey("migrations");
+            assertThat(((Map<String, Object>) service(name).get("environment")).get("CREDIT_MIGRATE_ON_START")).as(name).isEqualTo("false");
+        }
+        assertThat(((Map<String, Object>) service("credit-api").get("environment")).get("CREDIT_ROLE")).isEqualTo("api");
+        assertThat(((Map<String, Object>) service("credit-applier").get("environment")).get("CREDIT_ROLE")).isEqualTo("applier");
         assertThat((Map<String, Object>) service("credit-api").get("depends_on")).containsKeys("postgres", "redis");
         // usage-ingest reads ingest_api_keys: it starts after credit-api has migrated the database
         assertThat((Map<String, Object>) service("usage-ingest").get("depends_on")).containsKey("credit-api");
@@ -129,7 +140,8 @@ class DeploymentFilesTest {
             List<String> jobTargets = (List<String>) ((List<Map<String, Object>>) job.get("static_configs")).get(0).get("targets");
             targets.put((String) job.get("job_name"), jobTargets.get(0));
         }
-        assertThat(targets).containsEntry("credit-api", "credit-api:9084").containsEntry("usage-ingest", "usage-ingest:9085")
+        assertThat(targets).containsEntry("credit-api", "credit-api:9084").containsEntry("credit-applier", "credit-applier:9084")
+                .containsEntry("usage-ingest", "usage-ingest:9085")
                 .containsEntry("metering-streams", "metering-streams:9086");
         assertThat(DeploymentFiles.read(DeploymentFiles.COMPOSE)).contains("./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml");
     }

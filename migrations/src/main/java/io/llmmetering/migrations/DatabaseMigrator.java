@@ -73,6 +73,22 @@ public final class DatabaseMigrator {
         return Arrays.asList(flyway().info().all());
     }
 
+    /** PostgreSQL's {@code server_version_num} (150004 for 15.4) of the target's server. */
+    public int serverVersionNumber() throws SQLException {
+        try (Connection connection = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+             java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet row = statement.executeQuery("SHOW server_version_num")) {
+            row.next();
+            return Integer.parseInt(row.getString(1));
+        }
+    }
+
+    /** The newest migration this release ships. */
+    public String latestVersion() {
+        MigrationInfo[] all = flyway().info().all();
+        return all.length == 0 ? "none" : all[all.length - 1].getVersion().getVersion();
+    }
+
     public List<MigrationInfo> pending() {
         return Arrays.asList(flyway().info().pending());
     }

@@ -205,6 +205,19 @@ public final class BalanceCache implements AutoCloseable {
         }
     }
 
+    /**
+     * The server's version, when Redis answers now: the balance script needs 6.2 or later (on 6.0 every cache
+     * write failed, silently, as a cache write may).
+     */
+    public Optional<String> serverVersion() {
+        try {
+            return connection().flatMap(redis -> redis.sync().info("server").lines()
+                    .filter(line -> line.startsWith("redis_version:")).map(line -> line.substring("redis_version:".length()).strip()).findFirst());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** True when Redis answers a PING now. */
     public boolean ping() {
         Optional<StatefulRedisConnection<String, String>> redis = connection();

@@ -30,15 +30,23 @@ public class CreditApiApplication {
         SpringApplication.run(CreditApiApplication.class, args);
     }
 
-    /** Runs before the pool's first connection is used by anything else: the schema must exist first. */
+    /**
+     * Runs before the pool's first connection is used by anything else: the schema must exist first. Where the
+     * migrations are a step of the deployment ({@code credit.migrate-on-start=false}) the service only checks that
+     * the step ran, and refuses to start with one clear line when it did not.
+     */
     @Bean
     static SchemaMigration schemaMigration(DataSourceProperties dataSource, CreditApiProperties properties) throws SQLException {
+        DatabaseMigrator migrator = new DatabaseMigrator(new DatabaseTarget(dataSource.determineUrl(),
+                dataSource.determineUsername(), dataSource.determinePassword()));
         if (properties.migrateOnStart()) {
-            DatabaseMigrator migrator = new DatabaseMigrator(new DatabaseTarget(dataSource.determineUrl(),
-                    dataSource.determineUsername(), dataSource.determinePassword()));
             migrator.createDatabaseIfMissing();
+        }
+        StartupChecks.postgresql(migrator);
+        if (properties.migrateOnStart()) {
             migrator.migrate();
         }
+        StartupChecks.schema(migrator);
         return new SchemaMigration();
     }
 
@@ -64,7 +72,9 @@ public class CreditApiApplication {
 
     @Bean(destroyMethod = "close")
     BalanceCache balanceCache(CreditApiProperties properties, MeterRegistry registry) {
-        return new BalanceCache(properties.redisUrl(), properties.cacheTtl(), registry);
+        BalanceCache cache = new BalanceCache(properties.redisUrl(), properties.cacheTtl(), registry);
+        StartupChecks.redis(cache);
+        return cache;
     }
 
     @Bean

@@ -11,6 +11,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -111,8 +112,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Map<String, String> allUsers = new LinkedHashMap<>(builder.users);
         allUsers.put(SUPER_USER, builder.superUserPassword);
         this.users = Map.copyOf(allUsers);
-        // made now, so clients' settings (the trust store) are known before the cluster starts
-        this.tls = saslSsl ? TlsMaterial.create(logDir.resolve("tls")) : null;
+        // made now, so clients' settings (the trust store) are known before the cluster starts; beside the logs, not
+        // in them (a broker takes every directory of its log directory for a partition)
+        this.tls = saslSsl ? TlsMaterial.create(tlsDirectory()) : null;
+    }
+
+    private static Path tlsDirectory() {
+        try {
+            return Files.createTempDirectory("kafka-tls-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static Builder builder() {
@@ -122,6 +132,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Formats the log directories on first use, starts every node and waits until the cluster answers. */
     public synchronized EmbeddedKafkaBroker start() {
         long startedAt = System.nanoTime();
+        // a broker's fatal error calls System.exit: in this JVM it must end the broker, not the launcher or the tests
+        Exit.setExitProcedure((status, message) -> {
+            log.error("kafka node failed fatally status={} message={}", status, message);
+            throw new IllegalStateException("kafka node failed fatally (" + status + "): " + message);
+        });
+        Exit.setHaltProcedure((status, message) -> {
+            log.error("kafka node halted status={} message={}", status, message);
+            throw new IllegalStateException("kafka node halted (" + status + "): " + message);
+        });
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         for (Node node : nodes) {
             if (node.server == null) {
@@ -296,6 +315,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         stop();
         if (temporaryLogDir) {
             deleteRecursively(logDir);
+        }
+        if (tls != null) {
+            deleteRecursively(tls.keystore().getParent());
         }
     }
 

@@ -98,7 +98,8 @@ final class ProcessPipeline implements AutoCloseable {
         startRedis();
         broker.start();
         TopicProvisioner provisioner = new TopicProvisioner(kafka());
-        provisioner.createTopics(6, (short) 1, 1);
+        // replicated as far as the cluster allows: three nodes get factor 3 and two in-sync replicas per write
+        provisioner.createTopics(6, replicationFactor(), minInsyncReplicas());
         provisioner.seedPriceBookIfEmpty(PriceBookReader.defaultPriceBook());
         beforeServices.accept(broker);
         api.start();
@@ -122,12 +123,21 @@ final class ProcessPipeline implements AutoCloseable {
                 "--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=postgres"), settings), dir));
     }
 
+    /** The service's arguments; a setting given again replaces the earlier one (Spring would join both with a comma). */
     private List<String> arguments(String service, List<String> own, String... settings) {
-        List<String> arguments = new ArrayList<>(own);
-        arguments.add("--spring.kafka.bootstrap-servers=" + broker.bootstrapServers());
-        arguments.addAll(kafkaLogin.apply(broker, service));
-        arguments.addAll(List.of(settings));
-        return arguments;
+        java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+        java.util.stream.Stream.of(own, List.of("--spring.kafka.bootstrap-servers=" + broker.bootstrapServers()),
+                        kafkaLogin.apply(broker, service), List.of(settings))
+                .flatMap(List::stream).forEach(argument -> byName.put(argument.substring(0, argument.indexOf('=') + 1), argument));
+        return new ArrayList<>(byName.values());
+    }
+
+    short replicationFactor() {
+        return (short) Math.min(3, broker.nodeCount());
+    }
+
+    int minInsyncReplicas() {
+        return replicationFactor() > 1 ? 2 : 1;
     }
 
     /** A client of the cluster as its super user: the scenarios' own setup and checks. */
@@ -140,7 +150,9 @@ final class ProcessPipeline implements AutoCloseable {
         return register(new ServiceProcess(name, "metering-streams", FreePorts.one(), arguments("metering-streams", List.of(
                 "--metering.streams.instance-id=" + name,
                 "--metering.streams.state-dir=" + dir.resolve("state-" + name),
-                "--metering.streams.create-topics=false")), dir));
+                "--metering.streams.create-topics=false",
+                "--metering.streams.replication-factor=" + replicationFactor(),
+                "--metering.streams.min-insync-replicas=" + minInsyncReplicas())), dir));
     }
 
     private ServiceProcess register(ServiceProcess service) {
