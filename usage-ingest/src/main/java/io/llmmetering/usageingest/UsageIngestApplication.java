@@ -18,7 +18,6 @@ import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConf
 import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
-import java.util.Map;
 
 /** usage-ingest: the HTTP front door for proxies. Port 8085. */
 @SpringBootApplication(exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
@@ -42,9 +41,8 @@ public class UsageIngestApplication {
     /** Every Kafka client of the service is built from {@code spring.kafka.*}, bound by Spring Boot's own class. */
     @Bean
     KafkaClients kafkaClients(KafkaProperties kafka) {
-        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
-                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
-                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
+        return KafkaClients.of(kafka.buildProducerProperties(), kafka.buildConsumerProperties(), kafka.buildAdminProperties(),
+                kafka.buildStreamsProperties());
     }
 
     @Bean

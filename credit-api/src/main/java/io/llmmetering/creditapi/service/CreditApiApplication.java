@@ -19,7 +19,6 @@ import org.springframework.context.annotation.Bean;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
-import java.util.Map;
 
 /** credit-api: the REST API, the ledger workers and the balance cache. Port 8084. */
 @SpringBootApplication(scanBasePackages = "io.llmmetering.creditapi", exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
@@ -56,9 +55,8 @@ public class CreditApiApplication {
      */
     @Bean
     KafkaClients kafkaClients(KafkaProperties kafka) {
-        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
-                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
-                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
+        return KafkaClients.of(kafka.buildProducerProperties(), kafka.buildConsumerProperties(), kafka.buildAdminProperties(),
+                kafka.buildStreamsProperties());
     }
 
     @Bean(destroyMethod = "close")

@@ -16,8 +16,6 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
-import java.util.Map;
-
 /** The metering-streams service: the topology, its health and its metrics. Port 8086 by default. */
 @SpringBootApplication(exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
 @EnableConfigurationProperties({MeteringStreamsProperties.class, KafkaProperties.class})
@@ -35,9 +33,8 @@ public class MeteringStreamsApplication {
     /** Every Kafka client of the service is built from {@code spring.kafka.*}, bound by Spring Boot's own class. */
     @Bean
     KafkaClients kafkaClients(KafkaProperties kafka) {
-        return new KafkaClients(Map.of(KafkaClients.Kind.PRODUCER, kafka.buildProducerProperties(),
-                KafkaClients.Kind.CONSUMER, kafka.buildConsumerProperties(), KafkaClients.Kind.ADMIN, kafka.buildAdminProperties(),
-                KafkaClients.Kind.STREAMS, kafka.buildStreamsProperties()));
+        return KafkaClients.of(kafka.buildProducerProperties(), kafka.buildConsumerProperties(), kafka.buildAdminProperties(),
+                kafka.buildStreamsProperties());
     }
 
     @Bean(destroyMethod = "close")

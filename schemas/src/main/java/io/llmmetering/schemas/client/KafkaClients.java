@@ -54,6 +54,11 @@ public final class KafkaClients {
         }
     }
 
+    /** The operator's settings for each kind of client, as Spring Boot's {@code KafkaProperties} builds them. */
+    public static KafkaClients of(Map<String, ?> producer, Map<String, ?> consumer, Map<String, ?> admin, Map<String, ?> streams) {
+        return new KafkaClients(Map.of(Kind.PRODUCER, producer, Kind.CONSUMER, consumer, Kind.ADMIN, admin, Kind.STREAMS, streams));
+    }
+
     /** The same settings for every kind of client: for proxies' own code, tools and tests. */
     public static KafkaClients of(Map<String, ?> common) {
         Map<Kind, Map<String, ?>> all = new EnumMap<>(Kind.class);
