@@ -45,9 +45,10 @@ public class ApiSecurity {
     static final int MAX_SUBJECT_LENGTH = 255;
 
     @Bean
-    SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder, IngestKeyAuthenticator ingestKeys) throws Exception {
+    SecurityFilterChain apiSecurityFilterChain(HttpSecurity http, JwtDecoder jwtDecoder, IngestKeyAuthenticator ingestKeys,
+                                               CreditApiProperties properties) throws Exception {
         JwtAuthenticationProvider tokens = new JwtAuthenticationProvider(jwtDecoder);
-        tokens.setJwtAuthenticationConverter(new Roles());
+        tokens.setJwtAuthenticationConverter(new Roles(properties.auth().roles() == null ? Roles.RoleClaims.DEFAULT : properties.auth().roles()));
         AuthenticationManager tokenManager = new ProviderManager(tokens);
         AuthenticationManager keyManager = new IngestKeyAuthentication(ingestKeys);
         http

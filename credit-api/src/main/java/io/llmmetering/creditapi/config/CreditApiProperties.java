@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.config;
 
+import io.llmmetering.creditapi.auth.Roles;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.applier.ApplierSettings;
 import io.llmmetering.creditapi.applier.PartitionProgress;
@@ -160,7 +161,8 @@ public record CreditApiProperties(
             @DefaultValue("") String issuerUri,
             @DefaultValue("") String jwkSetUri,
             @DefaultValue("llm-metering") String jwtIssuer,
-            @DefaultValue("llm-metering-api") String jwtAudience) {
+            @DefaultValue("llm-metering-api") String jwtAudience,
+            @DefaultValue Roles.RoleClaims roles) {
 
         public Auth {
             if (jwtSecret.isBlank() && issuerUri.isBlank() && jwkSetUri.isBlank()) {

@@ -142,7 +142,7 @@ class ApiConfiguration {
 
     /** An appliers-only process answers its health and metrics, and nothing of the API. */
     @Bean
-    @ConditionalOnExpression("!(" + Roles.SERVES_API + ")")
+    @ConditionalOnExpression("!(" + RoleConditions.SERVES_API + ")")
     FilterRegistrationBean<ApplierOnlyFilter> applierOnlyFilter() {
         FilterRegistrationBean<ApplierOnlyFilter> registration = new FilterRegistrationBean<>(new ApplierOnlyFilter());
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
@@ -186,7 +186,7 @@ class ApiConfiguration {
 
     /** Runs the price feed on its own thread for the life of the application, where the API is served. */
     @Bean
-    @ConditionalOnExpression(Roles.SERVES_API)
+    @ConditionalOnExpression(RoleConditions.SERVES_API)
     WorkerThread priceBookFeedThread(PriceBookFeed feed) {
         return new WorkerThread("price-book-feed", feed);
     }
@@ -203,7 +203,7 @@ class ApiConfiguration {
 
     /** Copies both dead-letter topics into the archive operators list and replay from: a writer, with the appliers. */
     @Bean
-    @ConditionalOnExpression(Roles.APPLIES_DEBITS)
+    @ConditionalOnExpression(RoleConditions.APPLIES_DEBITS)
     WorkerThread deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka) {
         return new WorkerThread("dead-letter-copier", new DeadLetterCopier(kafka, archive));
     }

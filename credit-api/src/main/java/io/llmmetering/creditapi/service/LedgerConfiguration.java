@@ -30,7 +30,7 @@ import java.util.List;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "credit.system-enabled", havingValue = "true", matchIfMissing = true)
-@ConditionalOnExpression(Roles.APPLIES_DEBITS)
+@ConditionalOnExpression(RoleConditions.APPLIES_DEBITS)
 class LedgerConfiguration {
 
     @Bean

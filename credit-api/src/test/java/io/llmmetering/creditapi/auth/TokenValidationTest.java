@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,13 +23,13 @@ class TokenValidationTest {
 
     private static final String SECRET = "unit-test-secret-0123456789-abcdefghij";
     private final JwtDecoder decoder = new ApiSecurity().jwtDecoder(new CreditApiProperties(true, CreditApiProperties.Role.BOTH, "redis://127.0.0.1:6379/0",
-            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api"), "", "https://openrouter.ai/api/v1"));
+            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), "", "https://openrouter.ai/api/v1"));
 
     @Test
     void theSecretsOfTheConfigurationNeverPrint() {
         String key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8lJx2ke7XmKnQ=";
         CreditApiProperties properties = new CreditApiProperties(true, CreditApiProperties.Role.BOTH, "redis://user:hunter2@127.0.0.1:6379/0",
-                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api"), key, "https://openrouter.ai/api/v1");
+                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), key, "https://openrouter.ai/api/v1");
         assertThat(properties.toString()).doesNotContain(SECRET, key, "hunter2").contains("jwtSecret=(set)", "encryptionKey=(set)", "role=BOTH");
         assertThat(properties.auth().toString()).doesNotContain(SECRET);
     }
@@ -67,13 +68,13 @@ class TokenValidationTest {
 
     @Test
     void theServiceRefusesToStartWithoutAWayToCheckTokensOrWithAShortSecret() {
-        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "", "llm-metering", "llm-metering-api")).hasMessageContaining("JWT_SECRET");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth("short", "", "", "llm-metering", "llm-metering-api")).hasMessageContaining("at least 32 bytes");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "https://idp.example", "", "llm-metering", "llm-metering-api")).hasMessageContaining("not both");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "https://idp.example/jwks", "llm-metering", "llm-metering-api")).hasMessageContaining("not both");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", " ", "llm-metering-api")).hasMessageContaining("JWT_ISSUER");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "")).hasMessageContaining("JWT_AUDIENCE");
-        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "https://idp.example/jwks", "llm-metering", " ")).hasMessageContaining("JWT_AUDIENCE");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "", "llm-metering", "llm-metering-api", null)).hasMessageContaining("JWT_SECRET");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("short", "", "", "llm-metering", "llm-metering-api", null)).hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "https://idp.example", "", "llm-metering", "llm-metering-api", null)).hasMessageContaining("not both");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "https://idp.example/jwks", "llm-metering", "llm-metering-api", null)).hasMessageContaining("not both");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", " ", "llm-metering-api", null)).hasMessageContaining("JWT_ISSUER");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "", null)).hasMessageContaining("JWT_AUDIENCE");
+        assertThatThrownBy(() -> new CreditApiProperties.Auth("", "", "https://idp.example/jwks", "llm-metering", " ", null)).hasMessageContaining("JWT_AUDIENCE");
     }
 
     /** Another system sharing the secret (or a token made by hand with it) is not an issuer of ours. */
@@ -109,5 +110,27 @@ class TokenValidationTest {
                 claims.build());
         token.sign(new com.nimbusds.jose.crypto.MACSigner(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return token.serialize();
+    }
+
+    /** Keycloak, Auth0 and Okta put roles where their administrators configure them: the claim and the names are settings. */
+    @Test
+    void rolesAreReadFromTheClaimAndNamesTheIdentityProviderUses() {
+        Roles.RoleClaims keycloak = new Roles.RoleClaims("realm_access.roles", List.of("metering-user"), List.of("metering-admin"), List.of());
+        Map<String, Object> keycloakToken = Map.of("realm_access", Map.of("roles", List.of("offline_access", "metering-admin", "admin")));
+        assertThat(Roles.authorities(Roles.claimValue(keycloakToken, keycloak.claim()), keycloak)).extracting(Object::toString)
+                .containsExactly("ROLE_ADMIN");
+
+        Roles.RoleClaims auth0 = new Roles.RoleClaims("https://metering.example.com/roles", List.of("user"), List.of("admin"), List.of("proxy"));
+        Map<String, Object> auth0Token = Map.of("https://metering.example.com/roles", List.of("user", "proxy"));
+        assertThat(Roles.authorities(Roles.claimValue(auth0Token, auth0.claim()), auth0)).extracting(Object::toString)
+                .containsExactly("ROLE_USER", "ROLE_SERVICE");
+
+        Roles.RoleClaims okta = new Roles.RoleClaims("groups", List.of("Metering Users"), List.of("Metering Admins"), List.of());
+        Map<String, Object> oktaToken = Map.of("groups", List.of("Everyone", "Metering Users"));
+        assertThat(Roles.authorities(Roles.claimValue(oktaToken, okta.claim()), okta)).extracting(Object::toString)
+                .containsExactly("ROLE_USER");
+        // the default names mean nothing under a mapping that does not list them: a token cannot pick its own role names
+        assertThat(Roles.authorities(Roles.claimValue(Map.of("groups", List.of("admin")), okta.claim()), okta)).isEmpty();
+        assertThat(Roles.claimValue(Map.of("realm_access", "not an object"), keycloak.claim())).isNull();
     }
 }
