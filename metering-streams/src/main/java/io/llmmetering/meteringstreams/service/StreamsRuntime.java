@@ -25,6 +25,10 @@ public final class StreamsRuntime implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final AtomicLong threadsReplaced = new AtomicLong();
+    /** Replacements at most this many within {@link #LOOP_WINDOW}; more is a loop, and the instance stops (health DOWN). */
+    static final int REPLACEMENTS_MAX = 5;
+    static final Duration LOOP_WINDOW = Duration.ofMinutes(5);
+    private final java.util.ArrayDeque<Long> recentFailures = new java.util.ArrayDeque<>();
 
     /** @param config from {@link StreamsConfigFactory}: {@code spring.kafka.*} with what exactly-once requires */
     public StreamsRuntime(Topology topology, Properties config) {
@@ -39,10 +43,25 @@ public final class StreamsRuntime implements AutoCloseable {
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             long replaced = threadsReplaced.incrementAndGet();
+            if (failingInALoop(System.nanoTime())) {
+                // a record cannot cause this (each step dead-letters its record): replacing again would fail again
+                log.error("stream threads keep failing, stopping threads_replaced={} within={} error={}", replaced, LOOP_WINDOW,
+                        error.toString(), error);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("stream thread failed, replacing it threads_replaced={} error={}", replaced, error.toString(), error);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((next, previous) -> log.info("streams state from={} to={}", previous, next));
+    }
+
+    /** True when this failure makes more than {@link #REPLACEMENTS_MAX} within {@link #LOOP_WINDOW}. */
+    private synchronized boolean failingInALoop(long nowNanos) {
+        recentFailures.addLast(nowNanos);
+        while (!recentFailures.isEmpty() && nowNanos - recentFailures.peekFirst() > LOOP_WINDOW.toNanos()) {
+            recentFailures.removeFirst();
+        }
+        return recentFailures.size() > REPLACEMENTS_MAX;
     }
 
     /** A refused credential or a missing ACL anywhere in the cause chain; null for anything else. */
