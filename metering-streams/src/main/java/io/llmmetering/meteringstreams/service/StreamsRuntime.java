@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs one {@link KafkaStreams} instance of a topology: starts it, reports its state, and closes it so that
  * the open transaction commits. A thread that dies of an unexpected error is replaced: under exactly-once its
- * transaction is aborted and the replacement resumes from the last commit, so nothing is lost or doubled.
+ * transaction is aborted and the replacement resumes from the last commit, so nothing is lost or doubled. Threads
+ * failing in a loop (more than {@value #REPLACEMENTS_MAX} within {@link #LOOP_WINDOW}) or refused by Kafka
+ * (credentials, ACLs) stop the instance instead, with one line saying why: health goes DOWN rather than the
+ * instance spinning on the same failure.
  */
 public final class StreamsRuntime implements AutoCloseable {
 
