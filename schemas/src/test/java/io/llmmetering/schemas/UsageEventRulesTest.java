@@ -40,6 +40,7 @@ class UsageEventRulesTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("security")
     void everyTextFieldThatReachesARowOrALogIsCheckedNotOnlyTheRequiredOnes() {
         assertThat(reason(event().setSource("a\u0000b"))).contains("invalid_characters");
         assertThat(reason(event().setSource("s".repeat(201)))).contains("field_too_long");

@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UsagePartitionMaintenanceTest {
 
     @Test
+    @org.junit.jupiter.api.Tag("reliability")
     void keepsAYearOfPartitionsAheadAndDropsMonthsPastRetentionWithTheirClaimsAndDeadLetters(TestDatabase database) throws Exception {
         new DatabaseMigrator(new DatabaseTarget(database.jdbcUrl(), database.user(), "")).migrate();
         try (Connection c = database.connect(); Statement s = c.createStatement()) {

@@ -161,6 +161,7 @@ class AdminEndpointsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("security")
     void systemStatusHealthMetricsAndTheOpenApiDocumentArePublicAndOnlyAdminsSeeTheDetails() throws Exception {
         HttpResponse<String> anonymous = api.get("/api/v1/system/status", null);
         assertThat(anonymous.statusCode()).isEqualTo(200);

@@ -136,6 +136,7 @@ class DeadLettersEndpointTest {
 
     /** A replay held up to 10,000 whole records in memory at once; it reads, sends and marks them a page at a time. */
     @Test
+    @org.junit.jupiter.api.Tag("reliability")
     void aReplayLargerThanAPageSendsEveryRecordOnceAndCountsThemAll() throws Exception {
         String model = "paged-" + System.nanoTime();
         int letters = 1_201;

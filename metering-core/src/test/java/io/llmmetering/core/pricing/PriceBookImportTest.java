@@ -111,6 +111,7 @@ class PriceBookImportTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("security")
     void everyPathThatSetsAPriceHasTheSameBounds() {
         String nativeBook = """
                 {"version":"v","power_levels":{"balanced":1},"tiers":{"free":1},

@@ -196,6 +196,7 @@ class UsageFormatsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("security")
     void textOverItsBoundIsRefusedNeverCut() {
         assertThat(refusal(EVENT.formatted(",\"source\":\"" + "s".repeat(201) + "\""))).isEqualTo("field_too_long");
         assertThat(refusal(EVENT.formatted(",\"metadata\":{\"note\":\"" + "m".repeat(1025) + "\"}"))).isEqualTo("metadata_too_large");
@@ -207,6 +208,7 @@ class UsageFormatsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("reliability")
     void theSameIdempotencyKeyFromTwoIngestKeysGivesTwoEventIds() {
         ParsedEvent.Candidate parsed = (ParsedEvent.Candidate) UsageFormats.nativeEvents(
                 bytes("{\"user_id\":\"u\",\"provider\":\"p\",\"model\":\"gpt-4o\",\"input_tokens\":1}"), false, "s").get(0);
