@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code credit.spend}, in credits, by provider and model, for dashboards (the ledger itself never goes through a
- * double). The provider is whatever the proxy reported and Micrometer never removes a series, so each label keeps
+ * {@code credit.spend}, in credits, by provider and model, for dashboards: a Micrometer counter is a double, and
+ * nothing reads money back from it (the ledger's amounts are nano-credit longs and NUMERIC, never this). The provider is whatever the proxy reported and Micrometer never removes a series, so each label keeps
  * at most a bounded number of distinct values; later ones are counted as {@value #OTHER}: a proxy sending a new
  * provider per event cannot grow credit-api's memory. One instance per process: the bound is the process's.
  */

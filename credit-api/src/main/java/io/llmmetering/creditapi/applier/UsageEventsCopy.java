@@ -145,8 +145,9 @@ final class UsageEventsCopy {
             buffer.putInt(utf8.length).put(utf8);
         }
 
+        /** Exact: a time no long of microseconds holds throws (the batch isolates that debit) instead of wrapping. */
         void timestamp(long epochMillis) {
-            int64((epochMillis - POSTGRES_EPOCH_MILLIS) * 1000);
+            int64(Math.multiplyExact(Math.subtractExact(epochMillis, POSTGRES_EPOCH_MILLIS), 1000L));
         }
 
         /**

@@ -34,9 +34,9 @@ import java.util.List;
 class LedgerConfiguration {
 
     @Bean
-    HealthIndicator ledgerWorkersHealth(LedgerWorkers workers) {
+    HealthIndicator ledgerWorkersHealth(LedgerWorkers workers, ApplierMonitoring monitoring) {
         return () -> {
-            List<Integer> stalled = workers.stalledPartitions();
+            List<Integer> stalled = monitoring.progress().stalled();
             boolean healthy = workers.healthy() && stalled.isEmpty();
             return (healthy ? Health.up() : Health.down()).withDetail("debitAppliers", workers.healthy() ? "running" : "stopped")
                     .withDetail("stalledPartitions", stalled).build();

@@ -98,10 +98,6 @@ final class LedgerWorkers implements SmartLifecycle {
      * True while every applier thread is alive and none is recovering from a failure outside a batch: either
      * means debits are not reaching the ledger now.
      */
-    List<Integer> stalledPartitions() {
-        return appliers.stream().flatMap(applier -> applier.stalledPartitions().stream()).distinct().sorted().toList();
-    }
-
     boolean healthy() {
         return running && threads.stream().allMatch(Thread::isAlive) && appliers.stream().allMatch(DebitApplier::healthy);
     }

@@ -106,6 +106,15 @@ class UsageEventsCopyTest {
                 .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
     }
 
+    /** A time past what a long of microseconds holds wrapped silently into another time; now it fails, to be isolated. */
+    @Test
+    void aTimeNoTimestampHoldsFailsTheEncodingInsteadOfWrapping() {
+        LedgerDebit faraway = new LedgerDebit("far", "u", 1, "gpt-4o", "openai", 1, 1, 0, "balanced", "free",
+                Long.MAX_VALUE / 10, 0, "v", "s");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> UsageEventsCopy.encode(List.of(faraway)))
+                .isInstanceOf(ArithmeticException.class);
+    }
+
     private static void copy(List<LedgerDebit> debits) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             UsageEventsCopy.copy(c, debits);
