@@ -47,13 +47,19 @@ final class AccountStatements {
             UPDATE user_credits u
                SET balance = u.balance - ?,
                    balance_version = u.balance_version + 1,
-                   month_to_date_spend = CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END + ?,
+                   month_to_date_spend = %s + ?,
                    spend_month = m.this_month,
                    updated_at = now()
               FROM m
              WHERE u.user_id = ? AND %s
             RETURNING u.balance, u.balance_version
-            """.formatted(SpendRule.THIS_MONTH, SpendRule.MAY_SPEND);
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENT_THIS_MONTH, SpendRule.MAY_SPEND);
+
+    /** The account as the spend rule judges it, for the reason of a refusal. */
+    static final String SPENDABLE_ACCOUNT = """
+            WITH m AS (%s)
+            SELECT %s FROM user_credits u, m WHERE u.user_id = ?
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENDABLE_ACCOUNT);
 
     static final String RECORD_TRANSACTION = """
             INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, reason, provider, model, tokens_used,

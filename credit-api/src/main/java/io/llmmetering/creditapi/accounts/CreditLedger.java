@@ -221,23 +221,11 @@ public final class CreditLedger {
     }
 
     private static LedgerRefusal whyNotDebited(Connection connection, String userId, Credits amount) {
-        try (PreparedStatement read = connection.prepareStatement(AccountStatements.READ_ACCOUNT)) {
+        try (PreparedStatement read = connection.prepareStatement(AccountStatements.SPENDABLE_ACCOUNT)) {
             read.setString(1, userId);
             try (ResultSet row = read.executeQuery()) {
                 row.next();
-                Credits balance = Credits.ofExact(row.getBigDecimal(1));
-                Credits held = Credits.ofExact(row.getBigDecimal(7));
-                if (!row.getString(5).equals("active")) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.ACCOUNT_SUSPENDED, "the account is " + row.getString(5));
-                }
-                if (balance.minus(held).isLessThan(amount)) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.INSUFFICIENT_CREDITS, held.isZero()
-                            ? "balance " + balance + " is less than the amount " + amount
-                            : "available " + balance.minus(held) + " (balance " + balance + " less " + held
-                                    + " held for calls in flight) is less than the amount " + amount);
-                }
-                return new LedgerRefusal(LedgerRefusal.Reason.MONTHLY_CAP_REACHED, "month-to-date spend " + Credits.ofExact(row.getBigDecimal(4))
-                        + " plus " + amount + " would exceed the monthly cap " + Credits.ofExact(row.getBigDecimal(3)));
+                return SpendableAccount.read(row, 1).refusedDeduct(amount);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not read the account after a refused debit", e);

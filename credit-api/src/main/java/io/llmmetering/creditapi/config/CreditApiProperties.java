@@ -26,6 +26,7 @@ import java.util.Map;
  * @param encryptionKey  {@code ENCRYPTION_KEY}: the Fernet key OpenRouter API keys are stored under (the seed's);
  *                       without it the OpenRouter account endpoints answer 503
  * @param openrouterApiBaseUrl {@code OPENROUTER_API_BASE_URL}, read by reconciliation
+ * @param spend          how holds, voids and deducts reach PostgreSQL
  * @param usageRetentionMonths months of usage_events kept before the current one (whole partitions dropped);
  *                             0 keeps everything
  */
@@ -38,6 +39,7 @@ public record CreditApiProperties(
         @DefaultValue("true") boolean migrateOnStart,
         @DefaultValue("0") int usageRetentionMonths,
         @DefaultValue Applier applier,
+        @DefaultValue Spend spend,
         @DefaultValue Rollups rollups,
         @DefaultValue Auth auth,
         @DefaultValue("") String encryptionKey,
@@ -66,7 +68,7 @@ public record CreditApiProperties(
     public String toString() {
         return "CreditApiProperties[systemEnabled=" + systemEnabled + ", role=" + role + ", redisUrl="
                 + redisUrl.replaceAll("//[^@/]*@", "//(credentials)@") + ", cacheTtl=" + cacheTtl + ", migrateOnStart=" + migrateOnStart
-                + ", usageRetentionMonths=" + usageRetentionMonths + ", applier=" + applier + ", rollups=" + rollups + ", auth=" + auth
+                + ", usageRetentionMonths=" + usageRetentionMonths + ", applier=" + applier + ", spend=" + spend + ", rollups=" + rollups + ", auth=" + auth
                 + ", encryptionKey=" + (encryptionKey.isBlank() ? "" : "(set)") + ", openrouterApiBaseUrl=" + openrouterApiBaseUrl + "]";
     }
 
@@ -120,6 +122,20 @@ public record CreditApiProperties(
             Map<String, Credits> thresholds = new LinkedHashMap<>(ApplierSettings.DEFAULT_LOW_BALANCE_THRESHOLDS);
             lowBalance.forEach((tier, amount) -> thresholds.put(tier, Credits.parse(amount)));
             return thresholds;
+        }
+    }
+
+    /**
+     * @param batched      {@code CREDIT_SPEND_BATCHED}: holds, voids and deducts that arrive together share one
+     *                     transaction (false: one transaction each, the path the batched one is measured against)
+     * @param batchSizeMax requests per transaction at most
+     */
+    public record Spend(@DefaultValue("true") boolean batched, @DefaultValue("1000") int batchSizeMax) {
+
+        public Spend {
+            if (batchSizeMax < 1 || batchSizeMax > 10_000) {
+                throw new IllegalArgumentException("credit.spend.batch-size-max must be 1-10000, was " + batchSizeMax);
+            }
         }
     }
 

@@ -61,9 +61,8 @@ final class HoldStatements {
     /** What the account may spend now, and why not if it may not: the read-only authorization check. */
     static final String SPENDABLE = """
             WITH m AS (%s)
-            SELECT %s, u.status, u.monthly_cap, %s
-              FROM user_credits u, m WHERE u.user_id = ?
-            """.formatted(SpendRule.THIS_MONTH, SpendRule.AVAILABLE, SpendRule.COMMITTED_THIS_MONTH);
+            SELECT %s FROM user_credits u, m WHERE u.user_id = ?
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENDABLE_ACCOUNT);
 
     static final String HOLDER_OF_HOLD = "SELECT user_id, created_by FROM credit_holds WHERE id = ?";
 

@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.holds;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
+import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -174,14 +175,7 @@ public final class SpendHolds {
     }
 
     private static LedgerRefusal whyNot(Connection connection, String userId, Credits estimate) throws SQLException {
-        Authorization check = check(connection, userId, estimate);
-        LedgerRefusal.Reason reason = check.reason().orElse(LedgerRefusal.Reason.INSUFFICIENT_CREDITS);
-        String detail = switch (reason) {
-            case ACCOUNT_SUSPENDED -> "the account is suspended";
-            case MONTHLY_CAP_REACHED -> "this month's spend plus active holds would pass the monthly cap";
-            default -> "available " + check.available() + " (balance minus active holds) is less than the estimate " + estimate;
-        };
-        return new LedgerRefusal(reason, detail);
+        return account(connection, userId).refusedHold(estimate);
     }
 
     /** The read-only check a proxy can make without reserving: may this account spend {@code estimate} now? */
@@ -196,24 +190,16 @@ public final class SpendHolds {
     }
 
     private static Authorization check(Connection connection, String userId, Credits estimate) throws SQLException {
+        SpendableAccount account = account(connection, userId);
+        Optional<LedgerRefusal.Reason> reason = account.refusal(estimate);
+        return new Authorization(reason.isEmpty(), account.available(), reason);
+    }
+
+    private static SpendableAccount account(Connection connection, String userId) throws SQLException {
         try (PreparedStatement read = connection.prepareStatement(HoldStatements.SPENDABLE)) {
             read.setString(1, userId);
             try (ResultSet row = read.executeQuery()) {
-                if (!row.next()) {
-                    return new Authorization(estimate.isZero(), Credits.ZERO,
-                            estimate.isZero() ? Optional.empty() : Optional.of(LedgerRefusal.Reason.INSUFFICIENT_CREDITS));
-                }
-                Credits available = Credits.ofExact(row.getBigDecimal(1));
-                BigDecimal cap = row.getBigDecimal(3);
-                Optional<LedgerRefusal.Reason> reason = Optional.empty();
-                if (!row.getString(2).equals("active")) {
-                    reason = Optional.of(LedgerRefusal.Reason.ACCOUNT_SUSPENDED);
-                } else if (available.isLessThan(estimate)) {
-                    reason = Optional.of(LedgerRefusal.Reason.INSUFFICIENT_CREDITS);
-                } else if (cap != null && Credits.ofExact(row.getBigDecimal(4)).plus(estimate).compareTo(Credits.ofExact(cap)) > 0) {
-                    reason = Optional.of(LedgerRefusal.Reason.MONTHLY_CAP_REACHED);
-                }
-                return new Authorization(reason.isEmpty(), available, reason);
+                return row.next() ? SpendableAccount.read(row, 1) : SpendableAccount.NONE;
             }
         }
     }

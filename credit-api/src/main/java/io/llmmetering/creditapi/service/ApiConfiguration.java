@@ -19,6 +19,9 @@ import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterCopier;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
 import io.llmmetering.creditapi.holds.SpendHolds;
+import io.llmmetering.creditapi.spending.OneTransactionPerRequest;
+import io.llmmetering.creditapi.spending.SpendBatcher;
+import io.llmmetering.creditapi.spending.Spending;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import io.llmmetering.creditapi.openrouter.FernetCipher;
 import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
@@ -121,6 +124,13 @@ class ApiConfiguration {
     @Bean
     SpendHolds spendHolds(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, MeterRegistry registry) {
         return new SpendHolds(dataSource, registry);
+    }
+
+    @Bean
+    Spending spending(CreditApiProperties properties, DataSource dataSource, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
+                      MeterRegistry registry) {
+        CreditApiProperties.Spend spend = properties.spend();
+        return spend.batched() ? new SpendBatcher(dataSource, cache, spend.batchSizeMax(), registry) : new OneTransactionPerRequest(holds, ledger);
     }
 
     @Bean

@@ -7,6 +7,7 @@ import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.creditapi.accounts.Account;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.llmmetering.creditapi.spending.Spending;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
@@ -36,15 +37,18 @@ final class CreditsController {
 
     private final AccountQueries accounts;
     private final CreditLedger ledger;
+    private final Spending spending;
     private final UsageAnalytics usage;
     private final PriceBookFeed prices;
     private final boolean creditSystemEnabled;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    CreditsController(AccountQueries accounts, CreditLedger ledger, UsageAnalytics usage, PriceBookFeed prices, CreditApiProperties properties) {
+    CreditsController(AccountQueries accounts, CreditLedger ledger, Spending spending, UsageAnalytics usage, PriceBookFeed prices,
+                      CreditApiProperties properties) {
         this.accounts = accounts;
         this.usage = usage;
         this.ledger = ledger;
+        this.spending = spending;
         this.prices = prices;
         this.creditSystemEnabled = properties.systemEnabled();
     }
@@ -106,7 +110,7 @@ final class CreditsController {
             return new Responses.Receipt(Inputs.amount(accounts.account(caller.getSubject()).balance()), null, null, null, null, false,
                     "CREDIT_SYSTEM_ENABLED=false: nothing was deducted");
         }
-        return Responses.Receipt.of(ledger.deduct(caller.getSubject(), amount, reason, usage, key));
+        return Responses.Receipt.of(spending.deduct(caller.getSubject(), amount, reason, usage, key));
     }
 
     private UsageDetails usageDetails(Map<String, Object> metadata) {

@@ -9,6 +9,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.auth.Roles;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.creditapi.holds.SpendHolds;
+import io.llmmetering.creditapi.spending.Spending;
 import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.problems.ProblemType;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -43,12 +44,14 @@ final class HoldsController {
     static final Duration MAX_TTL = Duration.ofHours(1);
 
     private final SpendHolds holds;
+    private final Spending spending;
     private final AccountQueries accounts;
     private final PriceBookFeed prices;
     private final boolean creditSystemEnabled;
 
-    HoldsController(SpendHolds holds, AccountQueries accounts, PriceBookFeed prices, CreditApiProperties properties) {
+    HoldsController(SpendHolds holds, Spending spending, AccountQueries accounts, PriceBookFeed prices, CreditApiProperties properties) {
         this.holds = holds;
+        this.spending = spending;
         this.accounts = accounts;
         this.prices = prices;
         this.creditSystemEnabled = properties.systemEnabled();
@@ -72,7 +75,7 @@ final class HoldsController {
         if (!creditSystemEnabled) {
             return ResponseEntity.status(HttpStatus.CREATED).body(Responses.Hold.unmetered());
         }
-        SpendHolds.Hold hold = holds.place(userId, requestId, estimate, ttl, caller.getName());
+        SpendHolds.Hold hold = spending.placeHold(userId, requestId, estimate, ttl, caller.getName());
         return ResponseEntity.status(hold.replayed() ? HttpStatus.OK : HttpStatus.CREATED)
                 .body(new Responses.Hold(hold.id().toString(), hold.status().equals("active"), Inputs.amount(hold.available()),
                         Inputs.amount(hold.amount()), hold.expiresAt().toString(), hold.status(), hold.replayed() ? true : null, null));
@@ -113,7 +116,7 @@ final class HoldsController {
         SpendHolds.Holder holder = holds.holderOf(holdId)
                 .filter(h -> Roles.isAdminOrService(caller) || caller.getName().equals(h.createdBy()))
                 .orElseThrow(() -> ApiProblem.notFound("no hold with this id"));
-        return new Responses.VoidedHold(holdId.toString(), holds.voidHold(holdId, holder.userId()));
+        return new Responses.VoidedHold(holdId.toString(), spending.voidHold(holdId, holder.userId()));
     }
 
     @GetMapping("/api/v1/credits/authorize")

@@ -23,13 +23,13 @@ class TokenValidationTest {
 
     private static final String SECRET = "unit-test-secret-0123456789-abcdefghij";
     private final JwtDecoder decoder = new ApiSecurity().jwtDecoder(new CreditApiProperties(true, CreditApiProperties.Role.BOTH, "redis://127.0.0.1:6379/0",
-            Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), "", "https://openrouter.ai/api/v1"));
+            Duration.ofSeconds(60), false, 0, null, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), "", "https://openrouter.ai/api/v1"));
 
     @Test
     void theSecretsOfTheConfigurationNeverPrint() {
         String key = "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8lJx2ke7XmKnQ=";
         CreditApiProperties properties = new CreditApiProperties(true, CreditApiProperties.Role.BOTH, "redis://user:hunter2@127.0.0.1:6379/0",
-                Duration.ofSeconds(60), false, 0, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), key, "https://openrouter.ai/api/v1");
+                Duration.ofSeconds(60), false, 0, null, null, null, new CreditApiProperties.Auth(SECRET, "", "", "llm-metering", "llm-metering-api", Roles.RoleClaims.DEFAULT), key, "https://openrouter.ai/api/v1");
         assertThat(properties.toString()).doesNotContain(SECRET, key, "hunter2").contains("jwtSecret=(set)", "encryptionKey=(set)", "role=BOTH");
         assertThat(properties.auth().toString()).doesNotContain(SECRET);
     }

@@ -1,0 +1,93 @@
+package io.llmmetering.creditapi.spending;
+
+import io.llmmetering.creditapi.accounts.SpendRule;
+
+/**
+ * The SQL of a batch: lock and read, then one statement that writes everything. The batch locks its accounts in
+ * user-id order first, as the debit applier and the hold expiry do, so batches of several processes, the applier and
+ * the sweep never deadlock, and every hold or deduct key it reads afterwards cannot change before it commits (each
+ * writer of one takes its account's lock first).
+ */
+final class SpendBatchStatements {
+
+    private SpendBatchStatements() {
+    }
+
+    /**
+     * The batch's accounts, locked in user-id order, as the spend rule judges them. Every statement here finds rows
+     * by joining the batch's arrays, never by {@code = ANY(array)}: under a generic plan made while a table was small
+     * that test ran on every row (BatchApplierTest tells the story), and {@code SpendBatcherTest} checks the plans.
+     */
+    static final String LOCK_ACCOUNTS = """
+            WITH m AS (%s)
+            SELECT u.user_id, %s
+              FROM unnest(?::text[]) AS k(user_id) JOIN user_credits u ON u.user_id = k.user_id, m
+             ORDER BY u.user_id
+               FOR UPDATE OF u
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENDABLE_ACCOUNT);
+
+    /** The holds the batch voids (by id) and those already placed under its holds' request ids. */
+    static final String HOLDS = """
+            SELECT h.id, h.user_id, h.request_id, h.amount, h.status, h.expires_at
+              FROM unnest(?::uuid[]) AS v(id) JOIN credit_holds h ON h.id = v.id
+            UNION
+            SELECT h.id, h.user_id, h.request_id, h.amount, h.status, h.expires_at
+              FROM credit_holds h JOIN unnest(?::text[], ?::text[]) AS r(user_id, request_id)
+                ON h.user_id = r.user_id AND h.request_id = r.request_id
+            """;
+
+    /** Deductions booked before under the batch's idempotency keys. */
+    static final String EARLIER_DEDUCTS = """
+            SELECT t.user_id, t.idempotency_key, t.id, t.amount, t.balance_after
+              FROM credit_transactions t JOIN unnest(?::text[], ?::text[]) AS k(user_id, idempotency_key)
+                ON t.user_id = k.user_id AND t.idempotency_key = k.idempotency_key
+             WHERE t.transaction_type = 'deduction' AND t.idempotency_key IS NOT NULL
+            """;
+
+    /**
+     * Everything the batch decided, in one statement: the accounts' changes (by difference, under the locks), the
+     * new holds, the voided ones and the deductions' ledger rows (stamped with the clock so a user's rows of one
+     * batch list in the order they were judged). It answers the accounts as changed, the new holds' expiry, and
+     * how many holds were voided and what the ledger rows add up to, which the batch checks against what it
+     * decided before it commits.
+     */
+    static final String WRITE = """
+            WITH m AS (%s),
+            changed AS (
+                UPDATE user_credits u
+                   SET held = u.held + c.held_change,
+                       balance = u.balance - c.spent,
+                       balance_version = u.balance_version + c.versions,
+                       month_to_date_spend = CASE WHEN c.spent = 0 THEN u.month_to_date_spend ELSE %s + c.spent END,
+                       spend_month = CASE WHEN c.spent = 0 THEN u.spend_month ELSE m.this_month END,
+                       updated_at = now()
+                  FROM unnest(?::text[], ?::numeric[], ?::numeric[], ?::int[]) AS c(user_id, held_change, spent, versions), m
+                 WHERE u.user_id = c.user_id
+                RETURNING u.user_id, u.balance, u.held, u.balance_version),
+            placed AS (
+                INSERT INTO credit_holds (id, user_id, request_id, amount, created_by, expires_at)
+                SELECT p.id, p.user_id, p.request_id, p.amount, p.created_by, now() + make_interval(secs => p.ttl)
+                  FROM unnest(?::uuid[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::float8[])
+                       AS p(id, user_id, request_id, amount, created_by, ttl)
+                RETURNING id, expires_at),
+            voided AS (
+                UPDATE credit_holds h SET status = 'voided', closed_at = now()
+                  FROM unnest(?::uuid[]) AS v(id)
+                 WHERE h.id = v.id AND h.status = 'active'
+                RETURNING h.id),
+            deducted AS (
+                INSERT INTO credit_transactions (id, user_id, amount, balance_after, transaction_type, reason, provider, model, tokens_used,
+                                                 power_level, idempotency_key, metadata, created_by, created_at)
+                SELECT d.id, d.user_id, d.amount, d.balance_after, 'deduction', d.reason, d.provider, d.model, d.tokens_used,
+                       d.power_level, d.idempotency_key, d.metadata::jsonb, d.user_id, clock_timestamp()
+                  FROM unnest(?::uuid[], ?::text[], ?::numeric[], ?::numeric[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::text[],
+                              ?::text[], ?::text[])
+                       AS d(id, user_id, amount, balance_after, reason, provider, model, tokens_used, power_level, idempotency_key, metadata)
+                RETURNING amount)
+            SELECT 'account', user_id, NULL::uuid, NULL::timestamptz, balance, held, balance_version FROM changed
+            UNION ALL
+            SELECT 'hold', NULL, id, expires_at, NULL, NULL, NULL FROM placed
+            UNION ALL
+            SELECT 'totals', NULL, NULL, NULL, (SELECT count(*) FROM voided), (SELECT coalesce(sum(amount), 0) FROM deducted), NULL
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENT_THIS_MONTH);
+}
