@@ -9,6 +9,7 @@ import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,8 @@ public final class SpendBatcher implements Spending, AutoCloseable {
         this.holdsPlaced = Counter.builder("credit.holds").tag("outcome", "placed").register(registry);
         this.holdsRefused = Counter.builder("credit.holds").tag("outcome", "refused").register(registry);
         this.holdsVoided = Counter.builder("credit.holds").tag("outcome", "voided").register(registry);
+        Gauge.builder("credit.spend.waiting", queue, BlockingQueue::size).description("holds, voids and deducts waiting for the next batch")
+                .register(registry);
         this.worker = new Thread(this::run, "credit-api-spend-batches");
         this.worker.setDaemon(true);
         this.worker.start();
@@ -169,7 +172,13 @@ public final class SpendBatcher implements Spending, AutoCloseable {
         }
     }
 
-    private List<Object> transact(List<SpendRequest> requests) throws SQLException {
+    /** Requests waiting for the next batch. */
+    int waiting() {
+        return queue.size();
+    }
+
+    /** One batch in one transaction: its answers, in order, or the exception that undid it. */
+    List<Object> transact(List<SpendRequest> requests) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
