@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,13 +33,16 @@ final class ApiLoadBenchmark {
     private static final int THREADS = 2;
     private static final int CONNECTIONS = 8;
     private static final int DEDUCT_ACCOUNTS = 1_000;
-    private static final int ENDPOINTS = 8;
+    private static final int ENDPOINTS = 9;
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
     private static final int SETTLING_SECONDS = 4;
     private static final int MAX_SETTLING_PASSES = 6;
     /** Runs shorter than this are smoke runs: one quick settling pass. */
     private static final int SMOKE_SECONDS = 5;
     private final BenchOptions options;
+    private final CpuAccounting cpu = new CpuAccounting();
+    /** Numbers each holds run, so no run repeats another's request ids. */
+    private final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
     private boolean settling;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -49,7 +54,9 @@ final class ApiLoadBenchmark {
         Wrk.requireInstalled();
         String run = BenchOptions.runId();
         BenchResult result = new BenchResult("api").put("seconds_per_endpoint", options.seconds()).put("threads", THREADS)
-                .put("connections", CONNECTIONS).put("load_tool", "wrk (separate process)");
+                .put("connections", options.connections()).put("spend", options.spend()).put("load_tool", "wrk (separate process)");
+        // how credit-api applies holds and deducts, read by its configuration like any system property
+        System.setProperty("credit.spend.batched", String.valueOf(options.spend().equals("batched")));
         try (BenchSystem system = new BenchSystem(options, "bench_api_" + run)) {
             TokenIssuer tokens = new TokenIssuer(LocalSecret.jwtSecret(system.dataDir, System.getenv()));
             String admin = tokens.admin("bench-admin@example.com", Duration.ofHours(2));
@@ -57,11 +64,14 @@ final class ApiLoadBenchmark {
             for (int user = 1; user <= FUNDED_USERS; user++) {
                 post(system.apiUrl() + "/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"bench-" + run + "-" + user + "\",\"amount\":1000000}");
             }
-            try (var c = system.connect(); PreparedStatement cold = c.prepareStatement(
-                    "INSERT INTO user_credits (user_id) SELECT 'cold-' || t || '-' || n FROM generate_series(0, ?) t, generate_series(1, ?) n")) {
-                cold.setInt(1, THREADS - 1);
-                cold.setInt(2, COLD_USERS_PER_THREAD);
-                cold.executeUpdate();
+            for (int connections : options.connections()) {
+                try (var c = system.connect(); PreparedStatement cold = c.prepareStatement(
+                        "INSERT INTO user_credits (user_id) SELECT 'cold-' || ? || '-' || t || '-' || n FROM generate_series(0, ?) t, generate_series(1, ?) n")) {
+                    cold.setInt(1, connections);
+                    cold.setInt(2, THREADS - 1);
+                    cold.setInt(3, COLD_USERS_PER_THREAD);
+                    cold.executeUpdate();
+                }
             }
             String user = tokens.user("bench-" + run + "-1", Duration.ofHours(2));
             StringBuilder deductTokens = new StringBuilder("local tokens = {");
@@ -73,76 +83,98 @@ final class ApiLoadBenchmark {
             deductTokens.append("}\n");
             Map<String, Object> endpoints = new LinkedHashMap<>();
             // with --rate: the pipeline under load beside the API, as proxies check spend while they publish
-            Duration longestRun = Duration.ofSeconds(ENDPOINTS * 2L * (options.seconds() + MAX_SETTLING_PASSES * SETTLING_SECONDS) + 300);
+            Duration longestRun = Duration.ofSeconds(ENDPOINTS * 2L * options.connections().size()
+                    * (options.seconds() + MAX_SETTLING_PASSES * SETTLING_SECONDS) + 300);
             PipelineLoad load = options.rates().isEmpty() ? null : PipelineLoad.start(system, options, options.rates().get(0), longestRun);
             double[][] cacheCounts = new double[3][];
+            String cold = """
+                    local threads = 0
+                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      return wrk.format("GET", "/api/v1/admin/users/%s" .. tid .. "-" .. n .. "/balance", {["Authorization"]="Bearer %s"})
+                    end
+                    """;
+            String holds = """
+                    local threads = 0
+                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      local body = '{"user_id":"bench-%s-' .. math.random(1, %d) .. '","request_id":"r%s-' .. tid .. '-' .. n .. '","estimated_cost":0.000001}'
+                      return wrk.format("POST", "/api/v1/credits/holds", {["Authorization"]="Bearer %s", ["Content-Type"]="application/json"}, body)
+                    end
+                    """;
+            List<Endpoint> all = List.of(
+                    new Endpoint("calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", connections -> """
+                            wrk.method = "POST"
+                            wrk.body = '{"tokens_used":1000,"model":"gpt-4o","power_level":"balanced"}'
+                            wrk.headers["Content-Type"] = "application/json"
+                            """),
+                    // the floor: a static file of the same server, through the same filters, with no code of ours behind it
+                    // (measured second, so the JVM that serves it is as warm as for the endpoints after it)
+                    new Endpoint("static_floor", system.apiUrl() + "/usage/usage.css", connections -> ""),
+                    new Endpoint("balance_warm", system.apiUrl() + "/api/v1/credits/balance", connections -> """
+                            wrk.headers["Authorization"] = "Bearer %s"
+                            """.formatted(user)),
+                    // the warm-up reads accounts of its own, so every account the measured run reads is still cold; the JIT's
+                    // settling passes read others again, so the warm-up's reads miss too, as the cold hit rate counts them
+                    new Endpoint("balance_cold", system.apiUrl(), connections -> cold.formatted("cold-" + connections + "-", admin),
+                            connections -> cold.formatted((settling ? "cold-settling-" : "cold-warm-up-") + connections + "-", admin)),
+                    new Endpoint("authorize", system.apiUrl(), connections -> """
+                            request = function()
+                              return wrk.format("GET", "/api/v1/credits/authorize?estimated_cost=0.01&user_id=bench-%s-" .. math.random(1, %d),
+                                                {["Authorization"]="Bearer %s"})
+                            end
+                            """.formatted(run, FUNDED_USERS, service)),
+                    new Endpoint("holds", system.apiUrl(), connections -> holds.formatted(run, FUNDED_USERS, runs.incrementAndGet(), service)),
+                    // every request contends for one account row
+                    new Endpoint("holds_one_account", system.apiUrl(), connections -> holds.formatted(run, 1, runs.incrementAndGet(), service)),
+                    new Endpoint("deduct_one_account", system.apiUrl() + "/api/v1/credits/deduct", connections -> """
+                            wrk.method = "POST"
+                            wrk.body = '{"amount":0.000001}'
+                            wrk.headers["Content-Type"] = "application/json"
+                            wrk.headers["Authorization"] = "Bearer %s"
+                            """.formatted(user)),
+                    new Endpoint("deduct_distinct_accounts", system.apiUrl(), connections -> deductTokens + """
+                            request = function()
+                              return wrk.format("POST", "/api/v1/credits/deduct", {["Authorization"]="Bearer " .. tokens[math.random(1, #tokens)],
+                                                ["Content-Type"]="application/json"}, '{"amount":0.000001}')
+                            end
+                            """));
+            List<Endpoint> chosen = all.stream().filter(e -> options.endpoints().isEmpty() || options.endpoints().contains(e.name())).toList();
+            List<String> unknown = options.endpoints().stream().filter(name -> all.stream().noneMatch(e -> e.name().equals(name))).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("unknown --endpoints " + unknown + "; known: "
+                        + all.stream().map(Endpoint::name).toList());
+            }
             Pass everyEndpoint = () -> {
-                measure(endpoints, "calculate_cost", system.apiUrl() + "/api/v1/credits/calculate-cost", """
-                        wrk.method = "POST"
-                        wrk.body = '{"tokens_used":1000,"model":"gpt-4o","power_level":"balanced"}'
-                        wrk.headers["Content-Type"] = "application/json"
-                        """);
-                // the floor: a static file of the same server, through the same filters, with no code of ours behind it
-                // (measured second, so the JVM that serves it is as warm as for the endpoints after it)
-                measure(endpoints, "static_floor", system.apiUrl() + "/usage/usage.css", "");
-                cacheCounts[0] = cache(system);
-                measure(endpoints, "balance_warm", system.apiUrl() + "/api/v1/credits/balance", """
-                        wrk.headers["Authorization"] = "Bearer %s"
-                        """.formatted(user));
-                cacheCounts[1] = cache(system);
-                String cold = """
-                        local threads = 0
-                        function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-                        local n = 0
-                        request = function()
-                          n = n + 1
-                          return wrk.format("GET", "/api/v1/admin/users/%s" .. tid .. "-" .. n .. "/balance", {["Authorization"]="Bearer %s"})
-                        end
-                        """;
-                // the warm-up reads accounts of its own, so every account the measured run reads is still cold; the JIT's
-                // settling passes read others again, so the warm-up's reads miss too, as the cold hit rate counts them
-                measure(endpoints, "balance_cold", system.apiUrl(), cold.formatted(settling ? "cold-settling-" : "cold-warm-up-", admin),
-                        cold.formatted("cold-", admin));
-                cacheCounts[2] = cache(system);
-                measure(endpoints, "authorize", system.apiUrl(), """
-                        request = function()
-                          return wrk.format("GET", "/api/v1/credits/authorize?estimated_cost=0.01&user_id=bench-%s-" .. math.random(1, %d),
-                                            {["Authorization"]="Bearer %s"})
-                        end
-                        """.formatted(run, FUNDED_USERS, service));
-                measure(endpoints, "holds", system.apiUrl(), """
-                        local threads = 0
-                        function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-                        local n = 0
-                        request = function()
-                          n = n + 1
-                          local body = '{"user_id":"bench-%s-' .. math.random(1, %d) .. '","request_id":"r-' .. tid .. '-' .. n .. '","estimated_cost":0.000001}'
-                          return wrk.format("POST", "/api/v1/credits/holds", {["Authorization"]="Bearer %s", ["Content-Type"]="application/json"}, body)
-                        end
-                        """.formatted(run, FUNDED_USERS, service));
-                measure(endpoints, "deduct_one_account", system.apiUrl() + "/api/v1/credits/deduct", """
-                        wrk.method = "POST"
-                        wrk.body = '{"amount":0.000001}'
-                        wrk.headers["Content-Type"] = "application/json"
-                        wrk.headers["Authorization"] = "Bearer %s"
-                        """.formatted(user));
-                measure(endpoints, "deduct_distinct_accounts", system.apiUrl(), deductTokens + """
-                        request = function()
-                          return wrk.format("POST", "/api/v1/credits/deduct", {["Authorization"]="Bearer " .. tokens[math.random(1, #tokens)],
-                                            ["Content-Type"]="application/json"}, '{"amount":0.000001}')
-                        end
-                        """);
+                for (int connections : settling ? options.connections().subList(0, 1) : options.connections()) {
+                    for (Endpoint endpoint : chosen) {
+                        if (endpoint.name().equals("balance_warm")) {
+                            cacheCounts[0] = cache(system);
+                        }
+                        measure(system, endpoints, endpoint, connections);
+                        if (endpoint.name().equals("balance_warm")) {
+                            cacheCounts[1] = cache(system);
+                        } else if (endpoint.name().equals("balance_cold")) {
+                            cacheCounts[2] = cache(system);
+                        }
+                    }
+                }
             };
             settleTheJit(everyEndpoint);
             endpoints.clear();
             everyEndpoint.run();
-            double floor = ((Number) ((Map<?, ?>) endpoints.get("static_floor")).get("requests_per_second")).doubleValue();
-            for (Map.Entry<String, Object> endpoint : endpoints.entrySet()) {
+            Object floorFigures = endpoints.get("static_floor");
+            for (Map.Entry<String, Object> endpoint : floorFigures == null ? Map.<String, Object>of().entrySet() : endpoints.entrySet()) {
+                double floor = ((Number) ((Map<?, ?>) floorFigures).get("requests_per_second")).doubleValue();
                 @SuppressWarnings("unchecked")
                 Map<String, Object> figures = (Map<String, Object>) endpoint.getValue();
                 double share = ((Number) figures.get("requests_per_second")).doubleValue() / floor;
                 figures.put("share_of_floor", Math.round(share * 1_000) / 1_000.0);
-                System.out.printf("[bench] api %-24s %5.1f %% of the floor%n", endpoint.getKey(), share * 100);
+                System.out.printf("[bench] api %-28s %5.1f %% of the floor%n", endpoint.getKey(), share * 100);
             }
             result.put("endpoints", endpoints);
             boolean loadApplied = true;
@@ -152,8 +184,10 @@ final class ApiLoadBenchmark {
                 result.put("pipeline_load", pipeline);
                 loadApplied = (Boolean) pipeline.get("all_applied");
             }
-            result.put("cache_hit_rate_warm_balance", hitRate(cacheCounts[0], cacheCounts[1]));
-            result.put("cache_hit_rate_cold_balance", hitRate(cacheCounts[1], cacheCounts[2]));
+            if (cacheCounts[0] != null && cacheCounts[1] != null && cacheCounts[2] != null) {
+                result.put("cache_hit_rate_warm_balance", hitRate(cacheCounts[0], cacheCounts[1]));
+                result.put("cache_hit_rate_cold_balance", hitRate(cacheCounts[1], cacheCounts[2]));
+            }
             result.put("cache_hit_rate_whole_run", hitRate(new double[]{0, 0}, cache(system)));
             long errors = endpoints.values().stream().mapToLong(e -> ((Number) ((Map<?, ?>) e).get("non_2xx")).longValue()
                     + ((Number) ((Map<?, ?>) e).get("socket_errors")).longValue()).sum();
@@ -195,26 +229,48 @@ final class ApiLoadBenchmark {
         }
     }
 
-    private void measure(Map<String, Object> endpoints, String name, String url, String lua) throws Exception {
-        measure(endpoints, name, url, lua, lua);
+    /**
+     * One endpoint's load: its script for a number of connections, and the one its warm-up runs (the same unless
+     * the measured run must find what it reads untouched).
+     */
+    private record Endpoint(String name, String url, IntFunction<String> lua, IntFunction<String> warmUpLua) {
+
+        Endpoint(String name, String url, IntFunction<String> lua) {
+            this(name, url, lua, lua);
+        }
     }
 
     /**
-     * Warm-up and measurement of one endpoint. The JIT's compile time during them is printed beside the figures: in
-     * a JVM that started minutes ago the compiler can take most of a core (seen: a C2 thread at 100 % for a minute
-     * after the first endpoints), and a run whose endpoints compete with it reads slower than the code is.
+     * Warm-up and measurement of one endpoint at {@code connections}; named as it is at the default 8 connections,
+     * with {@code _c<connections>} appended at others. The JIT's compile time during them is printed beside the
+     * figures (in a JVM that started minutes ago the compiler can take most of a core), and the CPU that the server
+     * (this JVM), PostgreSQL and Redis spent per request during the measured run (wrk's own is not counted).
      */
-    private void measure(Map<String, Object> endpoints, String name, String url, String warmUpLua, String lua) throws Exception {
+    private void measure(BenchSystem system, Map<String, Object> endpoints, Endpoint endpoint, int connections) throws Exception {
         if (settling) {
-            Wrk.run(url, warmUpLua, THREADS, CONNECTIONS, Math.max(1, Math.min(SETTLING_SECONDS, options.seconds() / 2)));
+            Wrk.warmUp(endpoint.url(), endpoint.warmUpLua().apply(connections), THREADS, connections,
+                    Math.max(1, Math.min(SETTLING_SECONDS, options.seconds() / 2)));
             return;
         }
         long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-        Wrk.Figures figures = Wrk.run(url, warmUpLua, lua, THREADS, CONNECTIONS, options.seconds());
+        Wrk.warmUp(endpoint.url(), endpoint.warmUpLua().apply(connections), THREADS, connections, Math.min(options.seconds(), 15));
+        CpuAccounting.Snapshot before = cpu.snapshot();
+        Wrk.Figures figures = Wrk.measure(endpoint.url(), endpoint.lua().apply(connections), THREADS, connections, options.seconds());
+        Map<String, Object> spent = CpuAccounting.between(before, cpu.snapshot());
         long jitMillis = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compiledBefore;
-        System.out.printf("[bench] api %-20s %,8.0f requests/s  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  errors %d  jit %,d ms%n", name,
-                figures.requestsPerSecond(), figures.p50(), figures.p90(), figures.p99(), figures.non2xx() + figures.socketErrors(), jitMillis);
+        String name = endpoint.name() + (connections == CONNECTIONS ? "" : "_c" + connections);
+        Map<String, Object> perRequest = new LinkedHashMap<>();
+        for (String process : List.of("jvm_total", "postgresql", "redis")) {
+            perRequest.put(process.equals("jvm_total") ? "server" : process,
+                    BenchMath.round(((Number) spent.get(process)).doubleValue() * 1e6 / Math.max(1, figures.requests())));
+        }
+        System.out.printf("[bench] api %-28s %,8.0f requests/s  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  errors %d  jit %,d ms  cpu us/request %s%n",
+                name, figures.requestsPerSecond(), figures.p50(), figures.p90(), figures.p99(), figures.non2xx() + figures.socketErrors(), jitMillis,
+                perRequest);
         Map<String, Object> json = new LinkedHashMap<>(figures.asJson());
+        json.put("connections", connections);
+        json.put("cpu_us_per_request", perRequest);
+        json.put("machine_busy_share", spent.get("machine_busy_share"));
         json.put("jit_compile_ms_during_warm_up_and_run", jitMillis);
         endpoints.put(name, json);
     }

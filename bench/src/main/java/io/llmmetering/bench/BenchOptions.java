@@ -9,7 +9,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /** What a benchmark command runs with; every option has a default for this machine. */
 record BenchOptions(String command, long events, int users, double duplicateRate, long seed, List<Long> rates, List<Integer> connections, Path results,
                     String databaseBase, String databaseUser, String databasePassword, String redisUrl, int seconds, List<Integer> batches, String via,
-                    long warmupEvents, int warmupSeconds, long baselineEvents) {
+                    long warmupEvents, int warmupSeconds, long baselineEvents, String spend, List<String> endpoints) {
+
+    /** How credit-api applies holds, voids and deducts in an api run: the values of {@code --spend}. */
+    static final List<String> SPEND_PATHS = List.of("batched", "per-request");
 
     static final List<String> COMMANDS = List.of("e2e", "baseline", "ratio", "jmh", "api", "ingest");
 
@@ -23,8 +26,9 @@ record BenchOptions(String command, long events, int users, double duplicateRate
               ratio      baseline, e2e, baseline in one run: e2e's unique events/s over the mean of the two baselines
               jmh        JMH microbenchmarks of the per-event pure work (cost calculation, Avro encode and decode)
               api        HTTP load on credit-api with wrk (a separate process) at 8 connections: a static file of the
-                         server (the floor), calculate-cost, balance warm and cold, authorize, holds, deduct on one
-                         and on 1,000 accounts; requests/s, p50/p90/p99, share of the floor, cache hit rate
+                         server (the floor), calculate-cost, balance warm and cold, authorize, holds over 200 accounts
+                         and on one, deduct on one and on 1,000 accounts; requests/s, p50/p90/p99, share of the floor,
+                         CPU per request of the server, PostgreSQL and Redis, cache hit rate
               ingest     HTTP load on usage-ingest with wrk, per batch size: requests/s, events/s, p50/p99; every
                          accepted event checked in the ledger
             options:
@@ -42,7 +46,10 @@ record BenchOptions(String command, long events, int users, double duplicateRate
                                   api: the first rate is published through the whole pipeline while the API is
                                   measured, as proxies check spend while they publish (e.g. --rate 5000)
               --warmup-seconds W  e2e with --rate: seconds each step runs before it is measured (default 30)
-              --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16; ratio: 16)
+              --connections LIST  baseline pool sizes, e.g. 1,4,16 (default 1,4,16; ratio: 16); api: wrk's connections,
+                                  each endpoint measured at each (default 8)
+              --spend PATH        api: batched (default) or per-request, how credit-api applies holds and deducts
+              --endpoints LIST    api: only these endpoints, e.g. authorize,holds,holds_one_account (default all)
               --baseline-events N ratio: events of each baseline run (default 100000)
               --seconds S         api, ingest: seconds of load per endpoint or batch size; e2e with --rate: measured
                                   seconds per step (default 15)
@@ -61,7 +68,9 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         double duplicateRate = 0.1;
         long seed = 42;
         List<Long> rates = List.of();
-        List<Integer> connections = args[0].equals("ratio") ? List.of(16) : List.of(1, 4, 16);
+        List<Integer> connections = args[0].equals("ratio") ? List.of(16) : args[0].equals("api") ? List.of(8) : List.of(1, 4, 16);
+        String spend = "batched";
+        List<String> endpoints = List.of();
         int seconds = 15;
         List<Integer> batches = List.of(1, 100, 1000);
         String via = "kafka";
@@ -94,6 +103,8 @@ record BenchOptions(String command, long events, int users, double duplicateRate
                     case "--results" -> results = Path.of(value);
                     case "--db-url" -> db = value.endsWith("/") ? value : value + "/";
                     case "--redis-url" -> redis = value;
+                    case "--spend" -> spend = value;
+                    case "--endpoints" -> endpoints = Arrays.stream(value.split(",")).map(String::strip).toList();
                     default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
                 }
             } catch (NumberFormatException e) {
@@ -105,6 +116,9 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         }
         if (connections.isEmpty() || connections.stream().anyMatch(c -> c < 1 || c > 256)) {
             throw new IllegalArgumentException("--connections must list pool sizes from 1 to 256");
+        }
+        if (!SPEND_PATHS.contains(spend)) {
+            throw new IllegalArgumentException("--spend must be one of " + SPEND_PATHS + ", was '" + spend + "'");
         }
         if (!via.equals("kafka") && !via.equals("http")) {
             throw new IllegalArgumentException("--via must be kafka or http, was '" + via + "'");
@@ -126,19 +140,19 @@ record BenchOptions(String command, long events, int users, double duplicateRate
         }
         return new BenchOptions(args[0], events, users, duplicateRate, seed, rates, connections, results, db,
                 env.getOrDefault("METERING_DB_USER", "postgres"), env.getOrDefault("METERING_DB_PASSWORD", ""), redis, seconds, batches, via,
-                warmup, warmupSeconds, baselineEvents);
+                warmup, warmupSeconds, baselineEvents, spend, endpoints);
     }
 
     /** The baseline runs of a ratio command: the same workload settings, its own event count. */
     BenchOptions forBaseline() {
         return new BenchOptions("baseline", baselineEvents, users, duplicateRate, seed, List.of(), connections, results, databaseBase, databaseUser,
-                databasePassword, redisUrl, seconds, batches, via, 0, warmupSeconds, baselineEvents);
+                databasePassword, redisUrl, seconds, batches, via, 0, warmupSeconds, baselineEvents, spend, endpoints);
     }
 
     /** The e2e run of a ratio command. */
     BenchOptions forEndToEnd() {
         return new BenchOptions("e2e", events, users, duplicateRate, seed, rates, connections, results, databaseBase, databaseUser,
-                databasePassword, redisUrl, seconds, batches, via, warmupEvents, warmupSeconds, baselineEvents);
+                databasePassword, redisUrl, seconds, batches, via, warmupEvents, warmupSeconds, baselineEvents, spend, endpoints);
     }
 
     private static long positive(long value, String flag) {

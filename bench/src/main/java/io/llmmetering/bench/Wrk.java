@@ -60,16 +60,23 @@ final class Wrk {
     /** As above, warming up with a script of its own (one that must not touch what the measured run reads, say). */
     static Figures run(String url, String warmUpScript, String luaScript, int threads, int connections, int seconds)
             throws IOException, InterruptedException {
-        Path warmUp = Files.createTempFile("wrk-warm-up-", ".lua");
+        // as long as the measurement and as concurrent: the JIT compiles the paths the measured run takes
+        warmUp(url, warmUpScript, threads, connections, Math.min(seconds, 15));
+        return measure(url, luaScript, threads, connections, seconds);
+    }
+
+    /** Load whose figures nobody reads: a warm-up. */
+    static void warmUp(String url, String luaScript, int threads, int connections, int seconds) throws IOException, InterruptedException {
+        measure(url, luaScript, threads, connections, seconds);
+    }
+
+    /** One measured wrk run, without a warm-up. */
+    static Figures measure(String url, String luaScript, int threads, int connections, int seconds) throws IOException, InterruptedException {
         Path script = Files.createTempFile("wrk-", ".lua");
         try {
-            Files.writeString(warmUp, warmUpScript);
             Files.writeString(script, luaScript);
-            // as long as the measurement and as concurrent: the JIT compiles the paths the measured run takes
-            execute(url, warmUp, threads, connections, Math.min(seconds, 15));
             return parse(execute(url, script, threads, connections, seconds));
         } finally {
-            Files.deleteIfExists(warmUp);
             Files.deleteIfExists(script);
         }
     }
