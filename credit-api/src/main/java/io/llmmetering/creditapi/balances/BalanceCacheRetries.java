@@ -38,13 +38,18 @@ public final class BalanceCacheRetries implements AutoCloseable {
 
     /** Writes the balance now and, if Redis refuses it, again until it takes it. */
     public void put(String userId, Credits balance, long version) {
-        if (!cache.put(userId, balance, version)) {
+        putAll(Map.of(userId, new BalanceCache.Versioned(balance, version)));
+    }
+
+    /** Writes the balances now, with one script run per chunk, and whatever Redis refuses again until it takes it. */
+    public void putAll(Map<String, BalanceCache.Versioned> balances) {
+        if (!cache.putAll(balances)) {
             if (pending.size() >= MAX_PENDING) {
                 // a long outage: readers fall back to PostgreSQL anyway; keep memory bounded
                 log.warn("balance cache unreachable, dropping pending writes users={}", pending.size());
                 pending.clear();
             }
-            pending.merge(userId, new BalanceCache.Versioned(balance, version), BalanceCache.Versioned::newest);
+            balances.forEach((userId, balance) -> pending.merge(userId, balance, BalanceCache.Versioned::newest));
         }
     }
 

@@ -5,12 +5,14 @@ import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.accounts.Receipt;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.llmmetering.creditapi.accounts.UsageDetails;
+import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.postgresql.PGStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -271,6 +273,7 @@ public final class SpendBatcher implements Spending, AutoCloseable {
             charged = charged.plus(change.spent());
         }
         try (PreparedStatement write = connection.prepareStatement(SpendBatchStatements.WRITE)) {
+            write.unwrap(PGStatement.class).setPrepareThreshold(0); // planned with each batch's arrays: SpendBatchStatements.WRITE
             int p = 1;
             write.setArray(p++, connection.createArrayOf("text", accounts.stream().map(SpendBatch.AccountChange::userId).toArray()));
             write.setArray(p++, connection.createArrayOf("numeric", accounts.stream().map(c -> c.heldChange().toBigDecimal()).toArray()));
@@ -342,11 +345,14 @@ public final class SpendBatcher implements Spending, AutoCloseable {
             answers.add(answer);
         }
         count(requests, decisions);
+        Map<String, BalanceCache.Versioned> balances = new HashMap<>();
         for (SpendBatch.AccountChange change : decisions.accounts()) {
             if (change.versions() > 0) {
-                cache.put(change.userId(), change.after().balance(), change.after().balanceVersion());
+                balances.put(change.userId(), new BalanceCache.Versioned(change.after().balance(), change.after().balanceVersion()));
             }
         }
+        // before the answers, as one transaction per request does: a balance read after a deduct's answer shows it
+        cache.putAll(balances);
         return answers;
     }
 

@@ -17,8 +17,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Set;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * credit-api scaled apart, as a platform team deploys it: two processes serve the API only ({@code credit.role=api})
@@ -31,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ScaledApartTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Test
     void twoApiAndTwoApplierProcessesHoldWithoutOvershootAndChargeOnceThroughAKillNine(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir)
@@ -69,6 +80,8 @@ class ScaledApartTest {
             assertThat(statuses.stream().filter(status -> status == 201).count()).isEqualTo(50);
             assertThat(statuses.stream().filter(status -> status == 402).count()).isEqualTo(150);
 
+            holdsAndDeductsInFlightWhenAnApiProcessIsKilledAreWholeOrAbsent(pipeline, apiOne, apiTwo, tokens, admin, service);
+
             // events charged exactly once while one applier process dies (kill -9) and comes back
             ProxyFleet fleet = new ProxyFleet(pipeline, "scaled", 100, 4_000, 250, 41);
             LedgerInvariants invariants = new LedgerInvariants(pipeline, fleet);
@@ -80,6 +93,91 @@ class ScaledApartTest {
             fleet.awaitPublished(publishing);
             assertThat(invariants.check(Duration.ofMinutes(3))).as(pipeline.logs()).isEmpty();
         }
+    }
+
+    /**
+     * Holds and deducts from 24 callers on one API process, killed with kill -9 while its batches are in PostgreSQL:
+     * a batch is one transaction, so every account afterwards is whole (balance the sum of its ledger rows, held the
+     * sum of its active holds, never below them) and every hold or deduct that was answered is stored.
+     */
+    private static void holdsAndDeductsInFlightWhenAnApiProcessIsKilledAreWholeOrAbsent(ProcessPipeline pipeline, ServiceProcess victim,
+                                                                                      ServiceProcess survivor, TokenIssuer tokens, String admin,
+                                                                                      String service) throws Exception {
+        List<String> users = new ArrayList<>();
+        List<String> userTokens = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String user = "in-flight-" + i + "@example.com";
+            assertThat(post("http://127.0.0.1:" + survivor.port() + "/api/v1/admin/credits/allocate", admin,
+                    "{\"user_id\":\"" + user + "\",\"amount\":100}").statusCode()).isEqualTo(200);
+            users.add(user);
+            userTokens.add(tokens.user(user, Duration.ofMinutes(10)));
+        }
+        String api = "http://127.0.0.1:" + victim.port();
+        Set<String> answeredHolds = ConcurrentHashMap.newKeySet();
+        Set<String> answeredDeducts = ConcurrentHashMap.newKeySet();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService callers = Executors.newFixedThreadPool(24);
+        for (int t = 0; t < 24; t++) {
+            int thread = t;
+            callers.submit(() -> {
+                for (int n = 0; running.get(); n++) {
+                    int user = (thread * 7 + n) % users.size();
+                    try {
+                        if (n % 2 == 0) {
+                            HttpResponse<String> hold = post(api + "/api/v1/credits/holds", service, "{\"user_id\":\"" + users.get(user)
+                                    + "\",\"request_id\":\"in-flight-" + thread + "-" + n + "\",\"estimated_cost\":0.01}");
+                            if (hold.statusCode() == 201) {
+                                answeredHolds.add(JSON.readTree(hold.body()).get("hold_id").asString());
+                            }
+                        } else {
+                            HttpResponse<String> deduct = post(api + "/api/v1/credits/deduct", userTokens.get(user), "{\"amount\":0.01}");
+                            if (deduct.statusCode() == 200) {
+                                answeredDeducts.add(JSON.readTree(deduct.body()).get("transaction_id").asString());
+                            }
+                        }
+                    } catch (IllegalStateException connectionLost) {
+                        failed.incrementAndGet();
+                    }
+                }
+            });
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> answeredHolds.size() + answeredDeducts.size() >= 1_000);
+        victim.kill();
+        running.set(false);
+        callers.shutdown();
+        assertThat(callers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(failed.get()).as("requests in flight when the process died").isPositive();
+
+        try (Connection c = pipeline.connect(); PreparedStatement whole = c.prepareStatement("""
+                SELECT u.user_id, u.balance, u.held,
+                       (SELECT sum(amount) FROM credit_transactions t WHERE t.user_id = u.user_id),
+                       (SELECT coalesce(sum(amount), 0) FROM credit_holds h WHERE h.user_id = u.user_id AND h.status = 'active')
+                  FROM user_credits u WHERE u.user_id LIKE 'in-flight-%'""")) {
+            try (ResultSet row = whole.executeQuery()) {
+                int accounts = 0;
+                while (row.next()) {
+                    accounts++;
+                    assertThat(row.getBigDecimal(2)).as(row.getString(1) + " balance is its ledger's sum").isEqualByComparingTo(row.getBigDecimal(4));
+                    assertThat(row.getBigDecimal(3)).as(row.getString(1) + " held is its active holds").isEqualByComparingTo(row.getBigDecimal(5));
+                    assertThat(row.getBigDecimal(2)).as(row.getString(1) + " never below what it holds").isGreaterThanOrEqualTo(row.getBigDecimal(3));
+                }
+                assertThat(accounts).isEqualTo(users.size());
+            }
+            try (PreparedStatement holds = c.prepareStatement("SELECT count(*) FROM credit_holds WHERE id = ANY(?::uuid[])");
+                 PreparedStatement deducts = c.prepareStatement("SELECT count(*) FROM credit_transactions WHERE id = ANY(?::uuid[])")) {
+                holds.setArray(1, c.createArrayOf("uuid", answeredHolds.toArray()));
+                deducts.setArray(1, c.createArrayOf("uuid", answeredDeducts.toArray()));
+                for (PreparedStatement stored : List.of(holds, deducts)) {
+                    try (ResultSet count = stored.executeQuery()) {
+                        count.next();
+                        assertThat(count.getLong(1)).as("answered, so stored").isEqualTo(stored == holds ? answeredHolds.size() : answeredDeducts.size());
+                    }
+                }
+            }
+        }
+        System.out.printf("[faults] kill -9 amid batches: %d holds and %d deducts answered, %d requests cut off, every account whole%n",
+                answeredHolds.size(), answeredDeducts.size(), failed.get());
     }
 
     private static HttpResponse<String> get(String url, String token) throws Exception {
