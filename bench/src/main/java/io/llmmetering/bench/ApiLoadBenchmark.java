@@ -35,6 +35,7 @@ final class ApiLoadBenchmark {
     private static final int DEDUCT_ACCOUNTS = 1_000;
     private static final int ENDPOINTS = 9;
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
+    private static final Pattern BATCHES = Pattern.compile("(?m)^(credit_spend(?:_reads)?_batch_size_(?:count|sum))(?:\\{[^}]*})? ([0-9.E]+)");
     private static final int SETTLING_SECONDS = 4;
     private static final int MAX_SETTLING_PASSES = 6;
     /** Runs shorter than this are smoke runs: one quick settling pass. */
@@ -254,9 +255,11 @@ final class ApiLoadBenchmark {
         }
         long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         Wrk.warmUp(endpoint.url(), endpoint.warmUpLua().apply(connections), THREADS, connections, Math.min(options.seconds(), 15));
+        Map<String, Double> batchesBefore = batches(system);
         CpuAccounting.Snapshot before = cpu.snapshot();
         Wrk.Figures figures = Wrk.measure(endpoint.url(), endpoint.lua().apply(connections), THREADS, connections, options.seconds());
         Map<String, Object> spent = CpuAccounting.between(before, cpu.snapshot());
+        Map<String, Double> batchesAfter = batches(system);
         long jitMillis = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compiledBefore;
         String name = endpoint.name() + (connections == CONNECTIONS ? "" : "_c" + connections);
         Map<String, Object> perRequest = new LinkedHashMap<>();
@@ -270,9 +273,27 @@ final class ApiLoadBenchmark {
         Map<String, Object> json = new LinkedHashMap<>(figures.asJson());
         json.put("connections", connections);
         json.put("cpu_us_per_request", perRequest);
+        for (String kind : List.of("credit_spend_batch_size", "credit_spend_reads_batch_size")) {
+            double count = batchesAfter.getOrDefault(kind + "_count", 0.0) - batchesBefore.getOrDefault(kind + "_count", 0.0);
+            if (count > 0) {
+                double mean = (batchesAfter.get(kind + "_sum") - batchesBefore.getOrDefault(kind + "_sum", 0.0)) / count;
+                json.put(kind.replace("credit_spend", "mean_spend"), BenchMath.round(mean));
+                System.out.printf("[bench] api %-28s %s mean %.1f requests%n", name, kind, mean);
+            }
+        }
         json.put("machine_busy_share", spent.get("machine_busy_share"));
         json.put("jit_compile_ms_during_warm_up_and_run", jitMillis);
         endpoints.put(name, json);
+    }
+
+    /** The spend batches' size summaries so far ({@code <name>_count}, {@code <name>_sum}), from the metrics page. */
+    private static Map<String, Double> batches(BenchSystem system) throws Exception {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        Matcher m = BATCHES.matcher(system.creditApiMetrics());
+        while (m.find()) {
+            figures.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum);
+        }
+        return figures;
     }
 
     private void post(String url, String token, String body) throws Exception {

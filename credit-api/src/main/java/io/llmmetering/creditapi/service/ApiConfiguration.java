@@ -28,7 +28,9 @@ import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
 import io.llmmetering.creditapi.openrouter.OpenRouterClient;
 import io.llmmetering.creditapi.openrouter.Reconciliation;
 import io.llmmetering.creditapi.web.BodySizeLimitFilter;
+import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
@@ -126,11 +128,29 @@ class ApiConfiguration {
         return new SpendHolds(dataSource, registry);
     }
 
+    /** The batches' own connections (a writer, a reader, one to spare), set up for key lookups only. */
     @Bean
-    Spending spending(CreditApiProperties properties, DataSource dataSource, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
+    SpendPool spendPool(CreditApiApplication.SchemaMigration migrated, DataSourceProperties dataSource) {
+        HikariDataSource pool = dataSource.initializeDataSourceBuilder().type(HikariDataSource.class).build();
+        pool.setPoolName("spend");
+        pool.setMaximumPoolSize(3);
+        pool.setConnectionInitSql(SpendBatcher.KEY_LOOKUPS_ONLY);
+        return new SpendPool(pool);
+    }
+
+    record SpendPool(HikariDataSource dataSource) implements AutoCloseable {
+        @Override
+        public void close() {
+            dataSource.close();
+        }
+    }
+
+    @Bean
+    Spending spending(CreditApiProperties properties, SpendPool pool, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
                       MeterRegistry registry) {
         CreditApiProperties.Spend spend = properties.spend();
-        return spend.batched() ? new SpendBatcher(dataSource, cache, spend.batchSizeMax(), registry) : new OneTransactionPerRequest(holds, ledger);
+        return spend.batched() ? new SpendBatcher(pool.dataSource(), cache, spend.batchSizeMax(), registry)
+                : new OneTransactionPerRequest(holds, ledger);
     }
 
     @Bean

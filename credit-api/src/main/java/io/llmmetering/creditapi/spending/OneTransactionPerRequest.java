@@ -33,6 +33,11 @@ public final class OneTransactionPerRequest implements Spending {
     }
 
     @Override
+    public SpendHolds.Authorization authorize(String userId, Credits estimate) throws SQLException {
+        return holds.authorize(userId, estimate);
+    }
+
+    @Override
     public Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
             throws SQLException {
         return ledger.deduct(userId, amount, reason, usage, idempotencyKey);

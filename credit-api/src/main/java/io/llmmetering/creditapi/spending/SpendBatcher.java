@@ -9,12 +9,7 @@ import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.postgresql.PGStatement;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
@@ -31,10 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * Holds, voids and deducts applied in batches, the way TigerBeetle shares a commit: while one batch is in
@@ -46,45 +37,32 @@ import java.util.concurrent.LinkedBlockingQueue;
  * arrival order under the account locks). A batch PostgreSQL refuses is undone whole, and its requests are then
  * applied one by one, so a request that cannot be written fails alone. Processes batch their own requests; the
  * account row locks order batches of different processes, so holds on one account never overshoot across them.
+ * Authorization checks are batched the same way on a worker of their own: one read by key, no locks.
  */
 public final class SpendBatcher implements Spending, AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(SpendBatcher.class);
-    private static final Pending STOP = new Pending(null, null);
+    /** The connection setup of the pool a batcher runs on: batches touch rows by key only (SpendBatchStatements). */
+    public static final String KEY_LOOKUPS_ONLY = SpendBatchStatements.KEY_LOOKUPS_ONLY;
 
     private final DataSource dataSource;
     private final BalanceCacheRetries cache;
-    private final int batchSizeMax;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
-    private final DistributionSummary batchSizes;
+    private final RequestBatches<SpendRequest> writes;
+    private final RequestBatches<String> reads;
     private final Counter holdsPlaced;
     private final Counter holdsRefused;
     private final Counter holdsVoided;
     private final MeterRegistry registry;
-    private volatile boolean closed;
 
-    private record Pending(SpendRequest request, CompletableFuture<Object> answer) {
-    }
-
+    /** @param dataSource connections set up with {@link #KEY_LOOKUPS_ONLY}, for batches only */
     public SpendBatcher(DataSource dataSource, BalanceCacheRetries cache, int batchSizeMax, MeterRegistry registry) {
-        if (batchSizeMax < 1) {
-            throw new IllegalArgumentException("batchSizeMax must be at least 1, was " + batchSizeMax);
-        }
         this.dataSource = dataSource;
         this.cache = cache;
-        this.batchSizeMax = batchSizeMax;
         this.registry = registry;
-        this.batchSizes = DistributionSummary.builder("credit.spend.batch.size").description("holds, voids and deducts per transaction")
-                .register(registry);
         this.holdsPlaced = Counter.builder("credit.holds").tag("outcome", "placed").register(registry);
         this.holdsRefused = Counter.builder("credit.holds").tag("outcome", "refused").register(registry);
         this.holdsVoided = Counter.builder("credit.holds").tag("outcome", "voided").register(registry);
-        Gauge.builder("credit.spend.waiting", queue, BlockingQueue::size).description("holds, voids and deducts waiting for the next batch")
-                .register(registry);
-        this.worker = new Thread(this::run, "credit-api-spend-batches");
-        this.worker.setDaemon(true);
-        this.worker.start();
+        this.writes = new RequestBatches<>("credit.spend", batchSizeMax, this::transact, registry);
+        this.reads = new RequestBatches<>("credit.spend.reads", batchSizeMax, this::readAccounts, registry);
     }
 
     @Override
@@ -92,12 +70,12 @@ public final class SpendBatcher implements Spending, AutoCloseable {
         if (!estimate.isPositive()) {
             throw new IllegalArgumentException("a hold's estimate must be positive");
         }
-        return (SpendHolds.Hold) submit(new SpendRequest.PlaceHold(userId, requestId, estimate, ttl, actor));
+        return (SpendHolds.Hold) writes.submit(new SpendRequest.PlaceHold(userId, requestId, estimate, ttl, actor));
     }
 
     @Override
     public String voidHold(UUID holdId, String userId) throws SQLException {
-        return (String) submit(new SpendRequest.VoidHold(holdId, userId));
+        return (String) writes.submit(new SpendRequest.VoidHold(holdId, userId));
     }
 
     @Override
@@ -106,77 +84,37 @@ public final class SpendBatcher implements Spending, AutoCloseable {
         if (!amount.isPositive()) {
             throw new IllegalArgumentException("amount must be positive, was " + amount);
         }
-        return (Receipt) submit(new SpendRequest.Deduct(userId, amount, reason, usage, idempotencyKey));
+        return (Receipt) writes.submit(new SpendRequest.Deduct(userId, amount, reason, usage, idempotencyKey));
     }
 
-    private Object submit(SpendRequest request) throws SQLException {
-        if (closed) {
-            throw new SQLException("credit-api is shutting down: the request was not applied", "57P01");
-        }
-        CompletableFuture<Object> answer = new CompletableFuture<>();
-        queue.add(new Pending(request, answer));
-        try {
-            Object outcome = answer.get();
-            if (outcome instanceof LedgerRefusal refusal) {
-                throw refusal;
-            }
-            return outcome;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while its batch was applied: the request may have been applied", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+    /**
+     * The authorization check, a read: the checks that arrive together share one query (by key, without locks), on a
+     * worker of their own, so they never wait behind a write batch's commit.
+     */
+    @Override
+    public SpendHolds.Authorization authorize(String userId, Credits estimate) throws SQLException {
+        SpendableAccount account = (SpendableAccount) reads.submit(userId);
+        Optional<LedgerRefusal.Reason> reason = account.refusal(estimate);
+        return new SpendHolds.Authorization(reason.isEmpty(), account.available(), reason);
     }
 
-    private void run() {
-        List<Pending> batch = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping || !queue.isEmpty()) {
-            try {
-                batch.add(stopping ? queue.remove() : queue.take());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            queue.drainTo(batch, batchSizeMax - 1);
-            stopping |= batch.remove(STOP);
-            if (!batch.isEmpty()) {
-                apply(batch);
-            }
-            batch.clear();
-        }
-    }
-
-    /** Applies a batch, or when PostgreSQL refuses it, each of its requests alone. Completes every request's answer. */
-    private void apply(List<Pending> batch) {
-        try {
-            List<Object> answers = transact(batch.stream().map(Pending::request).toList());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).answer().complete(answers.get(i));
-            }
-        } catch (SQLException | RuntimeException e) {
-            if (batch.size() == 1) {
-                batch.get(0).answer().completeExceptionally(e);
-                return;
-            }
-            log.warn("spend batch refused, applying its requests one by one: requests={} sqlstate={} error={}", batch.size(),
-                    e instanceof SQLException sql ? sql.getSQLState() : "", e.toString());
-            for (Pending pending : batch) {
-                apply(List.of(pending));
+    private List<Object> readAccounts(List<String> userIds) throws SQLException {
+        Map<String, SpendableAccount> accounts = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement read = connection.prepareStatement(SpendBatchStatements.READ_ACCOUNTS)) {
+            read.setArray(1, connection.createArrayOf("text", userIds.toArray()));
+            try (ResultSet row = read.executeQuery()) {
+                while (row.next()) {
+                    accounts.put(row.getString(1), SpendableAccount.read(row, 2));
+                }
             }
         }
+        return userIds.stream().<Object>map(userId -> accounts.getOrDefault(userId, SpendableAccount.NONE)).toList();
     }
 
     /** Requests waiting for the next batch. */
     int waiting() {
-        return queue.size();
+        return writes.waiting();
     }
 
     /** One batch in one transaction: its answers, in order, or the exception that undid it. */
@@ -192,7 +130,6 @@ public final class SpendBatcher implements Spending, AutoCloseable {
                     expiries = write(connection, decisions);
                     connection.commit();
                 }
-                batchSizes.record(requests.size());
                 return answered(requests, decisions, expiries);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -273,7 +210,6 @@ public final class SpendBatcher implements Spending, AutoCloseable {
             charged = charged.plus(change.spent());
         }
         try (PreparedStatement write = connection.prepareStatement(SpendBatchStatements.WRITE)) {
-            write.unwrap(PGStatement.class).setPrepareThreshold(0); // planned with each batch's arrays: SpendBatchStatements.WRITE
             int p = 1;
             write.setArray(p++, connection.createArrayOf("text", accounts.stream().map(SpendBatch.AccountChange::userId).toArray()));
             write.setArray(p++, connection.createArrayOf("numeric", accounts.stream().map(c -> c.heldChange().toBigDecimal()).toArray()));
@@ -383,12 +319,7 @@ public final class SpendBatcher implements Spending, AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        queue.add(STOP);
-        try {
-            worker.join(Duration.ofSeconds(10).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writes.close();
+        reads.close();
     }
 }

@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The requests that spend or reserve an account's credit on the API's hot path: holds, voids and deducts. Two ways
+ * The requests that spend or reserve an account's credit on the API's hot path: holds, voids and deducts, and the
+ * authorization check that reads what they leave. Two ways
  * to apply them give the same answers ({@code credit.spend.batched}): {@link SpendBatcher}, the default, applies the
  * requests that arrive together in one transaction; {@link OneTransactionPerRequest} gives each its own. A refusal
  * is a {@link LedgerRefusal}.
@@ -24,6 +25,9 @@ public interface Spending {
 
     /** Releases an active hold of {@code userId}'s; returns the hold's status afterwards. */
     String voidHold(UUID holdId, String userId) throws SQLException;
+
+    /** The read-only check a proxy can make without reserving: may this account spend {@code estimate} now? */
+    SpendHolds.Authorization authorize(String userId, Credits estimate) throws SQLException;
 
     /** Takes {@code amount} (positive) from an account that may spend it, or refuses and changes nothing. */
     Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey) throws SQLException;

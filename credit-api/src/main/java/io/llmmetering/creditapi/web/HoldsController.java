@@ -128,7 +128,7 @@ final class HoldsController {
         if (!creditSystemEnabled) {
             return Responses.Authorization.unmetered();
         }
-        SpendHolds.Authorization check = holds.authorize(user, estimate);
+        SpendHolds.Authorization check = spending.authorize(user, estimate);
         // a proxy's ingest key learns whether the call may go ahead and why not, never how much a user has left
         BigDecimal available = Roles.isIngestKey(caller) ? null : Inputs.amount(check.available());
         return new Responses.Authorization(check.allowed(), available,
