@@ -122,7 +122,7 @@ public final class SpendBatcher implements Spending, AutoCloseable {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                SpendBatch.Decisions decisions = SpendBatch.decide(requests, read(connection, requests), UUID::randomUUID);
+                SpendBatch.Decisions decisions = SpendBatch.decide(requests, read(connection, requests), TimeOrderedIds::next);
                 Map<UUID, Instant> expiries = Map.of();
                 if (decisions.writesNothing()) {
                     connection.rollback(); // refusals and replays only: nothing to write
