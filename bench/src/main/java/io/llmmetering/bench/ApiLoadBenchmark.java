@@ -37,6 +37,14 @@ final class ApiLoadBenchmark {
     private static final Pattern CACHE = Pattern.compile("(?m)^credit_cache_requests_total\\{[^}]*result=\"(hit|miss)\"[^}]*} ([0-9.E]+)");
     private static final Pattern BATCHES = Pattern.compile("(?m)^(credit_spend(?:_reads)?_batch_size_(?:count|sum))(?:\\{[^}]*})? ([0-9.E]+)");
     private static final int SETTLING_SECONDS = 4;
+    /** The start of a wrk script whose requests each thread numbers ({@code tid}, {@code n}), for names no request repeats. */
+    private static final String NUMBERED_REQUESTS = """
+            local threads = 0
+            function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+            local n = 0
+            request = function()
+              n = n + 1
+            """;
     private static final int MAX_SETTLING_PASSES = 6;
     /** Runs shorter than this are smoke runs: one quick settling pass. */
     private static final int SMOKE_SECONDS = 5;
@@ -88,21 +96,11 @@ final class ApiLoadBenchmark {
                     * (options.seconds() + MAX_SETTLING_PASSES * SETTLING_SECONDS) + 300);
             PipelineLoad load = options.rates().isEmpty() ? null : PipelineLoad.start(system, options, options.rates().get(0), longestRun);
             double[][] cacheCounts = new double[3][];
-            String cold = """
-                    local threads = 0
-                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-                    local n = 0
-                    request = function()
-                      n = n + 1
+            String cold = NUMBERED_REQUESTS + """
                       return wrk.format("GET", "/api/v1/admin/users/%s" .. tid .. "-" .. n .. "/balance", {["Authorization"]="Bearer %s"})
                     end
                     """;
-            String holds = """
-                    local threads = 0
-                    function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-                    local n = 0
-                    request = function()
-                      n = n + 1
+            String holds = NUMBERED_REQUESTS + """
                       local body = '{"user_id":"bench-%s-' .. math.random(1, %d) .. '","request_id":"r%s-' .. tid .. '-' .. n .. '","estimated_cost":0.000001}'
                       return wrk.format("POST", "/api/v1/credits/holds", {["Authorization"]="Bearer %s", ["Content-Type"]="application/json"}, body)
                     end

@@ -108,7 +108,13 @@ final class RequestBatches<R> implements AutoCloseable {
             stopping |= batch.remove(stop);
             if (!batch.isEmpty()) {
                 batchSizes.record(batch.size());
-                apply(batch);
+                try {
+                    apply(batch);
+                } catch (Throwable e) {
+                    // the worker serves every later request: it outlives any one batch, and no caller waits forever
+                    log.error("batch failed outside PostgreSQL: batches={} requests={} error={}", name, batch.size(), e.toString());
+                    batch.forEach(pending -> pending.answer().completeExceptionally(e));
+                }
             }
             batch.clear();
         }
