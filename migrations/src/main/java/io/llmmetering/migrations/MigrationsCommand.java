@@ -4,8 +4,19 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.output.MigrateResult;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar metering-migrations.jar migrate|verify|info|rollback [--url URL] [--user USER] [--password-file FILE]}.
@@ -23,34 +35,27 @@ import java.util.Optional;
  * {@code METERING_DB_URL}, {@code METERING_DB_USER}, {@code METERING_DB_PASSWORD}, then the local server.
  * {@code migrate} and {@code rollback} take a backup first, and {@code migrate} restores it when applying or
  * verifying fails, as the seed's migration script does.
- * Exit codes: 0 success, 1 verification found something missing (restored), 2 bad arguments, 3 database error,
- * 4 no backup could be taken (nothing changed), 5 the restore failed too (the backup file is named).
  */
-public final class MigrationsCommand {
+@Command(name = "metering-migrations",
+        description = "Applies, verifies, lists and rolls back the credit system's PostgreSQL migrations.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:verification found something missing (a migrate run restored its backup)",
+                "2:bad arguments", "3:database error", "4:no backup could be taken (nothing changed)",
+                "5:the restore failed too (the backup file is named)"},
+        footer = {"", "The password comes from $METERING_DB_PASSWORD or --password-file, never an argument: the process list "
+                + "shows arguments to every user of the host."})
+public final class MigrationsCommand implements Callable<Integer> {
 
     static final int OK = 0;
     static final int VERIFY_FAILED = 1;
-    static final int USAGE = 2;
+    static final int USAGE = CommandLine.ExitCode.USAGE;
     static final int DATABASE_ERROR = 3;
     static final int BACKUP_FAILED = 4;
     static final int RESTORE_FAILED = 5;
 
-    private static final String DEFAULT_BACKUP_DIR = "metering-backups";
-
-    private static final String HELP = """
-            usage: metering-migrations <migrate|verify|info|rollback> [--url JDBC_URL] [--user USER] [--password-file FILE]
-              migrate              create the database if missing, back it up, apply pending migrations, verify;
-                                   a failed migration or verification restores the backup and exits non-zero
-              verify               check the credit tables and indexes exist; exit 1 if anything is missing
-              info                 list applied and pending migrations
-              rollback --to N      back up, then undo the migrations above version N with their down-scripts
-                                   (one transaction: all of them or none); --to 0 removes the credit system
-            options of migrate and rollback:
-              --backup-dir DIR     where backups go (default $METERING_BACKUP_DIR or %s)
-              --no-backup          go on without a backup (otherwise pg_dump and psql must be on the PATH)
-            defaults: --url $METERING_DB_URL or %s, --user $METERING_DB_USER or %s, the password $METERING_DB_PASSWORD
-            (never an argument: the process list shows arguments to every user of the host)
-            """.formatted(DEFAULT_BACKUP_DIR, DatabaseTarget.DEFAULT_URL, DatabaseTarget.DEFAULT_USER);
+    /** Which environment variable gives each option its default, before the option's own. */
+    private static final Map<String, String> ENVIRONMENT_DEFAULTS = Map.of("--url", "METERING_DB_URL", "--user", "METERING_DB_USER",
+            "--backup-dir", "METERING_BACKUP_DIR");
 
     /** Held so the JUL logger (weakly referenced) keeps its level: Flyway's INFO chatter is not this tool's output. */
     private static final java.util.logging.Logger FLYWAY_LOG = java.util.logging.Logger.getLogger("org.flywaydb");
@@ -59,6 +64,10 @@ public final class MigrationsCommand {
     private final PrintStream err;
     private final Map<String, String> environment;
     private final List<String> locations;
+    @Spec
+    private CommandSpec spec;
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = CommandLine.ScopeType.INHERIT, description = "show this help and exit")
+    private boolean help;
 
     MigrationsCommand(PrintStream out, PrintStream err, Map<String, String> environment) {
         this(out, err, environment, List.of(DatabaseMigrator.MIGRATIONS_LOCATION));
@@ -72,6 +81,47 @@ public final class MigrationsCommand {
         this.locations = List.copyOf(locations);
     }
 
+    /** The database a command works on. */
+    static final class DatabaseOptions {
+        @Spec(Spec.Target.MIXEE)
+        private CommandSpec command;
+        @Option(names = "--url", paramLabel = "JDBC_URL", defaultValue = DatabaseTarget.DEFAULT_URL,
+                description = "the database (default $METERING_DB_URL or ${DEFAULT-VALUE})")
+        private String url;
+        @Option(names = "--user", defaultValue = DatabaseTarget.DEFAULT_USER,
+                description = "its user (default $METERING_DB_USER or ${DEFAULT-VALUE})")
+        private String user;
+        @Option(names = "--password-file", paramLabel = "FILE", description = "a file holding the password (default $METERING_DB_PASSWORD)")
+        private Path passwordFile;
+
+        @Option(names = "--password", hidden = true)
+        private void refusePassword(String ignored) {
+            throw new ParameterException(command.commandLine(), "--password is visible to every user of the host in the process list: "
+                    + "set METERING_DB_PASSWORD or pass --password-file FILE");
+        }
+
+        DatabaseTarget target(Map<String, String> environment) {
+            return new DatabaseTarget(url, user, passwordFile == null ? environment.getOrDefault("METERING_DB_PASSWORD", "") : password());
+        }
+
+        private String password() {
+            try {
+                return java.nio.file.Files.readString(passwordFile).strip();
+            } catch (IOException e) {
+                throw new ParameterException(command.commandLine(), "--password-file " + passwordFile + " cannot be read: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Where the backup taken before a change goes, or none. */
+    static final class BackupOptions {
+        @Option(names = "--backup-dir", paramLabel = "DIR", defaultValue = "metering-backups",
+                description = "where backups go (default $METERING_BACKUP_DIR or ${DEFAULT-VALUE})")
+        private Path dir;
+        @Option(names = "--no-backup", description = "go on without a backup (otherwise pg_dump and psql must be on the PATH)")
+        private boolean skip;
+    }
+
     /** What the command line said besides the command. */
     private record Options(DatabaseTarget target, Path backupDir, boolean backup, Integer rollbackTo) {
     }
@@ -82,89 +132,66 @@ public final class MigrationsCommand {
     }
 
     int run(String[] args) {
-        if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
-            out.print(HELP);
-            return args.length == 0 ? USAGE : OK;
-        }
-        Options options;
+        CommandLine commandLine = new CommandLine(this).setUsageHelpWidth(110)
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .setDefaultValueProvider(this::environmentDefault);
+        return commandLine.execute(args);
+    }
+
+    /** A step against the database, which may fail there. */
+    private interface DatabaseWork {
+        int run(DatabaseTarget target) throws SQLException;
+    }
+
+    /** Runs {@code work}; a database failure is exit code 3, named by the target's printable form (no password). */
+    private int against(DatabaseTarget target, DatabaseWork work) {
         try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("[ERROR] " + e.getMessage());
-            err.print(HELP);
-            return USAGE;
-        }
-        DatabaseTarget target = options.target();
-        try {
-            return switch (args[0]) {
-                case "migrate" -> migrate(options);
-                case "verify" -> verify(target) ? OK : VERIFY_FAILED;
-                case "info" -> info(target);
-                case "rollback" -> rollback(options);
-                default -> {
-                    err.println("[ERROR] unknown command '" + args[0] + "'");
-                    err.print(HELP);
-                    yield USAGE;
-                }
-            };
+            return work.run(target);
         } catch (SQLException | FlywayException e) {
             err.println("[ERROR] " + target + ": " + e.getMessage());
             return DATABASE_ERROR;
         }
     }
 
-    private Options parse(String[] args) {
-        String url = environment.getOrDefault("METERING_DB_URL", DatabaseTarget.DEFAULT_URL);
-        String user = environment.getOrDefault("METERING_DB_USER", DatabaseTarget.DEFAULT_USER);
-        String password = environment.getOrDefault("METERING_DB_PASSWORD", "");
-        String backupDir = environment.getOrDefault("METERING_BACKUP_DIR", DEFAULT_BACKUP_DIR);
-        boolean backup = true;
-        Integer to = null;
-        for (int i = 1; i < args.length; i++) {
-            String flag = args[i];
-            if (flag.equals("--no-backup")) {
-                backup = false;
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + flag + " needs a value");
-            }
-            String value = args[++i];
-            switch (flag) {
-                case "--url" -> url = value;
-                case "--user" -> user = value;
-                case "--password" -> throw new IllegalArgumentException("--password is visible to every user of the host in the "
-                        + "process list: set METERING_DB_PASSWORD or pass --password-file FILE");
-                case "--password-file" -> password = passwordFile(value);
-                case "--backup-dir" -> backupDir = value;
-                case "--to" -> to = version(value);
-                default -> throw new IllegalArgumentException("unknown option " + flag);
-            }
+    private String environmentDefault(ArgSpec argument) {
+        if (argument instanceof OptionSpec option && ENVIRONMENT_DEFAULTS.containsKey(option.longestName())) {
+            return environment.get(ENVIRONMENT_DEFAULTS.get(option.longestName()));
         }
-        if (args[0].equals("rollback") && to == null) {
-            throw new IllegalArgumentException("rollback needs --to VERSION");
-        }
-        return new Options(new DatabaseTarget(url, user, password), Path.of(backupDir), backup, to);
+        return null;
     }
 
-    private static String passwordFile(String file) {
-        try {
-            return java.nio.file.Files.readString(Path.of(file)).strip();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--password-file " + file + " cannot be read: " + e.getMessage());
-        }
+    /** No command: say which there are. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(err);
+        return USAGE;
     }
 
-    private static int version(String text) {
-        try {
-            int version = Integer.parseInt(text);
-            if (version >= 0) {
-                return version;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
+    @Command(name = "migrate", description = {"Back up, apply pending migrations, verify; restore the backup if either fails.",
+            "Creates the database if it is missing; a failed migration or verification exits non-zero."})
+    int migrate(@Mixin DatabaseOptions database, @Mixin BackupOptions backup) {
+        return against(database.target(environment), target -> migrate(new Options(target, backup.dir, !backup.skip, null)));
+    }
+
+    @Command(name = "verify", description = "Check the credit tables and indexes exist; exit 1 if anything is missing.")
+    int verify(@Mixin DatabaseOptions database) {
+        return against(database.target(environment), target -> verify(target) ? OK : VERIFY_FAILED);
+    }
+
+    @Command(name = "info", description = "List applied and pending migrations.")
+    int info(@Mixin DatabaseOptions database) {
+        return against(database.target(environment), this::info);
+    }
+
+    @Command(name = "rollback", description = {"Back up, then undo the migrations above version N (--to N) in one transaction.",
+            "Runs their down-scripts, all of them or none; --to 0 removes the credit system."})
+    int rollback(@Mixin DatabaseOptions database, @Mixin BackupOptions backup,
+                 @Option(names = "--to", paramLabel = "N", required = true, description = "the version to return to") int to) {
+        if (to < 0) {
+            throw new ParameterException(spec.subcommands().get("rollback"), "--to must be a migration version such as 12, was " + to);
         }
-        throw new IllegalArgumentException("--to must be a migration version such as 12, was '" + text + "'");
+        return against(database.target(environment), target -> rollback(new Options(target, backup.dir, !backup.skip, to)));
     }
 
     private int migrate(Options options) throws SQLException {

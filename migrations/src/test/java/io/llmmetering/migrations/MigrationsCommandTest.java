@@ -94,7 +94,7 @@ class MigrationsCommandTest {
         assertThat(command.run(new String[]{"migrate", "--colour", "blue"})).isEqualTo(MigrationsCommand.USAGE);
         assertThat(command.run(new String[]{"migrate", "--url"})).isEqualTo(MigrationsCommand.USAGE);
         assertThat(command.run(new String[]{})).isEqualTo(MigrationsCommand.USAGE);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'explode'", "unknown option --colour", "usage:");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument at index 0: 'explode'", "Unknown options: '--colour'", "Usage: metering-migrations");
     }
 
     @Test
