@@ -22,7 +22,7 @@ class BenchSmokeTest {
 
     @Test
     void ratioRunsBaselineEndToEndAndBaselineWithZeroDiscrepanciesAndWritesTheFiguresPerEvent(@TempDir Path results) throws Exception {
-        BenchResult ratio = BenchCommand.run(BenchOptions.parse(new String[]{"ratio", "--events", "20000", "--users", "2000",
+        BenchResult ratio = BenchCommand.run(BenchCommand.options(new String[]{"ratio", "--events", "20000", "--users", "2000",
                 "--baseline-events", "3000", "--results", results.toString()}, Map.of()));
         assertThat(ratio.get("discrepancies")).isEqualTo(0L);
         assertThat(((Number) ratio.get("ratio_to_mean_baseline")).doubleValue()).isPositive();
@@ -40,7 +40,7 @@ class BenchSmokeTest {
 
     @Test
     void aPacedStepThroughIngestHoldsItsRateAndChargesEveryEventOnce(@TempDir Path results) throws Exception {
-        BenchResult paced = BenchCommand.run(BenchOptions.parse(new String[]{"e2e", "--users", "500", "--via", "http", "--rate", "1000", "--warmup", "2000",
+        BenchResult paced = BenchCommand.run(BenchCommand.options(new String[]{"e2e", "--users", "500", "--via", "http", "--rate", "1000", "--warmup", "2000",
                 "--warmup-seconds", "3", "--seconds", "5", "--results", results.toString()}, Map.of()));
         assertThat(paced.get("discrepancies")).isEqualTo(0L);
         assertThat(paced.get("via")).isEqualTo("http");
@@ -54,7 +54,7 @@ class BenchSmokeTest {
     @Test
     void apiAndIngestLoadRunsAnswerEveryRequestAndLandEveryAcceptedEventInTheLedger(@TempDir Path results) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed (.ci/run installs it)");
-        BenchResult api = BenchCommand.run(BenchOptions.parse(new String[]{"api", "--seconds", "2", "--rate", "200", "--users", "500",
+        BenchResult api = BenchCommand.run(BenchCommand.options(new String[]{"api", "--seconds", "2", "--rate", "200", "--users", "500",
                 "--results", results.toString()}, Map.of()));
         assertThat(api.get("discrepancies")).isEqualTo(0L);
         JsonNode apiFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("api.json")));
@@ -68,7 +68,7 @@ class BenchSmokeTest {
         assertThat(apiFigures.get("cache_hit_rate_warm_balance").asDouble()).isGreaterThan(0.9);
         assertThat(apiFigures.get("cache_hit_rate_cold_balance").asDouble()).isLessThan(0.1);
 
-        BenchResult ingest = BenchCommand.run(BenchOptions.parse(new String[]{"ingest", "--seconds", "2", "--batch", "1,100",
+        BenchResult ingest = BenchCommand.run(BenchCommand.options(new String[]{"ingest", "--seconds", "2", "--batch", "1,100",
                 "--results", results.toString()}, Map.of()));
         assertThat(ingest.get("discrepancies")).isEqualTo(0L);
         JsonNode ingestFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("ingest.json")));
@@ -78,7 +78,7 @@ class BenchSmokeTest {
 
     @Test
     void jmhMeasuresEveryHotPathBenchmark(@TempDir Path results) throws Exception {
-        BenchCommand.run(BenchOptions.parse(new String[]{"jmh", "--results", results.toString()}, Map.of()));
+        BenchCommand.run(BenchCommand.options(new String[]{"jmh", "--results", results.toString()}, Map.of()));
         JsonNode nanos = JsonMapper.builder().build().readTree(Files.readString(results.resolve("jmh.json"))).get("nanoseconds_per_operation");
         for (String benchmark : new String[]{"costOfUsage", "costOfTokensBlended", "encodeUsageEvent", "decodeUsageEvent"}) {
             assertThat(nanos.get(benchmark).asDouble()).as(benchmark).isPositive();
@@ -91,10 +91,10 @@ class BenchSmokeTest {
                 {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}, {"ingest", "--batch", "0"},
                 {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}, {"e2e", "--via", "carrier-pigeon"}, {"e2e", "--rate", "0"},
                 {"ratio", "--rate", "1000"}, {"e2e", "--warmup", "-5"}}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse(bad, Map.of()))
-                    .as(String.join(" ", bad)).isInstanceOf(IllegalArgumentException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.options(bad, Map.of()))
+                    .as(String.join(" ", bad)).isInstanceOf(picocli.CommandLine.ParameterException.class);
         }
-        BenchOptions defaults = BenchOptions.parse(new String[]{"e2e"}, Map.of());
+        BenchOptions defaults = BenchCommand.options(new String[]{"e2e"}, Map.of());
         assertThat(defaults.connections()).containsExactly(1, 4, 16);
         assertThat(defaults.results()).isEqualTo(Path.of("bench", "results"));
     }

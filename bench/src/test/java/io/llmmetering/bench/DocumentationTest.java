@@ -82,8 +82,9 @@ class DocumentationTest {
                 String jar = command.group(1);
                 String where = ROOT.relativize(document) + ": " + command.group();
                 assertThat(JARS).as(where).containsKey(jar);
-                String help = help(JARS.get(jar));
-                for (String word : command.group(2).trim().split(" ")) {
+                String[] words = command.group(2).trim().split(" ");
+                String help = help(JARS.get(jar), words);
+                for (String word : words) {
                     if (word.matches("[a-z][a-z-]*") || word.startsWith("-")) {
                         assertThat(help).as(where + " (" + word + " is not in its --help)").contains(word);
                     }
@@ -96,15 +97,35 @@ class DocumentationTest {
 
     private static final Map<String, String> HELP = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** What {@code --help} prints, from a JVM of its own (a main may call System.exit). */
-    private static String help(String mainClass) {
-        return HELP.computeIfAbsent(mainClass, main -> {
+    /**
+     * What {@code --help} prints for the command the docs' words name: the jar's own help, and that of each
+     * subcommand the words start with ({@code prices import --help}), which lists the subcommand's options.
+     */
+    private static String help(String mainClass, String[] words) {
+        StringBuilder help = new StringBuilder(help(List.of(mainClass)));
+        List<String> command = new ArrayList<>(List.of(mainClass));
+        for (String word : words) {
+            if (!word.matches("[a-z][a-z-]*") || !help.toString().contains(word)) {
+                break;
+            }
+            command.add(word);
+            help.append(help(command));
+        }
+        return help.toString();
+    }
+
+    /** What {@code command --help} prints, from a JVM of its own (a main may call System.exit). */
+    private static String help(List<String> command) {
+        return HELP.computeIfAbsent(String.join(" ", command), key -> {
             try {
-                Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), main, "--help").redirectErrorStream(true).start();
+                List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path")));
+                line.addAll(command);
+                line.add("--help");
+                Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
                 String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-                assertThat(process.exitValue()).as(main + " --help: " + output).isZero();
+                assertThat(process.exitValue()).as(key + " --help: " + output).isZero();
                 return output;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

@@ -1,9 +1,14 @@
 package io.llmmetering.local;
 
 import io.llmmetering.creditapi.auth.TokenIssuer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar local/target/metering-local.jar prices import FILE [--apply]}: imports a whole price book
@@ -19,66 +25,50 @@ import java.util.Map;
  * {@code POST /api/v1/admin/pricing/import}, signed as an admin with the local secret. Without {@code --apply} it
  * only prints what would change.
  */
-final class PricesCommand {
+@Command(name = "prices", description = "Work with the running local system's price book.")
+final class PricesCommand implements Callable<Integer> {
 
-    static final String USAGE = """
-            usage: java -jar local/target/metering-local.jar prices import FILE [--apply] [--api URL] [--data-dir DIR]
-              FILE            LiteLLM's model_prices_and_context_window.json, or a price book in this project's format
-              --apply         publish the added and changed prices (default: only print what would change)
-              --api URL       the running credit-api (default http://127.0.0.1:8084)
-              --data-dir DIR  the local system's data directory, where its signing secret lives (default ./data)
-            """;
+    private final Map<String, String> environment;
+    @Spec
+    private CommandSpec spec;
 
-    private PricesCommand() {
+    PricesCommand(Map<String, String> environment) {
+        this.environment = environment;
     }
 
-    /** Returns the exit code. */
-    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            out.print(USAGE);
-            return 0;
+    /** No subcommand: say which there are. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
+    }
+
+    @Command(name = "import", sortOptions = false, description = "Import a whole price book; without --apply only print what would change.")
+    int importBook(
+            @Parameters(paramLabel = "FILE", description = "LiteLLM's model_prices_and_context_window.json, or a price book in this project's format")
+            Path file,
+            @Option(names = "--apply", description = "publish the added and changed prices (default: only print what would change)")
+            boolean apply,
+            @Option(names = "--api", paramLabel = "URL", defaultValue = "http://127.0.0.1:8084",
+                    description = "the running credit-api (default ${DEFAULT-VALUE})")
+            String api,
+            @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+                    description = "the local system's data directory, where its signing secret lives (default ./${DEFAULT-VALUE})")
+            Path dataDir) throws InterruptedException {
+        if (!Files.isReadable(file)) {
+            throw new ParameterException(spec.subcommands().get("import"), "cannot read " + file);
         }
-        Path file = null;
-        boolean apply = false;
-        String api = "http://127.0.0.1:8084";
-        Path dataDir = Path.of("data");
         try {
-            if (args.length < 2 || !args[0].equals("import")) {
-                throw new IllegalArgumentException("expected: prices import FILE");
-            }
-            file = Path.of(args[1]);
-            for (int i = 2; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--help", "-h" -> {
-                        out.print(USAGE);
-                        return 0;
-                    }
-                    case "--apply" -> apply = true;
-                    case "--api" -> api = TokenCommand.value(args, ++i, "--api");
-                    case "--data-dir" -> dataDir = Path.of(TokenCommand.value(args, ++i, "--data-dir"));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            if (!Files.isReadable(file)) {
-                throw new IllegalArgumentException("cannot read " + file);
-            }
-            String admin = new TokenIssuer(LocalSecret.jwtSecret(dataDir.toAbsolutePath(), env)).admin("prices-import", Duration.ofMinutes(5));
+            String admin = new TokenIssuer(LocalSecret.jwtSecret(dataDir.toAbsolutePath(), environment)).admin("prices-import", Duration.ofMinutes(5));
             HttpResponse<String> answer = importFile(api, admin, file, apply);
-            out.println(answer.body());
+            spec.commandLine().getOut().println(answer.body());
             if (answer.statusCode() != 200) {
-                err.println("credit-api answered " + answer.statusCode());
+                spec.commandLine().getErr().println("credit-api answered " + answer.statusCode());
                 return 1;
             }
             return 0;
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.print(USAGE);
-            return 2;
         } catch (IOException e) {
-            err.println("cannot import " + file + ": " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            spec.commandLine().getErr().println("cannot import " + file + ": " + e.getMessage());
             return 1;
         }
     }

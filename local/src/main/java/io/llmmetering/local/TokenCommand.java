@@ -1,98 +1,94 @@
 package io.llmmetering.local;
 
 import io.llmmetering.creditapi.auth.TokenIssuer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * {@code java -jar local/target/metering-local.jar token --user ID [--admin] [--ttl 8h] [--data-dir DIR]}: prints a
- * token the local credit-api accepts, signed with the local secret, for trying the seed's curl commands.
+ * {@code java -jar local/target/metering-local.jar token --user ID [--admin | --service] [--ttl 8h] [--data-dir DIR]}:
+ * prints a token the local credit-api accepts, signed with the local secret, for trying the seed's curl commands.
  */
-final class TokenCommand {
+@Command(name = "token", sortOptions = false, description = "Print a token the local credit-api accepts, signed with the local system's secret.")
+final class TokenCommand implements Callable<Integer> {
 
-    static final String USAGE = """
-            usage: java -jar local/target/metering-local.jar token --user ID [--admin | --service] [--ttl DURATION] [--data-dir DIR]
-              --user ID       the token's subject: the user id whose account it reaches
-              --admin         also grant the admin role
-              --service       a proxy's token: may place holds and check authorization for any user
-              --ttl DURATION  how long it is valid, e.g. 30m, 8h, 7d (default 8h)
-              --data-dir DIR  the local system's data directory, where its signing secret lives (default ./data)
-            """;
+    private static final int LONGEST_USER_ID = 255;
+    private static final Duration LONGEST_LIFETIME = Duration.ofDays(365);
 
-    private TokenCommand() {
+    private final Map<String, String> environment;
+    @Spec
+    private CommandSpec spec;
+    @Option(names = "--user", paramLabel = "ID", required = true, description = "the token's subject: the user id whose account it reaches")
+    private String user;
+    @ArgGroup(exclusive = true)
+    private Role role = new Role();
+    @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "8h", converter = Lifetime.class,
+            description = "how long it is valid, e.g. 30m, 8h, 7d (default ${DEFAULT-VALUE}, at most 365d)")
+    private Duration ttl;
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+            description = "the local system's data directory, where its signing secret lives (default ./${DEFAULT-VALUE})")
+    private Path dataDir;
+
+    /** A token is a user's, an admin's or a proxy's: at most one of the two flags. */
+    static final class Role {
+        @Option(names = "--admin", description = "also grant the admin role")
+        boolean admin;
+        @Option(names = "--service", description = "a proxy's token: may place holds and check authorization for any user")
+        boolean service;
     }
 
-    /** Returns the exit code. */
-    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        String user = null;
-        boolean admin = false;
-        boolean service = false;
-        Duration ttl = Duration.ofHours(8);
-        Path dataDir = Path.of("data");
+    TokenCommand(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public Integer call() {
+        if (user.isBlank() || user.length() > LONGEST_USER_ID) {
+            throw new ParameterException(spec.commandLine(), "--user must be 1-" + LONGEST_USER_ID + " characters");
+        }
+        TokenIssuer issuer;
         try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--help", "-h" -> {
-                        out.print(USAGE);
-                        return 0;
-                    }
-                    case "--admin" -> admin = true;
-                    case "--service" -> service = true;
-                    case "--user" -> user = value(args, ++i, "--user");
-                    case "--ttl" -> ttl = duration(value(args, ++i, "--ttl"));
-                    case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            if (user == null || user.isBlank() || user.length() > 255) {
-                throw new IllegalArgumentException("--user ID is required (1-255 characters)");
-            }
-            TokenIssuer issuer = new TokenIssuer(LocalSecret.jwtSecret(dataDir.toAbsolutePath(), env));
-            if (admin && service) {
-                throw new IllegalArgumentException("--admin and --service are different kinds of token: choose one");
-            }
-            out.println(admin ? issuer.admin(user, ttl) : service ? issuer.service(user, ttl) : issuer.user(user, ttl));
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.print(USAGE);
-            return 2;
+            issuer = new TokenIssuer(LocalSecret.jwtSecret(dataDir.toAbsolutePath(), environment));
         } catch (IOException e) {
-            err.println("cannot read or create the signing secret: " + e.getMessage());
+            spec.commandLine().getErr().println("cannot read or create the signing secret: " + e.getMessage());
             return 1;
         }
+        spec.commandLine().getOut().println(role.admin ? issuer.admin(user, ttl) : role.service ? issuer.service(user, ttl) : issuer.user(user, ttl));
+        return 0;
     }
 
-    /** The value after {@code flag}, for this jar's commands. */
-    static String value(String[] args, int index, String flag) {
-        if (index >= args.length) {
-            throw new IllegalArgumentException("option " + flag + " needs a value");
+    /** {@code --ttl}: a count of seconds, minutes, hours or days, more than zero and at most a year. */
+    static final class Lifetime implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String text) {
+            return duration(text);
         }
-        return args[index];
     }
 
     static Duration duration(String text) {
-        try {
-            if (text.matches("\\d{1,6}[smhd]")) {
-                long amount = Long.parseLong(text.substring(0, text.length() - 1));
-                Duration duration = switch (text.charAt(text.length() - 1)) {
-                    case 's' -> Duration.ofSeconds(amount);
-                    case 'm' -> Duration.ofMinutes(amount);
-                    case 'h' -> Duration.ofHours(amount);
-                    default -> Duration.ofDays(amount);
-                };
-                if (!duration.isZero() && duration.compareTo(Duration.ofDays(365)) <= 0) {
-                    return duration;
-                }
+        if (text.matches("\\d{1,6}[smhd]")) {
+            long amount = Long.parseLong(text.substring(0, text.length() - 1));
+            Duration duration = switch (text.charAt(text.length() - 1)) {
+                case 's' -> Duration.ofSeconds(amount);
+                case 'm' -> Duration.ofMinutes(amount);
+                case 'h' -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+            if (!duration.isZero() && duration.compareTo(LONGEST_LIFETIME) <= 0) {
+                return duration;
             }
-            throw new DateTimeParseException("bad duration", text, 0);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("--ttl must be like 30m, 8h or 7d (at most 365d), was '" + text + "'");
         }
+        throw new TypeConversionException("must be like 30m, 8h or 7d (at most 365d), was '" + text + "'");
     }
 }

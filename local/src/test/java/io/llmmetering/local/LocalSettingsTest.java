@@ -12,7 +12,7 @@ class LocalSettingsTest {
 
     @Test
     void defaultsRunOnTheDocumentedPortsAndTheLocalServers() {
-        LocalSettings settings = LocalSettings.parse(new String[0], Map.of());
+        LocalSettings settings = LocalCommand.settings(new String[0], Map.of());
         assertThat(settings.apiPort()).isEqualTo(8084);
         assertThat(settings.ingestPort()).isEqualTo(8085);
         assertThat(settings.bootstrapServers()).isEqualTo("127.0.0.1:9092");
@@ -24,7 +24,7 @@ class LocalSettingsTest {
 
     @Test
     void optionsAndEnvironmentOverrideTheDefaults() {
-        LocalSettings settings = LocalSettings.parse(new String[]{"--api-port", "9084", "--demo", "--events", "500", "--kafka-port", "19092"},
+        LocalSettings settings = LocalCommand.settings(new String[]{"--api-port", "9084", "--demo", "--events", "500", "--kafka-port", "19092"},
                 Map.of("METERING_DB_URL", "jdbc:postgresql://db:5432/x"));
         assertThat(settings.apiPort()).isEqualTo(9084);
         assertThat(settings.demo()).isTrue();
@@ -32,18 +32,18 @@ class LocalSettingsTest {
         assertThat(settings.controllerPort()).isEqualTo(19093);
         assertThat(settings.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/x");
         assertThat(settings.priceBook()).isEmpty();
-        assertThat(LocalSettings.parse(new String[]{"--prices", "prices.json"}, Map.of()).priceBook())
+        assertThat(LocalCommand.settings(new String[]{"--prices", "prices.json"}, Map.of()).priceBook())
                 .hasValueSatisfying(file -> assertThat(file.isAbsolute() && file.getFileName().toString().equals("prices.json")).isTrue());
     }
 
     @Test
     void aWrongValueSaysWhichOption() {
-        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--api-port", "eighty"}, Map.of()))
+        assertThatThrownBy(() -> LocalCommand.settings(new String[]{"--api-port", "eighty"}, Map.of()))
                 .hasMessageContaining("--api-port");
-        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--ingest-port", "70000"}, Map.of()))
+        assertThatThrownBy(() -> LocalCommand.settings(new String[]{"--ingest-port", "70000"}, Map.of()))
                 .hasMessageContaining("--ingest-port");
-        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--events", "0"}, Map.of())).hasMessageContaining("--events");
-        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--colour", "blue"}, Map.of())).hasMessageContaining("unknown option --colour");
-        assertThatThrownBy(() -> LocalSettings.parse(new String[]{"--db-url"}, Map.of())).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> LocalCommand.settings(new String[]{"--events", "0"}, Map.of())).hasMessageContaining("--events");
+        assertThatThrownBy(() -> LocalCommand.settings(new String[]{"--colour", "blue"}, Map.of())).hasMessageContaining("Unknown options: '--colour'");
+        assertThatThrownBy(() -> LocalCommand.settings(new String[]{"--db-url"}, Map.of())).hasMessageContaining("Missing required parameter for option '--db-url'");
     }
 }

@@ -110,8 +110,8 @@ class LocalSystemEndToEndTest {
         } while (cost.statusCode() != 200 && System.nanoTime() < deadline && sleep());
         assertThat(cost.body()).isEqualTo("{\"cost\":0.0015}");
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        int exit = PricesCommand.run(new String[] {"import", settings.priceBook().orElseThrow().toString(), "--api",
-                "http://127.0.0.1:" + settings.apiPort(), "--data-dir", settings.dataDir().toString()}, Map.of(), new java.io.PrintStream(out), System.err);
+        int exit = LocalCommand.commandLine(Map.of()).setOut(new java.io.PrintWriter(out, true)).execute("prices", "import",
+                settings.priceBook().orElseThrow().toString(), "--api", "http://127.0.0.1:" + settings.apiPort(), "--data-dir", settings.dataDir().toString());
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("\"format\":\"litellm\"", "\"dry_run\":true", "\"published\":0");
     }

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,11 @@ class TokenCommandTest {
     private Run run(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = TokenCommand.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String[] command = new String[args.length + 1];
+        command[0] = "token";
+        System.arraycopy(args, 0, command, 1, args.length);
+        int code = LocalCommand.commandLine(env).setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+                .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8)).execute(command);
         return new Run(code, out.toString(StandardCharsets.UTF_8).strip(), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -101,9 +105,10 @@ class TokenCommandTest {
         assertThat(run(Map.of(), "--admin", "--data-dir", dataDir.toString()).code()).isEqualTo(2);
         Run unknown = run(Map.of(), "--user", "a", "--root");
         assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.err()).contains("unknown option --root", "usage:");
-        assertThat(run(Map.of(), "--user").err()).contains("--user needs a value");
-        assertThat(run(Map.of(), "--help").out()).contains("usage:");
+        assertThat(unknown.err()).contains("Unknown option: '--root'", "Usage: metering-local token");
+        assertThat(run(Map.of(), "--user").err()).contains("Missing required parameter for option '--user'");
+        assertThat(run(Map.of(), "--help").out()).contains("Usage: metering-local token", "--ttl=DURATION");
+        assertThat(run(Map.of(), "--user", "a", "--ttl", "366d").err()).contains("Invalid value for option '--ttl'", "at most 365d");
     }
 
     @Test
@@ -111,7 +116,7 @@ class TokenCommandTest {
         assertThat(TokenCommand.duration("8h")).isEqualTo(Duration.ofHours(8));
         assertThat(TokenCommand.duration("7d")).isEqualTo(Duration.ofDays(7));
         for (String bad : new String[]{"0m", "366d", "-1h", "1y", "PT1H", "", "9999999h"}) {
-            assertThatThrownBy(() -> TokenCommand.duration(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> TokenCommand.duration(bad)).as(bad).isInstanceOf(picocli.CommandLine.TypeConversionException.class);
         }
     }
 }

@@ -7,9 +7,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -54,7 +52,7 @@ public final class MigrationsCommand implements Callable<Integer> {
     static final int RESTORE_FAILED = 5;
 
     /** Which environment variable gives each option its default, before the option's own. */
-    private static final Map<String, String> ENVIRONMENT_DEFAULTS = Map.of("--url", "METERING_DB_URL", "--user", "METERING_DB_USER",
+    private static final Map<String, String> VARIABLES = Map.of("--url", "METERING_DB_URL", "--user", "METERING_DB_USER",
             "--backup-dir", "METERING_BACKUP_DIR");
 
     /** Held so the JUL logger (weakly referenced) keeps its level: Flyway's INFO chatter is not this tool's output. */
@@ -135,7 +133,7 @@ public final class MigrationsCommand implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(this).setUsageHelpWidth(110)
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
-                .setDefaultValueProvider(this::environmentDefault);
+                .setDefaultValueProvider(new EnvironmentDefaults(VARIABLES, environment));
         return commandLine.execute(args);
     }
 
@@ -152,13 +150,6 @@ public final class MigrationsCommand implements Callable<Integer> {
             err.println("[ERROR] " + target + ": " + e.getMessage());
             return DATABASE_ERROR;
         }
-    }
-
-    private String environmentDefault(ArgSpec argument) {
-        if (argument instanceof OptionSpec option && ENVIRONMENT_DEFAULTS.containsKey(option.longestName())) {
-            return environment.get(ENVIRONMENT_DEFAULTS.get(option.longestName()));
-        }
-        return null;
     }
 
     /** No command: say which there are. */
