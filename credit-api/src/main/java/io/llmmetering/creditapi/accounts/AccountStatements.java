@@ -13,11 +13,9 @@ final class AccountStatements {
     static final String OPEN_ACCOUNT = "INSERT INTO user_credits (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING";
 
     static final String READ_ACCOUNT = """
-            SELECT balance, tier, monthly_cap,
-                   CASE WHEN spend_month = date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN month_to_date_spend ELSE 0 END,
-                   status, spend_blocked_reason, held, balance_version
-              FROM user_credits WHERE user_id = ?
-            """;
+            SELECT u.balance, u.tier, u.monthly_cap, %s, u.status, u.spend_blocked_reason, u.held, u.balance_version
+              FROM user_credits u WHERE u.user_id = ?
+            """.formatted(SpendRule.spentIn("u", SpendRule.CURRENT_MONTH));
 
     /** The answer given the first time an idempotency key was used for this kind of transaction, replayed for a retry. */
     static final String FIND_BY_IDEMPOTENCY_KEY = """
@@ -25,35 +23,38 @@ final class AccountStatements {
              WHERE user_id = ? AND transaction_type = ? AND idempotency_key = ?
             """;
 
-    /** A credit; a balance back above zero lifts a block the ledger set for lack of credits. */
+    /** A credit of the amount bound first; a balance back above zero lifts a block for lack of credits. */
     static final String CREDIT_ACCOUNT = """
-            UPDATE user_credits
-               SET balance = balance + ?,
-                   balance_version = balance_version + 1,
-                   spend_blocked_reason = CASE WHEN spend_blocked_reason = 'insufficient_credits' AND balance + ? > 0
-                                               THEN NULL ELSE spend_blocked_reason END,
+            WITH m AS (SELECT %s AS this_month, ?::numeric AS amount)
+            UPDATE user_credits u
+               SET balance = u.balance + m.amount,
+                   balance_version = u.balance_version + 1,
+                   spend_blocked_reason = %s,
                    updated_at = now()
-             WHERE user_id = ?
-            RETURNING balance, balance_version
-            """;
+              FROM m
+             WHERE u.user_id = ?
+            RETURNING u.balance, u.balance_version
+            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("u.balance + m.amount", SpendRule.SPENT_THIS_MONTH, "u.monthly_cap"));
 
     /**
      * A debit that may not spend what active holds reserve, exceed the monthly cap (holds included) or spend from
      * a suspended account: the conditions are in the WHERE clause, so checking and charging are one atomic step
-     * and no row comes back when refused.
+     * and no row comes back when refused. Binds the amount, the user, then the amount twice for the rule.
      */
     static final String DEBIT_ACCOUNT = """
-            WITH m AS (%s)
+            WITH m AS (SELECT %s AS this_month, ?::numeric AS amount)
             UPDATE user_credits u
-               SET balance = u.balance - ?,
+               SET balance = u.balance - m.amount,
                    balance_version = u.balance_version + 1,
-                   month_to_date_spend = %s + ?,
+                   month_to_date_spend = %s + m.amount,
                    spend_month = m.this_month,
+                   spend_blocked_reason = %s,
                    updated_at = now()
               FROM m
              WHERE u.user_id = ? AND %s
             RETURNING u.balance, u.balance_version
-            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENT_THIS_MONTH, SpendRule.MAY_SPEND);
+            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.SPENT_THIS_MONTH,
+            SpendRule.blockedReason("u.balance - m.amount", SpendRule.SPENT_THIS_MONTH + " + m.amount", "u.monthly_cap"), SpendRule.MAY_SPEND);
 
     /** The account as the spend rule judges it, for the reason of a refusal. */
     static final String SPENDABLE_ACCOUNT = """
@@ -117,21 +118,15 @@ final class AccountStatements {
 
     /** A new cap; a cap-reached block is set or lifted at once by comparing this month's spend with it. */
     static final String SET_MONTHLY_CAP = """
-            WITH c AS (SELECT ?::numeric AS cap,
-                              date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month)
+            WITH m AS (SELECT %s AS this_month, ?::numeric AS cap)
             UPDATE user_credits u
-               SET monthly_cap = c.cap,
-                   spend_blocked_reason = CASE
-                       WHEN u.spend_blocked_reason = 'insufficient_credits' THEN u.spend_blocked_reason
-                       WHEN c.cap IS NOT NULL
-                            AND CASE WHEN u.spend_month = c.this_month THEN u.month_to_date_spend ELSE 0 END >= c.cap
-                            THEN 'monthly_cap_reached'
-                       ELSE NULL END,
+               SET monthly_cap = m.cap,
+                   spend_blocked_reason = %s,
                    updated_at = now()
-              FROM c
+              FROM m
              WHERE u.user_id = ?
             RETURNING u.tier, u.monthly_cap, u.status
-            """;
+            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("u.balance", SpendRule.SPENT_THIS_MONTH, "m.cap"));
 
     static final String SET_STATUS = """
             UPDATE user_credits SET status = ?, updated_at = now() WHERE user_id = ?

@@ -197,8 +197,7 @@ public final class CreditLedger {
     private static BalanceCache.Versioned creditAccount(Connection connection, String userId, Credits amount) throws SQLException {
         try (PreparedStatement credit = connection.prepareStatement(AccountStatements.CREDIT_ACCOUNT)) {
             credit.setBigDecimal(1, amount.toBigDecimal());
-            credit.setBigDecimal(2, amount.toBigDecimal());
-            credit.setString(3, userId);
+            credit.setString(2, userId);
             try (ResultSet row = credit.executeQuery()) {
                 row.next();
                 return new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2));
@@ -210,10 +209,9 @@ public final class CreditLedger {
         try (PreparedStatement debit = connection.prepareStatement(AccountStatements.DEBIT_ACCOUNT)) {
             BigDecimal value = amount.toBigDecimal();
             debit.setBigDecimal(1, value);
-            debit.setBigDecimal(2, value);
-            debit.setString(3, userId);
+            debit.setString(2, userId);
+            debit.setBigDecimal(3, value);
             debit.setBigDecimal(4, value);
-            debit.setBigDecimal(5, value);
             try (ResultSet row = debit.executeQuery()) {
                 return row.next() ? Optional.of(new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2))) : Optional.empty();
             }

@@ -13,8 +13,11 @@ public final class SpendRule {
     /** The balance less active holds. */
     public static final String AVAILABLE = "u.balance - u.held";
 
+    /** The UTC month whose spend {@code month_to_date_spend} counts, and by which usage events are partitioned. */
+    public static final String CURRENT_MONTH = "date_trunc('month', now() AT TIME ZONE 'UTC')::date";
+
     /** This month's spend: the stored spend is of an earlier month until the first spend of this one. */
-    public static final String SPENT_THIS_MONTH = "CASE WHEN u.spend_month = m.this_month THEN u.month_to_date_spend ELSE 0 END";
+    public static final String SPENT_THIS_MONTH = spentIn("u", "m.this_month");
 
     /** This month's spend plus active holds: what the monthly cap is measured against. */
     public static final String COMMITTED_THIS_MONTH = SPENT_THIS_MONTH + " + u.held";
@@ -26,5 +29,24 @@ public final class SpendRule {
     /** The columns {@link SpendableAccount#read} reads, in its order. */
     public static final String SPENDABLE_ACCOUNT = "u.balance, u.held, u.status, u.monthly_cap, " + SPENT_THIS_MONTH + ", u.balance_version";
 
-    public static final String THIS_MONTH = "SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month";
+    public static final String THIS_MONTH = "SELECT " + CURRENT_MONTH + " AS this_month";
+
+    /**
+     * What the account aliased {@code account} has spent in {@code month}: the month-to-date rollover. The stored
+     * spend belongs to {@code spend_month}; an earlier month's spend counts as zero.
+     */
+    public static String spentIn(String account, String month) {
+        return "CASE WHEN " + account + ".spend_month = " + month + " THEN " + account + ".month_to_date_spend ELSE 0 END";
+    }
+
+    /**
+     * Why an account may not spend, for {@code spend_blocked_reason}: at or below zero it has no credits, at its
+     * cap it has spent its month. Every statement that changes a balance, a month's spend or a cap sets the column
+     * with this rule, from the values after its change.
+     */
+    public static String blockedReason(String balanceAfter, String spentThisMonthAfter, String monthlyCap) {
+        return "CASE WHEN (" + balanceAfter + ") <= 0 THEN 'insufficient_credits'"
+                + " WHEN " + monthlyCap + " IS NOT NULL AND (" + spentThisMonthAfter + ") >= " + monthlyCap + " THEN 'monthly_cap_reached'"
+                + " ELSE NULL END";
+    }
 }

@@ -1,5 +1,7 @@
 package io.llmmetering.creditapi.applier;
 
+import io.llmmetering.creditapi.accounts.SpendRule;
+
 /**
  * The SQL of the debit applier. Every statement takes whole arrays ({@code unnest}) so a batch of thousands of
  * debits costs a handful of round trips, and none is built from input.
@@ -85,24 +87,17 @@ final class LedgerStatements {
     static final String CHARGE_ACCOUNTS_AND_WRITE_LEDGER = """
             WITH batch AS (
                 SELECT x.user_id, x.amount_nanos * 0.000000001 AS amount, x.event_count,
-                       date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month
+                       %s AS this_month
                   FROM unnest(?::text[], ?::bigint[], ?::int[]) AS x(user_id, amount_nanos, event_count)),
             charged AS (
                 INSERT INTO user_credits AS u (user_id, balance, balance_version, month_to_date_spend, spend_month, spend_blocked_reason)
-                SELECT b.user_id, -b.amount, 1, b.amount, b.this_month, 'insufficient_credits' FROM batch b ORDER BY b.user_id
+                SELECT b.user_id, -b.amount, 1, b.amount, b.this_month, %s FROM batch b ORDER BY b.user_id
                 ON CONFLICT (user_id) DO UPDATE
                    SET balance = u.balance - EXCLUDED.month_to_date_spend,
                        balance_version = u.balance_version + 1,
-                       month_to_date_spend = CASE WHEN u.spend_month = EXCLUDED.spend_month THEN u.month_to_date_spend ELSE 0 END
-                                             + EXCLUDED.month_to_date_spend,
+                       month_to_date_spend = %s + EXCLUDED.month_to_date_spend,
                        spend_month = EXCLUDED.spend_month,
-                       spend_blocked_reason = CASE
-                           WHEN u.balance - EXCLUDED.month_to_date_spend <= 0 THEN 'insufficient_credits'
-                           WHEN u.monthly_cap IS NOT NULL
-                                AND CASE WHEN u.spend_month = EXCLUDED.spend_month THEN u.month_to_date_spend ELSE 0 END
-                                    + EXCLUDED.month_to_date_spend >= u.monthly_cap
-                                THEN 'monthly_cap_reached'
-                           ELSE NULL END,
+                       spend_blocked_reason = %s,
                        updated_at = now()
                 RETURNING u.user_id, u.balance, u.month_to_date_spend, u.monthly_cap, u.tier, u.spend_blocked_reason, u.balance_version),
             applied AS (
@@ -121,7 +116,10 @@ final class LedgerStatements {
             SELECT user_id, balance_before, balance_after, mtd_before, mtd_after, monthly_cap, tier, spend_blocked_reason, balance_version,
                    (SELECT id FROM cache_pending) AS cache_pending_id
               FROM applied
-            """;
+            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("-b.amount", "b.amount", "NULL"),
+            SpendRule.spentIn("u", "EXCLUDED.spend_month"),
+            SpendRule.blockedReason("u.balance - EXCLUDED.month_to_date_spend",
+                    SpendRule.spentIn("u", "EXCLUDED.spend_month") + " + EXCLUDED.month_to_date_spend", "u.monthly_cap"));
 
     static final String CACHE_PENDING = "SELECT id, user_ids FROM applier_cache_pending WHERE consumer_group = ? ORDER BY id";
 

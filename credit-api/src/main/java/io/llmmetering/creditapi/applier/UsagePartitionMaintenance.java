@@ -1,5 +1,7 @@
 package io.llmmetering.creditapi.applier;
 
+import io.llmmetering.creditapi.accounts.SpendRule;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +23,8 @@ public final class UsagePartitionMaintenance {
     /** This month and the twelve after it. */
     static final int MONTHS_AHEAD = 13;
 
-    private static final String CREATE_AHEAD = """
-            SELECT usage_events_create_partitions(date_trunc('month', now() AT TIME ZONE 'UTC')::date, ?)
-            """;
-    private static final String RETENTION_CUTOFF = "(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => ?))";
+    private static final String CREATE_AHEAD = "SELECT usage_events_create_partitions(" + SpendRule.CURRENT_MONTH + ", ?)";
+    private static final String RETENTION_CUTOFF = "(" + SpendRule.CURRENT_MONTH + " - make_interval(months => ?))";
     private static final String DROP_EXPIRED = "SELECT usage_events_drop_partitions_before(" + RETENTION_CUTOFF + "::date)";
     /** The claims of the events dropped with their months: from then on such an id would be charged again, as documented. */
     private static final String DELETE_EXPIRED_CLAIMS = "DELETE FROM usage_event_claims WHERE occurred_at < " + RETENTION_CUTOFF + " AT TIME ZONE 'UTC'";

@@ -85,6 +85,7 @@ final class SpendBatchStatements {
                        balance_version = u.balance_version + c.versions,
                        month_to_date_spend = CASE WHEN c.spent = 0 THEN u.month_to_date_spend ELSE %s + c.spent END,
                        spend_month = CASE WHEN c.spent = 0 THEN u.spend_month ELSE m.this_month END,
+                       spend_blocked_reason = CASE WHEN c.spent = 0 THEN u.spend_blocked_reason ELSE %s END,
                        updated_at = now()
                   FROM unnest(?::text[], ?::numeric[], ?::numeric[], ?::int[]) AS c(user_id, held_change, spent, versions), m
                  WHERE u.user_id = c.user_id
@@ -114,5 +115,6 @@ final class SpendBatchStatements {
             SELECT 'hold', NULL, id, expires_at, NULL, NULL, NULL FROM placed
             UNION ALL
             SELECT 'totals', NULL, NULL, NULL, (SELECT count(*) FROM voided), (SELECT coalesce(sum(amount), 0) FROM deducted), NULL
-            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENT_THIS_MONTH);
+            """.formatted(SpendRule.THIS_MONTH, SpendRule.SPENT_THIS_MONTH,
+            SpendRule.blockedReason("u.balance - c.spent", SpendRule.SPENT_THIS_MONTH + " + c.spent", "u.monthly_cap"));
 }

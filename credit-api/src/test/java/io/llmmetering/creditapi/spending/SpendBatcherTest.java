@@ -195,6 +195,39 @@ class SpendBatcherTest {
         assertThat(cache.get(batched)).contains(Credits.parse("0.3"));
     }
 
+    /** The block the ledger shows (spend_blocked_reason) follows a deduct at once, on both paths, not at the next applier batch. */
+    @Test
+    void aDeductThatEmptiesTheAccountOrReachesTheCapSetsTheBlockedReasonOnBothPaths() throws SQLException {
+        String emptiedAlone = funded("emptied-alone", "1.00", null);
+        String emptiedBatched = funded("emptied-batched", "1.00", null);
+        String cappedAlone = funded("capped-alone", "5.00", "0.5");
+        String cappedBatched = funded("capped-batched", "5.00", "0.5");
+        assertThat(List.of(blockedReason(emptiedAlone), blockedReason(cappedAlone))).containsOnly("none");
+
+        alone(deduct(emptiedAlone, "1.00", null));
+        alone(deduct(cappedAlone, "0.5", null));
+        batcher.transact(List.of(deduct(emptiedBatched, "0.4", null), deduct(emptiedBatched, "0.6", null), deduct(cappedBatched, "0.5", null)));
+
+        assertThat(blockedReason(emptiedAlone)).isEqualTo("insufficient_credits");
+        assertThat(blockedReason(emptiedBatched)).isEqualTo("insufficient_credits");
+        assertThat(blockedReason(cappedAlone)).isEqualTo("monthly_cap_reached");
+        assertThat(blockedReason(cappedBatched)).isEqualTo("monthly_cap_reached");
+
+        ledger.credit(emptiedAlone, Credits.parse("0.01"), "allocation", "top-up", "admin", Optional.empty());
+        assertThat(blockedReason(emptiedAlone)).as("a credit back above zero lifts the block").isEqualTo("none");
+    }
+
+    private static String blockedReason(String user) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement read = c.prepareStatement("SELECT coalesce(spend_blocked_reason, 'none') FROM user_credits WHERE user_id = ?")) {
+            read.setString(1, user);
+            try (ResultSet r = read.executeQuery()) {
+                r.next();
+                return r.getString(1);
+            }
+        }
+    }
+
     @Test
     void batchedAuthorizationChecksReadWhatOneCheckAtATimeReads() throws Exception {
         String capped = funded("capped", "5", "1.00");
