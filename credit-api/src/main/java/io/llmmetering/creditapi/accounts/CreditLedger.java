@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.accounts;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
+import io.llmmetering.creditapi.jdbc.SqlFailures;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import javax.sql.DataSource;
@@ -29,7 +30,6 @@ import java.util.UUID;
  */
 public final class CreditLedger {
 
-    private static final String UNIQUE_VIOLATION = "23505";
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
     private final DataSource dataSource;
@@ -148,10 +148,10 @@ public final class CreditLedger {
                     return receipt;
                 } catch (SQLException e) {
                     connection.rollback();
-                    if (UNIQUE_VIOLATION.equals(e.getSQLState()) && idempotencyKey.isPresent() && attempt == 1) {
+                    if (SqlFailures.isUniqueViolation(e) && idempotencyKey.isPresent() && attempt == 1) {
                         continue; // a concurrent request with the same key committed first: answer with its receipt
                     }
-                    if (UNIQUE_VIOLATION.equals(e.getSQLState()) && type.equals("coupon")) {
+                    if (SqlFailures.isUniqueViolation(e) && type.equals("coupon")) {
                         throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon was already redeemed by this account");
                     }
                     throw e;

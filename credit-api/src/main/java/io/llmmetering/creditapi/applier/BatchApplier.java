@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.applier;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.jdbc.SqlFailures;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
@@ -11,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +26,6 @@ import java.util.UUID;
  * charge nothing twice. Seven round trips per batch, whatever its size.
  */
 public final class BatchApplier {
-
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     private final String consumerGroup;
@@ -161,7 +161,7 @@ public final class BatchApplier {
             UsageEventsCopy.copy(connection, debits);
             return true;
         } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (!SqlFailures.isUniqueViolation(e)) {
                 throw e;
             }
             connection.rollback();
@@ -259,6 +259,7 @@ public final class BatchApplier {
                                                              long[] cachePendingId) throws SQLException {
         String[] users = charges.users();
         Map<String, BalanceChange> byUser = new HashMap<>();
+        Credits ledgerTotal = Credits.ZERO;
         try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.CHARGE_ACCOUNTS_AND_WRITE_LEDGER)) {
             statement.setArray(1, array(connection, "text", users));
             statement.setArray(2, connection.createArrayOf("bigint", charges.amounts()));
@@ -270,6 +271,7 @@ public final class BatchApplier {
                 while (rows.next()) {
                     String user = rows.getString("user_id");
                     cachePendingId[0] = rows.getLong("cache_pending_id");
+                    ledgerTotal = Credits.ofExact(rows.getBigDecimal("ledger_total"));
                     BigDecimal cap = rows.getBigDecimal("monthly_cap");
                     byUser.put(user, new BalanceChange(user, Credits.ofNanos(charges.chargedNanos(user)), charges.eventCount(user),
                             Credits.ofExact(rows.getBigDecimal("balance_before")), Credits.ofExact(rows.getBigDecimal("balance_after")),
@@ -281,6 +283,11 @@ public final class BatchApplier {
         }
         if (byUser.size() != users.length) {
             throw new IllegalStateException("charged " + byUser.size() + " accounts, expected " + users.length);
+        }
+        // the pair assertion: the ledger rows the statement wrote add up to what the batch charges, or nothing commits
+        Credits charged = Credits.ofNanos(Arrays.stream(charges.amounts()).mapToLong(Long::longValue).sum());
+        if (!ledgerTotal.negate().equals(charged)) {
+            throw new IllegalStateException("the ledger rows sum to " + ledgerTotal + ", the batch charges " + charged);
         }
         List<BalanceChange> ordered = new ArrayList<>(users.length);
         // balance_before is derived (after + charge), for the alerts' crossing tests; it proves nothing, so nothing

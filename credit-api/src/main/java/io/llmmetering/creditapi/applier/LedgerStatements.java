@@ -108,13 +108,14 @@ final class LedgerStatements {
                   FROM charged c JOIN batch b ON b.user_id = c.user_id),
             ledger AS (
                 INSERT INTO credit_transactions (user_id, amount, balance_after, transaction_type, reason, event_count, metadata)
-                SELECT user_id, -amount, balance_after, 'usage', 'LLM usage', event_count, ?::jsonb FROM applied ORDER BY user_id),
+                SELECT user_id, -amount, balance_after, 'usage', 'LLM usage', event_count, ?::jsonb FROM applied ORDER BY user_id
+                RETURNING amount),
             cache_pending AS (
                 INSERT INTO applier_cache_pending (consumer_group, user_ids) SELECT ?, array_agg(user_id) FROM batch RETURNING id),
             cache_confirmed AS (
                 DELETE FROM applier_cache_pending WHERE id = ANY(?::bigint[]))
             SELECT user_id, balance_before, balance_after, mtd_before, mtd_after, monthly_cap, tier, spend_blocked_reason, balance_version,
-                   (SELECT id FROM cache_pending) AS cache_pending_id
+                   (SELECT id FROM cache_pending) AS cache_pending_id, (SELECT coalesce(sum(amount), 0) FROM ledger) AS ledger_total
               FROM applied
             """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("-b.amount", "b.amount", "NULL"),
             SpendRule.spentIn("u", "EXCLUDED.spend_month"),

@@ -39,12 +39,12 @@ final class UsageEventsCopy {
     private UsageEventsCopy() {
     }
 
-    /** Copies every debit into usage_events; throws (SQLState 23505) if any was recorded before. */
+    /** Copies every debit into usage_events; throws a unique violation if any was recorded before. */
     static void copy(Connection connection, List<LedgerDebit> debits) throws SQLException {
         copyIn(connection, COPY, encode(debits));
     }
 
-    /** Claims every debit's (user_id, event_id); throws (SQLState 23505) if any was charged before. */
+    /** Claims every debit's (user_id, event_id); throws a unique violation if any was charged before. */
     static void copyClaims(Connection connection, List<LedgerDebit> debits) throws SQLException {
         copyIn(connection, COPY_CLAIMS, encodeClaims(debits));
     }

@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.holds;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
+import io.llmmetering.creditapi.jdbc.SqlFailures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -33,8 +34,6 @@ import java.util.UUID;
  * of a few statements that also says why.
  */
 public final class SpendHolds {
-
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
     private final Counter placed;
@@ -122,7 +121,7 @@ public final class SpendHolds {
                     return hold;
                 } catch (SQLException e) {
                     connection.rollback();
-                    if (UNIQUE_VIOLATION.equals(e.getSQLState()) && attempt == 1) {
+                    if (SqlFailures.isUniqueViolation(e) && attempt == 1) {
                         continue; // the same request id held concurrently: answer with that hold
                     }
                     throw e;
@@ -153,7 +152,7 @@ public final class SpendHolds {
                         row.getTimestamp(2).toInstant(), Credits.ofExact(row.getBigDecimal(3)), false)) : Optional.empty();
             }
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (SqlFailures.isUniqueViolation(e)) {
                 return Optional.empty(); // the same request id held concurrently: the long way answers with that hold
             }
             throw e;

@@ -6,6 +6,7 @@ import io.llmmetering.core.pricing.UnknownModelException;
 import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
+import io.llmmetering.creditapi.jdbc.SqlFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -84,7 +85,7 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(SQLException.class)
     ResponseEntity<ProblemDetail> database(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        if (state.equals("23505")) {
+        if (SqlFailures.isUniqueViolation(e)) {
             log.info("database refused a duplicate sqlstate={} error={}", state, e.getMessage());
             return problem(ProblemType.CONFLICT, "this conflicts with something the ledger already holds", Map.of());
         }
