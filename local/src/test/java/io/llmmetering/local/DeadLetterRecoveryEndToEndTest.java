@@ -1,6 +1,8 @@
 package io.llmmetering.local;
 
 import io.llmmetering.creditapi.auth.TokenIssuer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,19 +119,17 @@ class DeadLetterRecoveryEndToEndTest {
     }
 
     /** The API quotes an imported price at once; the topology's copy of the book follows: a canary event tells. */
-    private void awaitTheTopologyPrices(LocalSettings settings, String ingestKey, String database) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        for (int canary = 0; System.nanoTime() < deadline; canary++) {
-            ingest(settings, ingestKey, List.of(event("canary-" + canary, "canary@example.com", MODEL)));
-            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < until) {
-                if (count(database, "SELECT count(*) FROM usage_events WHERE user_id = 'canary@example.com'") > 0) {
-                    return;
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("the topology never priced " + MODEL);
+    private void awaitTheTopologyPrices(LocalSettings settings, String ingestKey, String database) {
+        java.util.concurrent.atomic.AtomicInteger canaries = new java.util.concurrent.atomic.AtomicInteger();
+        // a canary the topology dead-letters (its copy of the book is behind) is not retried: send another every 3 s
+        Awaitility.await("the topology prices " + MODEL).atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO)
+                .ignoreException(ConditionTimeoutException.class)
+                .until(() -> {
+                    ingest(settings, ingestKey, List.of(event("canary-" + canaries.getAndIncrement(), "canary@example.com", MODEL)));
+                    Awaitility.await().atMost(Duration.ofSeconds(3))
+                            .until(() -> count(database, "SELECT count(*) FROM usage_events WHERE user_id = 'canary@example.com'") > 0);
+                    return true;
+                });
     }
 
     private static String event(String id, String user, String model) {
@@ -160,17 +160,8 @@ class DeadLetterRecoveryEndToEndTest {
         JsonNode read() throws Exception;
     }
 
-    private static JsonNode await(Read read, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode value = read.read();
-        while (!done.test(value)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never came: " + value);
-            }
-            Thread.sleep(200);
-            value = read.read();
-        }
-        return value;
+    private static JsonNode await(Read read, Predicate<JsonNode> done) {
+        return Awaitility.await().atMost(Duration.ofSeconds(60)).until(read::read, done);
     }
 
     private static JsonNode find(JsonNode models, String model) {
@@ -182,14 +173,8 @@ class DeadLetterRecoveryEndToEndTest {
         return null;
     }
 
-    private static void awaitRows(String database, String countQuery, long wanted) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (count(database, countQuery) < wanted) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never " + wanted + ": " + countQuery);
-            }
-            Thread.sleep(200);
-        }
+    private static void awaitRows(String database, String countQuery, long wanted) {
+        Awaitility.await(countQuery).atMost(Duration.ofSeconds(60)).until(() -> count(database, countQuery) >= wanted);
     }
 
     private static long count(String database, String query) throws Exception {

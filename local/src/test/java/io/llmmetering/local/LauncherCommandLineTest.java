@@ -1,5 +1,6 @@
 package io.llmmetering.local;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,9 +80,7 @@ class LauncherCommandLineTest {
             AtomicLong accepted = new AtomicLong();
             Thread traffic = new Thread(() -> publishUntilRefused(ingestPort, key, accepted), "traffic");
             traffic.start();
-            while (accepted.get() < 2_000 && launcher.isAlive()) {
-                Thread.sleep(50);
-            }
+            Awaitility.await().atMost(java.time.Duration.ofMinutes(2)).until(() -> accepted.get() >= 2_000 || !launcher.isAlive());
 
             long sent = System.nanoTime();
             launcher.destroy(); // SIGTERM, as Ctrl-C's shutdown hooks see it
@@ -101,16 +100,15 @@ class LauncherCommandLineTest {
         }
     }
 
-    private static String awaitIngestKey(Process launcher, Path output) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (System.nanoTime() < deadline && launcher.isAlive()) {
-            java.util.regex.Matcher key = java.util.regex.Pattern.compile("ingest key +(\\S+)").matcher(Files.readString(output, StandardCharsets.UTF_8));
-            if (key.find()) {
-                return key.group(1);
-            }
-            Thread.sleep(200);
+    private static String awaitIngestKey(Process launcher, Path output) {
+        java.util.regex.Pattern printed = java.util.regex.Pattern.compile("ingest key +(\\S+)");
+        String text = Awaitility.await("the launcher's ingest key").atMost(java.time.Duration.ofMinutes(3))
+                .until(() -> Files.readString(output, StandardCharsets.UTF_8), printedSoFar -> printed.matcher(printedSoFar).find() || !launcher.isAlive());
+        java.util.regex.Matcher key = printed.matcher(text);
+        if (!key.find()) {
+            throw new AssertionError("the launcher exited before printing an ingest key: " + text);
         }
-        throw new AssertionError("the launcher printed no ingest key: " + Files.readString(output, StandardCharsets.UTF_8));
+        return key.group(1);
     }
 
     /** Batches of 100 events until ingest stops answering (the launcher is stopping). */

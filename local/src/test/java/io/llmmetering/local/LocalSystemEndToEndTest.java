@@ -2,6 +2,7 @@ package io.llmmetering.local;
 
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.auth.TokenIssuer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,22 +103,13 @@ class LocalSystemEndToEndTest {
     private static void assertTheImportedPricesAreQuotedAndTheCommandPlansAgainstThem(LocalSettings settings) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         String quote = "{\"input_tokens\":1000,\"output_tokens\":1000,\"model\":\"openrouter/anthropic/claude-3-haiku\"}";
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        HttpResponse<String> cost;
-        do {
-            cost = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + settings.apiPort() + "/api/v1/credits/calculate-cost"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(quote)).build(), HttpResponse.BodyHandlers.ofString());
-        } while (cost.statusCode() != 200 && System.nanoTime() < deadline && sleep());
-        assertThat(cost.body()).isEqualTo("{\"cost\":0.0015}");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + settings.apiPort() + "/api/v1/credits/calculate-cost")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(quote)).build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("{\"cost\":0.0015}"));
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         int exit = LocalCommand.commandLine(Map.of()).setOut(new java.io.PrintWriter(out, true)).execute("prices", "import",
                 settings.priceBook().orElseThrow().toString(), "--api", "http://127.0.0.1:" + settings.apiPort(), "--data-dir", settings.dataDir().toString());
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("\"format\":\"litellm\"", "\"dry_run\":true", "\"published\":0");
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(200);
-        return true;
     }
 }

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -55,11 +56,11 @@ class UsageEventOverKafkaTest {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new StringDeserializer(), AvroSerde.of(UsageEvent.class).deserializer())) {
             consumer.subscribe(List.of(Topics.USAGE_EVENTS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             // the broker is shared by the module's tests: look for this event among whatever else is there
-            while (received.stream().noneMatch(r -> r.value().getEventId().equals("chatcmpl-9f3a")) && System.nanoTime() < deadline) {
+            Awaitility.await("chatcmpl-9f3a on usage.events").atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(received::add);
-            }
+                return received.stream().anyMatch(r -> r.value().getEventId().equals("chatcmpl-9f3a"));
+            });
         }
 
         assertThat(received).filteredOn(r -> r.value().getEventId().equals("chatcmpl-9f3a")).singleElement().satisfies(record -> {

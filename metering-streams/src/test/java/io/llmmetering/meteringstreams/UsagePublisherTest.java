@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,10 +43,10 @@ class UsagePublisherTest {
                 ConsumerConfig.GROUP_ID_CONFIG, "publisher-test", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), AvroSerde.of(UsageEvent.class).deserializer())) {
             consumer.subscribe(List.of("usage.events"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline && records.stream().noneMatch(r -> r.value().getEventId().equals("jvm-1"))) {
+            Awaitility.await("jvm-1 on usage.events").atMost(Duration.ofSeconds(20)).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+                return records.stream().anyMatch(r -> r.value().getEventId().equals("jvm-1"));
+            });
         }
         assertThat(records).filteredOn(r -> r.value().getEventId().equals("jvm-1")).singleElement().satisfies(r -> {
             assertThat(r.key()).isEqualTo("jvm@example.com");

@@ -226,20 +226,14 @@ class DebitApplierIntegrationTest {
         start(new BatchApplier(dataSource, "credit-api-debit-applier"), cache(), 500);
         RedisClient client = RedisClient.create(redis.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            Map<String, Long> cached = new HashMap<>();
-            while (System.nanoTime() < deadline) {
-                cached.clear();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<String, Long> cached = new HashMap<>();
                 for (String user : both.keySet()) {
                     String value = connection.sync().get(BalanceCache.key(user));
                     cached.put(user, value == null ? null : -Credits.parse(value).nanos());
                 }
-                if (cached.equals(both)) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            assertThat(cached).isEqualTo(both);
+                assertThat(cached).isEqualTo(both);
+            });
         } finally {
             client.shutdown();
         }
@@ -444,18 +438,16 @@ class DebitApplierIntegrationTest {
         assertThat(transactions).isEqualTo(expectedBalances);
     }
 
-    private void awaitUsageEvents(long expected) throws Exception {
+    private void awaitUsageEvents(long expected) {
         awaitUsageEventsAtLeast(expected);
-        Thread.sleep(500); // anything beyond the expected count would be a double charge: give it time to show
-        assertThat(count("SELECT count(*) FROM usage_events")).isEqualTo(expected);
+        // anything beyond the expected count would be a double charge: the count must hold for a while
+        Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(count("SELECT count(*) FROM usage_events")).isEqualTo(expected));
     }
 
-    private void awaitUsageEventsAtLeast(long expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (count("SELECT count(*) FROM usage_events") < expected && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(count("SELECT count(*) FROM usage_events")).isGreaterThanOrEqualTo(expected);
+    private void awaitUsageEventsAtLeast(long expected) {
+        Awaitility.await().atMost(Duration.ofSeconds(90))
+                .untilAsserted(() -> assertThat(count("SELECT count(*) FROM usage_events")).isGreaterThanOrEqualTo(expected));
     }
 
     private long count(String sql) throws SQLException {
@@ -470,13 +462,13 @@ class DebitApplierIntegrationTest {
                 ConsumerConfig.GROUP_ID_CONFIG, "read-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    return record;
-                }
-            }
+            List<ConsumerRecord<String, byte[]>> arrived = new ArrayList<>();
+            Awaitility.await("a record on " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .until(() -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(arrived::add);
+                        return !arrived.isEmpty();
+                    });
+            return arrived.get(0);
         }
-        throw new AssertionError("nothing arrived on " + topic);
     }
 }

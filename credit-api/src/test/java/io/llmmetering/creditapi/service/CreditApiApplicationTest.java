@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -81,11 +82,8 @@ class CreditApiApplicationTest {
             producer.send(new ProducerRecord<>(Topics.CREDIT_DEBITS, debit.getUserId(), debit)).get();
         }
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!balances.balanceOf("app@example.com").equals(Credits.parse("-0.00375")) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(balances.balanceOf("app@example.com")).isEqualTo(Credits.parse("-0.00375"));
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(balances.balanceOf("app@example.com")).isEqualTo(Credits.parse("-0.00375")));
 
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health")).build(),

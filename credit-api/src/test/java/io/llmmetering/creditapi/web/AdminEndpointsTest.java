@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -49,12 +50,12 @@ class AdminEndpointsTest {
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             List<T> values = new ArrayList<>();
             AvroSerde<T> serde = AvroSerde.of(type);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+            Awaitility.await(topic + " read to its end").atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     values.add(serde.deserialize(topic, record.value()));
                 }
-            }
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+            });
             return values;
         }
     }
@@ -148,13 +149,8 @@ class AdminEndpointsTest {
         assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
         assertThat(readAll(Topics.PRICING_MODELS, ModelPrice.class)).anySatisfy(price -> assertThat(price.getModel()).isEqualTo(model));
         String body = "{\"input_tokens\":1000,\"output_tokens\":1000,\"model\":\"" + model + "\"}";
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        HttpResponse<String> quote = api.post("/api/v1/credits/calculate-cost", null, body);
-        while (quote.statusCode() != 200 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            quote = api.post("/api/v1/credits/calculate-cost", null, body);
-        }
-        assertThat(quote.body()).isEqualTo("{\"cost\":0.003}");
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(api.post("/api/v1/credits/calculate-cost", null, body).body()).isEqualTo("{\"cost\":0.003}"));
         assertProblem(api.put("/api/v1/admin/pricing/models/" + model, admin, "{\"provider\":\"x\",\"input_per_1k\":-1,\"output_per_1k\":1}"),
                 400, "validation");
         assertProblem(api.put("/api/v1/admin/pricing/models/" + model, admin, "{\"provider\":\"x\",\"output_per_1k\":1}"), 400, "validation");

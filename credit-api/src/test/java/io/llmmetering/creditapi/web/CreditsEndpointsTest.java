@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -223,12 +224,8 @@ class CreditsEndpointsTest {
             }
         }
         String token = api.userToken(user);
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        JsonNode usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
-        while (usage.get("totals").get("requests").asLong() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            usage = JSON.readTree(api.get("/api/v1/credits/usage", token).body());
-        }
+        JsonNode usage = Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(api.get("/api/v1/credits/usage", token).body()), read -> read.get("totals").get("requests").asLong() >= 3);
         assertThat(usage.get("group_by").asString()).isEqualTo("model");
         assertThat(usage.get("totals").get("requests").asLong()).isEqualTo(3);
         assertThat(usage.get("totals").get("cost").decimalValue()).isEqualByComparingTo("0.01125");

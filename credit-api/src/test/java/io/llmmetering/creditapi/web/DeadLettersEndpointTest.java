@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -268,19 +269,12 @@ class DeadLettersEndpointTest {
         throw new AssertionError(model + " not in " + models);
     }
 
-    private JsonNode awaitListing(String query, Predicate<JsonNode> done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode page;
-        do {
+    private JsonNode awaitListing(String query, Predicate<JsonNode> done) {
+        return Awaitility.await("dead letters " + query).atMost(Duration.ofSeconds(30)).until(() -> {
             HttpResponse<String> answer = api.get("/api/v1/admin/dead-letters" + query, admin);
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-            page = JSON.readTree(answer.body());
-            if (done.test(page.get("dead_letters"))) {
-                return page;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("dead letters " + query + " never listed: " + page);
+            return JSON.readTree(answer.body());
+        }, page -> done.test(page.get("dead_letters")));
     }
 
     private static UsageEvent event(String id, String user, String model, Instant at) {
@@ -326,14 +320,18 @@ class DeadLettersEndpointTest {
     /** The records of the test's model sent since the consumer was placed, waiting a few seconds for {@code wanted}. */
     private static List<ConsumerRecord<byte[], byte[]>> readAtLeast(KafkaConsumer<byte[], byte[]> consumer, int wanted, String model) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(wanted == 1 ? 3 : 15).toNanos();
         byte[] marker = model.getBytes(StandardCharsets.UTF_8);
-        while (records.size() < wanted && System.nanoTime() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                if (contains(record.value(), marker)) {
-                    records.add(record);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(wanted == 1 ? 3 : 15)).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (contains(record.value(), marker)) {
+                        records.add(record);
+                    }
                 }
-            }
+                return records.size() >= wanted;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // fewer than wanted: the caller's assertion on what arrived says so
         }
         records.sort((a, b) -> Long.compare(a.timestamp(), b.timestamp()));
         return records;

@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -101,10 +102,7 @@ class OpenRouterReconciliationTest {
         api.openRouter.generations.put("gen-" + run + "-3", new FakeOpenRouter.Generation(key, "gen-" + run + "-3", "0.001", "openai/gpt-4o"));
         String today = LocalDate.ofInstant(now.minusSeconds(60), ZoneOffset.UTC).toString();
         api.openRouter.activity.add(new FakeOpenRouter.Activity(key, today, "openai/gpt-4o", "0.0155", 5));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (events(user) < 4 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> events(user) >= 4);
 
         String from = URLEncoder.encode(now.minus(Duration.ofHours(1)).toString(), StandardCharsets.UTF_8);
         String to = URLEncoder.encode(now.plusSeconds(60).toString(), StandardCharsets.UTF_8);
@@ -160,15 +158,15 @@ class OpenRouterReconciliationTest {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             List<CreditAlert> alerts = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+            Awaitility.await("credit.alerts read to its end").atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     CreditAlert alert = AvroSerde.of(CreditAlert.class).deserialize(Topics.CREDIT_ALERTS, record.value());
                     if (alert.getUserId().equals(user)) {
                         alerts.add(alert);
                     }
                 }
-            }
+                return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+            });
             return alerts;
         }
     }

@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -48,13 +49,8 @@ class PriceBookImportEndpointTest {
         assertThat(result.get("published").asInt()).isEqualTo(1);
         assertThat(result.get("version").asString()).startsWith("import-");
         String quote = "{\"input_tokens\":1000,\"output_tokens\":1000,\"model\":\"" + model + "\"}";
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        HttpResponse<String> cost = api.post("/api/v1/credits/calculate-cost", null, quote);
-        while (cost.statusCode() != 200 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            cost = api.post("/api/v1/credits/calculate-cost", null, quote);
-        }
-        assertThat(cost.body()).isEqualTo("{\"cost\":0.005}");
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(api.post("/api/v1/credits/calculate-cost", null, quote).body()).isEqualTo("{\"cost\":0.005}"));
         JsonNode again = JSON.readTree(api.post("/api/v1/admin/pricing/import?dry_run=false", admin, table).body());
         assertThat(again.get("unchanged").asInt()).isEqualTo(1);
         assertThat(again.get("published").asInt()).isZero();

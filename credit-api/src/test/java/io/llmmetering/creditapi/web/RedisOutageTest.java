@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.web;
 
 import io.lettuce.core.RedisClient;
 import io.llmmetering.creditapi.service.CreditApiApplication;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,16 +51,14 @@ class RedisOutageTest {
     private Process startRedis(int port) throws Exception {
         Process process = new ProcessBuilder(REDIS_SERVER.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (java.net.Socket socket = new java.net.Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return process;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("redis-server did not start");
+        Awaitility.await("redis-server listening").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .ignoreException(java.io.IOException.class).until(() -> {
+                    try (java.net.Socket socket = new java.net.Socket()) {
+                        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                        return true;
+                    }
+                });
+        return process;
     }
 
     private HttpResponse<String> call(int port, String method, String path, String token, String body) throws Exception {
@@ -119,12 +118,11 @@ class RedisOutageTest {
         long outageMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
 
         redis = startRedis(redisPort); // back, and empty
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (cached(redisPort, user) == null && System.nanoTime() < deadline) {
+        // every balance read while the cache refills is right; one of them refills it
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             assertThat(call(port, "GET", "/api/v1/credits/balance", token, null).body()).startsWith("{\"balance\":7.0,");
-            Thread.sleep(500);
-        }
-        assertThat(cached(redisPort, user)).isEqualTo("7");
+            assertThat(cached(redisPort, user)).isEqualTo("7");
+        });
         System.out.println("[reliability] scenario 6: Redis down for " + outageMillis + " ms of requests; every answer correct; cache refilled with 7");
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -132,11 +133,7 @@ class SpendHoldsTest {
                     .setAmountNanos(7_000_000).setModel("gpt-4o").setProvider("openai").setInputTokens(2000).setOutputTokens(200)
                     .setPowerLevel("balanced").setTier("free").setOccurredAt(now).setPricedAt(now).setPriceVersion("test").build())).get();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (held(user).signum() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(held(user)).isEqualByComparingTo("0");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(held(user)).isEqualByComparingTo("0"));
         assertThat(status(placed.get("hold_id").asString())).isEqualTo("settled");
         JsonNode check = JSON.readTree(api.get("/api/v1/credits/authorize?user_id=" + user + "&estimated_cost=0.5", service).body());
         assertThat(check.get("available").decimalValue()).isEqualByComparingTo("0.993");
@@ -153,11 +150,7 @@ class SpendHoldsTest {
 
         JsonNode shortLived = JSON.readTree(hold(secondPort, "{\"user_id\":\"" + user + "\",\"request_id\":\"v-2\",\"estimated_cost\":6,\"ttl_seconds\":1}").body());
         assertThat(held(user)).isEqualByComparingTo("6");
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (held(user).signum() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(held(user)).isEqualByComparingTo("0");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(held(user)).isEqualByComparingTo("0"));
         assertThat(status(shortLived.get("hold_id").asString())).isEqualTo("expired");
         assertThat(api.management("/actuator/prometheus").body()).contains("credit_holds_total{outcome=\"expired\"");
     }

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -58,11 +59,8 @@ class UsageAnalyticsTest {
                         .setOccurredAt(occurred).setPricedAt(NOW).setPriceVersion("test").build()));
             }
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (count("SELECT count(*) FROM usage_events WHERE user_id LIKE ?") < 400 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(count("SELECT count(*) FROM usage_events WHERE user_id LIKE ?")).isEqualTo(400);
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(count("SELECT count(*) FROM usage_events WHERE user_id LIKE ?")).isEqualTo(400));
         // the hours before the current one rolled up, as the rollup job does once they have settled
         new UsageRollupJob(api.dataSource(), Duration.ZERO, 1000).run(NOW);
     }

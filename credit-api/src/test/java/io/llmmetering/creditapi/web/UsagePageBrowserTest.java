@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -110,11 +111,8 @@ class UsagePageBrowserTest {
         deadLetter(hostile, "page-u3@example.com");
         assertThat(api.put("/api/v1/admin/pricing/models/" + priced, api.adminToken(),
                 "{\"provider\":\"openai\",\"input_per_1k\":0.001,\"output_per_1k\":0.002}").statusCode()).isEqualTo(200);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!api.get("/api/v1/admin/pricing/unknown-models", api.adminToken()).body()
-                .matches("(?s).*\"model\":\"" + priced + "\",\"events\":2,.*\"priced_now\":true.*") && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/api/v1/admin/pricing/unknown-models", api.adminToken()).body()
+                .matches("(?s).*\"model\":\"" + priced + "\",\"events\":2,.*\"priced_now\":true.*"));
 
         open(api.adminToken());
 
@@ -160,10 +158,8 @@ class UsagePageBrowserTest {
                         .setPowerLevel("balanced").setTier("free").setOccurredAt(now).setPricedAt(now).setPriceVersion("test").build())).get();
             }
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!api.get("/api/v1/admin/users/" + user + "/usage", api.adminToken()).body().contains("\"requests\":2") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/api/v1/admin/users/" + user + "/usage", api.adminToken()).body().contains("\"requests\":2"));
     }
 
     private WebElement unknownModelRow(String model) {

@@ -13,6 +13,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -46,9 +48,10 @@ final class LedgerInvariants {
     /** Waits until every unique event is applied (or the timeout), then returns every discrepancy found. */
     List<String> check(Duration settle) throws Exception {
         long waitStarted = System.nanoTime();
-        long deadline = waitStarted + settle.toNanos();
-        while (applied() < fleet.uniqueEventIds.size() && System.nanoTime() < deadline) {
-            Thread.sleep(500);
+        try {
+            Awaitility.await().atMost(settle).pollInterval(Duration.ofMillis(500)).until(() -> applied() >= fleet.uniqueEventIds.size());
+        } catch (ConditionTimeoutException e) {
+            // what is still missing is reported below, event by event
         }
         double settledSeconds = (System.nanoTime() - waitStarted) / 1e9;
         List<String> discrepancies = new ArrayList<>();
@@ -91,13 +94,11 @@ final class LedgerInvariants {
     }
 
     /** Waits until at least {@code count} of the fleet's events are in the ledger. */
-    void awaitApplied(long count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (applied() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(applied() + " events applied after " + timeout + ", waited for " + count + "; " + pipeline.logs());
-            }
-            Thread.sleep(200);
+    void awaitApplied(long count, Duration timeout) {
+        try {
+            Awaitility.await().atMost(timeout).until(() -> applied() >= count);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("fewer than " + count + " events applied after " + timeout + "; " + pipeline.logs(), e);
         }
     }
 
@@ -163,10 +164,11 @@ final class LedgerInvariants {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+            Awaitility.await("the whole topic read").atMost(Duration.ofSeconds(30)).pollInSameThread().pollDelay(Duration.ZERO)
+                    .until(() -> {
+                        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                        return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+                    });
         }
         return records;
     }
@@ -185,14 +187,14 @@ final class LedgerInvariants {
      * the cache is (a CI run checked in that moment, after a restart had left a backlog applied in one batch
      * with every user in it). A cached balance still different from PostgreSQL 10 s later is a discrepancy.
      */
-    private List<String> cachedBalancesSettled(Map<String, Long> balances) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<String> disagreements = cachedBalancesThatDisagree(balances);
-        while (!disagreements.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-            disagreements = cachedBalancesThatDisagree(balances);
+    private List<String> cachedBalancesSettled(Map<String, Long> balances) {
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> cachedBalancesThatDisagree(balances).isEmpty());
+        } catch (ConditionTimeoutException e) {
+            // the disagreements that remain are the discrepancies
         }
-        return disagreements;
+        return cachedBalancesThatDisagree(balances);
     }
 
     /** Cached balances are a copy: any that PostgreSQL does not hold is a discrepancy. */

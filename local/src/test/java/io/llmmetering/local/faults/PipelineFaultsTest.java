@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -143,21 +144,18 @@ class PipelineFaultsTest {
 
     /** Every member of the consumer group ({@code members} after the join) is assigned at least one partition. */
     private void assertEveryMemberOwnsPartitions(String group, int expectedMembers) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos(); // the probing rebalance comes every 60 s
         try (Admin admin = pipeline.broker.admin()) {
-            while (true) {
+            // the probing rebalance comes every 60 s
+            Awaitility.await(group + " members each owning partitions").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(List.of(group)).all().get();
                 List<MemberDescription> members = List.copyOf(groups.get(group).members());
                 if (members.size() == expectedMembers && members.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
                     System.out.printf("[faults] %s: %s%n", group, members.stream()
                             .map(m -> m.clientId() + " owns " + m.assignment().topicPartitions().size()).toList());
-                    return;
+                    return true;
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError(group + " members: " + members);
-                }
-                Thread.sleep(500);
-            }
+                return false;
+            });
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.llmmetering.local.faults;
 
+import org.awaitility.Awaitility;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -90,26 +92,15 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Waits until the service's health answers 200, i.e. it is up and its dependencies are healthy. */
     ServiceProcess awaitHealthy(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!alive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " (log: " + log + ")");
-            }
-            try {
-                HttpResponse<Void> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-                if (health.statusCode() == 200) {
-                    return this;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            sleep(250);
-        }
-        throw new IllegalStateException(name + " not healthy within " + timeout + " (log: " + log + ")");
+        Awaitility.await(name + " healthy (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .ignoreException(IOException.class).until(() -> {
+                    if (!alive()) {
+                        throw new IllegalStateException(name + " exited with " + process.exitValue() + " (log: " + log + ")");
+                    }
+                    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                });
+        return this;
     }
 
     /** kill -9: no shutdown hook, no flush, no leave-group, no transaction abort. */
