@@ -29,7 +29,7 @@ final class BalanceWriteBehind {
     private static final int MAX_UNWRITTEN_BALANCES = 500_000;
 
     private final BalanceCache cache;
-    private final BatchApplier ledger;
+    private final CacheNotes notes;
     private final Map<String, BalanceCache.Versioned> unwritten = new HashMap<>();
     private CompletableFuture<Boolean> write;
     private Map<String, BalanceCache.Versioned> writing = Map.of();
@@ -39,9 +39,9 @@ final class BalanceWriteBehind {
     private final List<Long> confirmedNotes = new ArrayList<>();
     private long nextRetryNanos;
 
-    BalanceWriteBehind(BalanceCache cache, BatchApplier ledger) {
+    BalanceWriteBehind(BalanceCache cache, CacheNotes notes) {
         this.cache = cache;
-        this.ledger = ledger;
+        this.notes = notes;
     }
 
     /** The notes whose balances Redis took: the next batch deletes them in its own transaction. */
@@ -109,7 +109,7 @@ final class BalanceWriteBehind {
         }
         if (!confirmedNotes.isEmpty() && write == null) {
             try {
-                ledger.forgetCachePending(List.copyOf(confirmedNotes));
+                notes.forget(List.copyOf(confirmedNotes));
                 confirmedNotes.clear();
             } catch (SQLException e) {
                 log.debug("confirmed cache notes kept for the next batch error={}", e.toString());
@@ -126,17 +126,17 @@ final class BalanceWriteBehind {
      */
     void refreshUnconfirmed() {
         try {
-            List<BatchApplier.CachePending> notes = ledger.cachePending();
+            List<CacheNotes.Note> unconfirmed = notes.unconfirmed();
             notesUnread = false;
-            if (notes.isEmpty()) {
+            if (unconfirmed.isEmpty()) {
                 return;
             }
             Set<String> users = new HashSet<>();
-            notes.forEach(note -> users.addAll(note.userIds()));
-            ledger.balancesOf(users).forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
-            notes.forEach(note -> unwrittenNotes.add(note.id()));
+            unconfirmed.forEach(note -> users.addAll(note.userIds()));
+            notes.balancesOf(users).forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
+            unconfirmed.forEach(note -> unwrittenNotes.add(note.id()));
             nextRetryNanos = System.nanoTime();
-            log.info("unconfirmed cached balances to refresh batches={} users={}", notes.size(), users.size());
+            log.info("unconfirmed cached balances to refresh batches={} users={}", unconfirmed.size(), users.size());
             writeWhenDue();
         } catch (SQLException e) {
             notesUnread = true;

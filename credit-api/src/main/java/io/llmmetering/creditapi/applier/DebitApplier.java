@@ -1,22 +1,13 @@
 package io.llmmetering.creditapi.applier;
 
 import io.llmmetering.creditapi.balances.BalanceCache;
-import io.llmmetering.schemas.Debit;
-import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.Topics;
-import io.llmmetering.schemas.UndecodableMessageException;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import org.apache.kafka.clients.admin.Admin;
 import io.llmmetering.schemas.client.KafkaClients;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -27,14 +18,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
 
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,9 +43,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DebitApplier.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(20);
-
-    private static final Duration MAX_PAUSE = Duration.ofSeconds(30);
-    private static final Duration LAG_OBSERVATION_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
 
     private final KafkaClients kafka;
     private final ApplierSettings settings;
@@ -66,24 +54,14 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     private final RefusedDebitIsolation isolation;
     private final PartitionProgress progress;
     private final SpendMetric spend;
-    private long lagObservedNanos;
+    private final LagObservation lag;
     private final BalanceWriteBehind balances;
     private final AlertPublisher alerts;
-    private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile boolean healthy = true;
-    private volatile String topicId;
-    private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> pending = new LinkedHashMap<>();
-    private int pendingCount;
-    private long firstPendingNanos;
-
-    private final MeterRegistry registry;
-    private final Counter applied;
-    private final Counter alreadyRecorded;
-    private final Counter failedBatches;
-    private final Counter loopFailures;
-    private final DistributionSummary batchSize;
-    private final Timer applyLatency;
+    private StoredOffsets storedOffsets;
+    private final PendingDebits pending = new PendingDebits();
+    private final ApplierMeters meters;
 
     public DebitApplier(KafkaClients kafka, ApplierSettings settings, BatchApplier batchApplier, BalanceCache cache, MeterRegistry registry,
                         ApplierMonitoring monitoring) {
@@ -100,30 +78,15 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         this.progress = monitoring.progress();
         this.spend = monitoring.spend();
         this.batchApplier = batchApplier;
-        this.consumer = kafka.consumer(Map.of(
-                        // a crashed instance's partitions move to the others after 10 s instead of the default 45 s: the
-                        // debits wait for the applier, and a restarted instance joins as a new member
-                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000),
-                Map.of(ConsumerConfig.GROUP_ID_CONFIG, settings.consumerGroup(),
-                        // the offsets that count are stored in PostgreSQL with each batch
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                        // only debits of committed topology transactions: an aborted attempt must never be charged
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.batchSizeMax()),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = kafka.consumer(ApplierSettings.CONSUMER_DEFAULTS, settings.consumerProperties(), new StringDeserializer(),
+                new ByteArrayDeserializer());
         this.producer = producer;
         this.deadLetters = new DebitDeadLetters(producer, registry);
         this.isolation = new RefusedDebitIsolation(batchApplier, deadLetters);
-        this.balances = new BalanceWriteBehind(cache, batchApplier);
+        this.balances = new BalanceWriteBehind(cache, batchApplier.cacheNotes());
         this.alerts = new AlertPublisher(settings, producer, registry);
-        this.registry = registry;
-        this.applied = Counter.builder("credit.applier.debits.applied").register(registry);
-        this.alreadyRecorded = Counter.builder("credit.applier.debits.already_recorded").register(registry);
-        this.failedBatches = Counter.builder("credit.applier.batches.failed").register(registry);
-        this.loopFailures = Counter.builder("credit.applier.loop.failures").register(registry);
-        this.batchSize = DistributionSummary.builder("credit.applier.batch.size").register(registry);
-        this.applyLatency = Timer.builder("credit.applier.batch.apply").publishPercentiles(0.5, 0.99).register(registry);
+        this.meters = ApplierMeters.register(registry);
+        this.lag = new LagObservation(progress);
         // consumer metrics include records-lag-max: how far the ledger is behind the topology
         new KafkaClientMetrics(consumer).bindTo(registry);
     }
@@ -135,23 +98,21 @@ public final class DebitApplier implements Runnable, AutoCloseable {
      */
     @Override
     public void run() {
-        topicId = currentTopicId();
+        storedOffsets = StoredOffsets.of(batchApplier, kafka);
         consumer.subscribe(List.of(Topics.CREDIT_DEBITS), new SeekToStoredOffsets());
-        Duration pause = settings.retryBackoff();
+        BackOffExecution pauses = backOff().start();
         try {
             while (running.get()) {
                 try {
                     pollAndApply();
                     healthy = true;
-                    pause = settings.retryBackoff();
+                    pauses = backOff().start();
                 } catch (WakeupException e) {
                     if (running.get()) {
-                        recover(e, pause);
-                        pause = longer(pause);
+                        recover(e, pauses.nextBackOff());
                     }
                 } catch (RuntimeException e) {
-                    recover(e, pause);
-                    pause = longer(pause);
+                    recover(e, pauses.nextBackOff());
                 }
             }
         } finally {
@@ -165,49 +126,16 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         int polled = 0;
         for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
             polled++;
-            if (pendingCount == 0) {
-                firstPendingNanos = System.nanoTime();
-            }
-            pending.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), p -> new ArrayList<>()).add(record);
-            pendingCount++;
+            pending.add(record);
         }
-        if (pendingCount >= settings.batchSizeMax()
-                || (pendingCount > 0 && System.nanoTime() - firstPendingNanos >= settings.linger().toNanos())) {
+        if (pending.due(settings.batchSizeMax(), settings.linger())) {
             applyPending();
         }
         balances.writeWhenDue();
-        if (polled == 0 && pendingCount == 0) {
+        if (polled == 0 && pending.isEmpty()) {
             balances.whenIdle();
         }
-        observeLag();
-    }
-
-    /**
-     * Once a second: how far each partition's ledger is behind its end (committed debits only), measured from the
-     * first debit not yet applied, whether it waits in a batch or was never read. One ListOffsets request a second;
-     * the consumer's own lag is unknown between a seek and the next fetch, exactly when a failing batch is re-read.
-     */
-    private void observeLag() {
-        long now = System.nanoTime();
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (now - lagObservedNanos < LAG_OBSERVATION_INTERVAL.toNanos() || assignment.isEmpty()) {
-            return;
-        }
-        lagObservedNanos = now;
-        try {
-            Map<TopicPartition, Long> ends = consumer.endOffsets(assignment, LAG_OBSERVATION_INTERVAL);
-            for (TopicPartition partition : assignment) {
-                List<ConsumerRecord<String, byte[]>> waiting = pending.get(partition);
-                long unapplied = waiting != null && !waiting.isEmpty() ? waiting.get(0).offset()
-                        : consumer.position(partition, LAG_OBSERVATION_INTERVAL);
-                Long end = ends.get(partition);
-                if (end != null) {
-                    progress.observed(partition.partition(), Math.max(0, end - unapplied), now);
-                }
-            }
-        } catch (org.apache.kafka.common.KafkaException e) {
-            log.debug("lag not observed this time error={}", e.toString());
-        }
+        lag.observe(consumer, pending);
     }
 
     /** The partitions of this process's appliers that have lag and have not moved for the stall time. */
@@ -215,18 +143,20 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         return progress.stalled();
     }
 
-    private void recover(RuntimeException failure, Duration pause) {
+    private void recover(RuntimeException failure, long pauseMillis) {
         healthy = false;
-        loopFailures.increment();
-        log.error("debit applier loop failed, resuming from stored offsets pause_ms={} error={}", pause.toMillis(), failure.toString(), failure);
-        clearPending();
-        sleep(pause);
+        meters.loopFailures().increment();
+        log.error("debit applier loop failed, resuming from stored offsets pause_ms={} error={}", pauseMillis, failure.toString(), failure);
+        pending.clear();
+        sleep(pauseMillis);
         seekToStoredOffsets(consumer.assignment());
     }
 
-    private static Duration longer(Duration pause) {
-        Duration doubled = pause.multipliedBy(2);
-        return doubled.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : doubled;
+    /** Pauses after failures: the configured one, doubling while failures go on, at most 30 s. */
+    private ExponentialBackOff backOff() {
+        ExponentialBackOff backOff = new ExponentialBackOff(settings.retryBackoff().toMillis(), 2);
+        backOff.setMaxInterval(LONGEST_PAUSE.toMillis());
+        return backOff;
     }
 
     /** False from a failure outside a batch until the loop has run through once again. */
@@ -235,46 +165,31 @@ public final class DebitApplier implements Runnable, AutoCloseable {
     }
 
     private void applyPending() {
-        List<LedgerDebit> batch = new ArrayList<>(pendingCount);
-        List<ConsumerRecord<String, byte[]>> sources = new ArrayList<>(pendingCount);
-        List<PartitionOffset> offsets = new ArrayList<>();
-        Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+        int size = 0;
         try {
             // a dead letter that cannot be sent fails the batch like a database error: re-read, never skipped
-            for (Map.Entry<TopicPartition, List<ConsumerRecord<String, byte[]>>> partition : pending.entrySet()) {
-                List<ConsumerRecord<String, byte[]>> records = partition.getValue();
-                for (ConsumerRecord<String, byte[]> record : records) {
-                    try {
-                        batch.add(LedgerDebit.from(debits.decode(record.value())));
-                        sources.add(record);
-                    } catch (UndecodableMessageException | IllegalArgumentException e) {
-                        deadLetters.send(record, e);
-                    }
-                }
-                long next = records.get(records.size() - 1).offset() + 1;
-                offsets.add(new PartitionOffset(partition.getKey().topic(), topicId, partition.getKey().partition(), next));
-                kafkaOffsets.put(partition.getKey(), new OffsetAndMetadata(next));
-            }
+            PendingDebits.Batch batch = pending.batch(storedOffsets.topicId(), deadLetters);
+            size = batch.debits().size();
             long started = System.nanoTime();
-            isolation.apply(batch, sources, offsets, balances.confirmedNotes(), this::afterCommit);
-            applyLatency.record(Duration.ofNanos(System.nanoTime() - started));
-            batchSize.record(batch.size());
-            clearPending();
+            isolation.apply(batch.debits(), batch.sources(), batch.offsets(), balances.confirmedNotes(), this::afterCommit);
+            meters.applyLatency().record(Duration.ofNanos(System.nanoTime() - started));
+            meters.batchSize().record(size);
+            pending.clear();
             long now = System.nanoTime();
-            kafkaOffsets.keySet().forEach(partition -> progress.moved(partition.partition(), now));
-            consumer.commitAsync(kafkaOffsets, null);
+            batch.kafkaOffsets().keySet().forEach(partition -> progress.moved(partition.partition(), now));
+            consumer.commitAsync(batch.kafkaOffsets(), null);
         } catch (SQLException | RuntimeException e) {
-            failedBatches.increment();
-            log.warn("debit batch failed, re-reading from stored offsets debits={} error={}", batch.size(), e.toString());
-            clearPending();
-            sleep(settings.retryBackoff());
+            meters.failedBatches().increment();
+            log.warn("debit batch failed, re-reading from stored offsets debits={} error={}", size, e.toString());
+            pending.clear();
+            sleep(settings.retryBackoff().toMillis());
             seekToStoredOffsets(consumer.assignment());
         }
     }
 
     private void afterCommit(AppliedBatch result) {
-        applied.increment(result.applied());
-        alreadyRecorded.increment(result.alreadyRecorded());
+        meters.applied().increment(result.applied());
+        meters.alreadyRecorded().increment(result.alreadyRecorded());
         spend.record(result);
         balances.committed(result);
         if (!result.changes().isEmpty()) {
@@ -282,54 +197,25 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         }
     }
 
-    private void clearPending() {
-        pending.clear();
-        pendingCount = 0;
-    }
-
     /** Without the stored offsets nothing may be read: during a database outage this waits, however long. */
     private void seekToStoredOffsets(Collection<TopicPartition> partitions) {
-        Duration pause = settings.retryBackoff();
+        BackOffExecution pauses = backOff().start();
         while (!partitions.isEmpty() && running.get()) {
             try {
-                Map<Integer, Long> stored = batchApplier.storedOffsets(Topics.CREDIT_DEBITS, topicId);
-                List<TopicPartition> fromStart = new ArrayList<>();
-                for (TopicPartition partition : partitions) {
-                    Long offset = stored.get(partition.partition());
-                    if (offset == null) {
-                        fromStart.add(partition);
-                    } else {
-                        consumer.seek(partition, offset);
-                    }
-                }
-                if (!fromStart.isEmpty()) {
-                    consumer.seekToBeginning(fromStart);
-                }
+                storedOffsets.seek(consumer, partitions);
                 return;
             } catch (SQLException e) {
                 healthy = false;
-                log.warn("cannot read stored offsets, waiting partitions={} pause_ms={} error={}", partitions, pause.toMillis(), e.toString());
+                long pause = pauses.nextBackOff();
+                log.warn("cannot read stored offsets, waiting partitions={} pause_ms={} error={}", partitions, pause, e.toString());
                 sleep(pause);
-                pause = longer(pause);
             }
         }
     }
 
-    /** The id Kafka gave credit.debits, so offsets stored for an earlier topic of the same name are not used. */
-    private String currentTopicId() {
-        try (Admin admin = kafka.admin(Map.of())) {
-            return admin.describeTopics(List.of(Topics.CREDIT_DEBITS)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .get(Topics.CREDIT_DEBITS).topicId().toString();
-        } catch (Exception e) {
-            // without the id every stored offset counts, as before ids were stored
-            log.warn("cannot read the id of {}; stored offsets are used as they are error={}", Topics.CREDIT_DEBITS, e.toString());
-            return null;
-        }
-    }
-
-    private static void sleep(Duration pause) {
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(pause.toMillis());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -347,8 +233,7 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             partitions.forEach(partition -> progress.revoked(partition.partition()));
             // not applied yet, so not ours to apply any more: the next owner reads them from the stored offsets
-            partitions.forEach(partition -> pendingCount -= pending.getOrDefault(partition, List.of()).size());
-            partitions.forEach(pending::remove);
+            pending.drop(partitions);
         }
 
         @Override
