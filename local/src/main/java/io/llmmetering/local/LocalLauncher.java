@@ -101,7 +101,7 @@ public final class LocalLauncher {
         creditApi = spring(CreditApiApplication.class, settings.apiPort(), "credit-api", creditSettings, settings);
         running.push(creditApi::close);
 
-        StreamsRuntime streams = MeteringStreamsApplication.runtime(streamsProperties, kafka, book);
+        StreamsRuntime streams = MeteringStreamsApplication.runtime(streamsProperties, MeteringStreamsProperties.EventRules.bind(Map.of()), kafka, book);
         streams.start();
         running.push(streams);
 

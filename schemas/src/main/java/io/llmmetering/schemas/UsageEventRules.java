@@ -23,6 +23,11 @@ public final class UsageEventRules {
     public static final int MAX_METADATA_ENTRIES = 64;
     public static final int MAX_METADATA_TEXT = 1024;
     public static final Instant EARLIEST = Instant.parse("2020-01-01T00:00:00Z");
+    /**
+     * How far ahead of the clock an event's time may be, as usage-ingest and the topology both check it: one
+     * setting for both, {@code metering.events.max-clock-skew} (ISO-8601 or {@code 5m}), so they cannot disagree.
+     */
+    public static final String DEFAULT_MAX_CLOCK_SKEW = "PT5M";
 
     public static final String MISSING_FIELD = "missing_field";
     public static final String FIELD_TOO_LONG = "field_too_long";

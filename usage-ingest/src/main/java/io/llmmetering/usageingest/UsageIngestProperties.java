@@ -1,16 +1,18 @@
 package io.llmmetering.usageingest;
 
+import io.llmmetering.schemas.UsageEventRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
 
 /**
- * Settings of usage-ingest ({@code ingest.*}; Kafka's are {@code spring.kafka.*}, shared by every service).
+ * The event rules' settings ({@code metering.events.*}), which the topology reads under the same names; Kafka's are
+ * {@code spring.kafka.*}, shared by every service.
  *
  * @param maxClockSkew how far ahead of this server's clock an event's time may be
  */
-@ConfigurationProperties("ingest")
+@ConfigurationProperties("metering.events")
 public record UsageIngestProperties(
-        @DefaultValue("5m") Duration maxClockSkew) {
+        @DefaultValue(UsageEventRules.DEFAULT_MAX_CLOCK_SKEW) Duration maxClockSkew) {
 }

@@ -44,17 +44,12 @@ final class AccountStatements {
     static final String DEBIT_ACCOUNT = """
             WITH m AS (SELECT %s AS this_month, ?::numeric AS amount)
             UPDATE user_credits u
-               SET balance = u.balance - m.amount,
-                   balance_version = u.balance_version + 1,
-                   month_to_date_spend = %s + m.amount,
-                   spend_month = m.this_month,
-                   spend_blocked_reason = %s,
+               SET %s,
                    updated_at = now()
               FROM m
              WHERE u.user_id = ? AND %s
             RETURNING u.balance, u.balance_version
-            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.SPENT_THIS_MONTH,
-            SpendRule.blockedReason("u.balance - m.amount", SpendRule.SPENT_THIS_MONTH + " + m.amount", "u.monthly_cap"), SpendRule.MAY_SPEND);
+            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.charge("m.amount", "m.this_month"), SpendRule.MAY_SPEND);
 
     /** The account as the spend rule judges it, for the reason of a refusal. */
     static final String SPENDABLE_ACCOUNT = """

@@ -49,4 +49,18 @@ public final class SpendRule {
                 + " WHEN " + monthlyCap + " IS NOT NULL AND (" + spentThisMonthAfter + ") >= " + monthlyCap + " THEN 'monthly_cap_reached'"
                 + " ELSE NULL END";
     }
+
+    /**
+     * The assignments of an UPDATE of account {@code u} that charges {@code amount} in {@code month}: balance,
+     * version, the month's spend with its rollover, and the blocked reason after the charge.
+     */
+    public static String charge(String amount, String month) {
+        String spentAfter = spentIn("u", month) + " + " + amount;
+        return """
+                balance = u.balance - %1$s,
+                balance_version = u.balance_version + 1,
+                month_to_date_spend = %2$s,
+                spend_month = %3$s,
+                spend_blocked_reason = %4$s""".formatted(amount, spentAfter, month, blockedReason("u.balance - " + amount, spentAfter, "u.monthly_cap"));
+    }
 }

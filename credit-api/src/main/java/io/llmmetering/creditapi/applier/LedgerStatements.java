@@ -93,11 +93,7 @@ final class LedgerStatements {
                 INSERT INTO user_credits AS u (user_id, balance, balance_version, month_to_date_spend, spend_month, spend_blocked_reason)
                 SELECT b.user_id, -b.amount, 1, b.amount, b.this_month, %s FROM batch b ORDER BY b.user_id
                 ON CONFLICT (user_id) DO UPDATE
-                   SET balance = u.balance - EXCLUDED.month_to_date_spend,
-                       balance_version = u.balance_version + 1,
-                       month_to_date_spend = %s + EXCLUDED.month_to_date_spend,
-                       spend_month = EXCLUDED.spend_month,
-                       spend_blocked_reason = %s,
+                   SET %s,
                        updated_at = now()
                 RETURNING u.user_id, u.balance, u.month_to_date_spend, u.monthly_cap, u.tier, u.spend_blocked_reason, u.balance_version),
             applied AS (
@@ -118,9 +114,7 @@ final class LedgerStatements {
                    (SELECT id FROM cache_pending) AS cache_pending_id, (SELECT coalesce(sum(amount), 0) FROM ledger) AS ledger_total
               FROM applied
             """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("-b.amount", "b.amount", "NULL"),
-            SpendRule.spentIn("u", "EXCLUDED.spend_month"),
-            SpendRule.blockedReason("u.balance - EXCLUDED.month_to_date_spend",
-                    SpendRule.spentIn("u", "EXCLUDED.spend_month") + " + EXCLUDED.month_to_date_spend", "u.monthly_cap"));
+            SpendRule.charge("EXCLUDED.month_to_date_spend", "EXCLUDED.spend_month"));
 
     static final String CACHE_PENDING = "SELECT id, user_ids FROM applier_cache_pending WHERE consumer_group = ? ORDER BY id";
 

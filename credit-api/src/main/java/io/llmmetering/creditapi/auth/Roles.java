@@ -87,37 +87,26 @@ public final class Roles implements Converter<Jwt, AbstractAuthenticationToken> 
 
     /** Services, admins and proxies' keys act for any user; a user token only for its own account. */
     public static boolean actsForAnyUser(Authentication caller) {
-        for (GrantedAuthority authority : caller.getAuthorities()) {
-            if (ANY_USER.contains(authority.getAuthority())) {
-                return true;
-            }
-        }
-        return false;
+        return holdsAnyOf(caller, ANY_USER);
     }
 
     /** Admins and services (not proxies' ingest keys): they may undo what any credential did. */
     public static boolean isAdminOrService(Authentication caller) {
-        for (GrantedAuthority authority : caller.getAuthorities()) {
-            if (authority.getAuthority().equals("ROLE_ADMIN") || authority.getAuthority().equals("ROLE_SERVICE")) {
-                return true;
-            }
-        }
-        return false;
+        return holdsAnyOf(caller, Set.of("ROLE_ADMIN", "ROLE_SERVICE"));
     }
 
     public static boolean isIngestKey(Authentication caller) {
-        for (GrantedAuthority authority : caller.getAuthorities()) {
-            if (authority.getAuthority().equals(INGEST_KEY_AUTHORITY)) {
-                return true;
-            }
-        }
-        return false;
+        return holdsAnyOf(caller, Set.of(INGEST_KEY_AUTHORITY));
     }
 
     /** Whether the caller has an account of its own (a user or admin token), rather than standing for a proxy. */
     public static boolean isPerson(Authentication caller) {
+        return holdsAnyOf(caller, Set.of("ROLE_USER", "ROLE_ADMIN"));
+    }
+
+    private static boolean holdsAnyOf(Authentication caller, Set<String> authorities) {
         for (GrantedAuthority authority : caller.getAuthorities()) {
-            if (authority.getAuthority().equals("ROLE_USER") || authority.getAuthority().equals("ROLE_ADMIN")) {
+            if (authorities.contains(authority.getAuthority())) {
                 return true;
             }
         }

@@ -28,8 +28,8 @@ import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
 import io.llmmetering.creditapi.openrouter.OpenRouterClient;
 import io.llmmetering.creditapi.openrouter.Reconciliation;
 import io.llmmetering.creditapi.web.BodySizeLimitFilter;
-import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -129,24 +129,13 @@ class ApiConfiguration {
     }
 
     /** The batches' own connections (a writer, a reader, one to spare), set up for key lookups only. */
-    @Bean
-    SpendPool spendPool(CreditApiApplication.SchemaMigration migrated, DataSourceProperties dataSource) {
-        HikariDataSource pool = dataSource.initializeDataSourceBuilder().type(HikariDataSource.class).build();
-        pool.setPoolName("spend");
-        pool.setMaximumPoolSize(3);
-        pool.setConnectionInitSql(SpendBatcher.KEY_LOOKUPS_ONLY);
-        return new SpendPool(pool);
-    }
-
-    record SpendPool(HikariDataSource dataSource) implements AutoCloseable {
-        @Override
-        public void close() {
-            dataSource.close();
-        }
+    @Bean(destroyMethod = "close")
+    ConnectionPool spendPool(CreditApiApplication.SchemaMigration migrated, DataSourceProperties dataSource) {
+        return ConnectionPool.of(dataSource, "spend", 3, SpendBatcher.KEY_LOOKUPS_ONLY);
     }
 
     @Bean
-    Spending spending(CreditApiProperties properties, SpendPool pool, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
+    Spending spending(CreditApiProperties properties, @Qualifier("spendPool") ConnectionPool pool, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
                       MeterRegistry registry) {
         CreditApiProperties.Spend spend = properties.spend();
         return spend.batched() ? new SpendBatcher(pool.dataSource(), cache, spend.batchSizeMax(), registry)

@@ -10,6 +10,7 @@ import io.llmmetering.creditapi.applier.DebitApplier;
 import io.llmmetering.creditapi.applier.UsagePartitionMaintenance;
 import io.llmmetering.schemas.client.KafkaClients;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.Health;
@@ -17,7 +18,6 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 
 import javax.sql.DataSource;
@@ -51,25 +51,15 @@ class LedgerConfiguration {
     /**
      * The ledger writers' own connections, apart from the API's pool: requests (anonymous ones too) can never take the
      * connections the appliers need to charge. One per applier, one for the rollup and partition jobs, one spare for
-     * the balance refresh of a partition's new owner. Not a DataSource bean: the API's pool stays Spring Boot's.
+     * the balance refresh of a partition's new owner.
      */
     @Bean(destroyMethod = "close")
-    LedgerPool ledgerPool(CreditApiApplication.SchemaMigration migrated, DataSourceProperties dataSource, CreditApiProperties properties) {
-        HikariDataSource pool = dataSource.initializeDataSourceBuilder().type(HikariDataSource.class).build();
-        pool.setPoolName("ledger");
-        pool.setMaximumPoolSize(properties.applier().concurrency() + 2);
-        return new LedgerPool(pool);
-    }
-
-    record LedgerPool(HikariDataSource dataSource) implements AutoCloseable {
-        @Override
-        public void close() {
-            dataSource.close();
-        }
+    ConnectionPool ledgerPool(CreditApiApplication.SchemaMigration migrated, DataSourceProperties dataSource, CreditApiProperties properties) {
+        return ConnectionPool.of(dataSource, "ledger", properties.applier().concurrency() + 2, null);
     }
 
     @Bean
-    LedgerWorkers ledgerWorkers(CreditApiProperties properties, KafkaClients kafka, LedgerPool pool, BalanceCache cache, MeterRegistry registry,
+    LedgerWorkers ledgerWorkers(CreditApiProperties properties, KafkaClients kafka, @Qualifier("ledgerPool") ConnectionPool pool, BalanceCache cache, MeterRegistry registry,
                                 ApplierMonitoring monitoring) {
         DataSource dataSource = pool.dataSource();
         CreditApiProperties.Applier applier = properties.applier();

@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Bean;
 
 /** The metering-streams service: the topology, its health and its metrics. Port 8086 by default. */
 @SpringBootApplication(exclude = {KafkaAutoConfiguration.class, KafkaMetricsAutoConfiguration.class})
-@EnableConfigurationProperties({MeteringStreamsProperties.class, KafkaProperties.class})
+@EnableConfigurationProperties({MeteringStreamsProperties.class, MeteringStreamsProperties.EventRules.class, KafkaProperties.class})
 public class MeteringStreamsApplication {
 
     public static void main(String[] args) {
@@ -38,9 +38,10 @@ public class MeteringStreamsApplication {
     }
 
     @Bean(destroyMethod = "close")
-    StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook) {
+    StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, MeteringStreamsProperties.EventRules events, KafkaClients kafka,
+                                  PriceBook priceBook) {
         provisionTopics(properties, kafka, priceBook);
-        return runtime(properties, kafka, priceBook).start();
+        return runtime(properties, events, kafka, priceBook).start();
     }
 
     /** Creates missing topics and seeds the price book, as configured. */
@@ -55,8 +56,9 @@ public class MeteringStreamsApplication {
     }
 
     /** The topology with its Streams configuration, not started: the service and the local launcher alike. */
-    public static StreamsRuntime runtime(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook) {
-        return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(), priceBook),
+    public static StreamsRuntime runtime(MeteringStreamsProperties properties, MeteringStreamsProperties.EventRules events, KafkaClients kafka,
+                                         PriceBook priceBook) {
+        return new StreamsRuntime(MeteringTopology.build(properties.topology().toSettings(events), priceBook),
                 StreamsConfigFactory.create(kafka, properties));
     }
 

@@ -1,6 +1,7 @@
 package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.meteringstreams.topology.TopologySettings;
+import io.llmmetering.schemas.UsageEventRules;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -85,12 +86,24 @@ public record MeteringStreamsProperties(
     }
 
     /** {@code metering.streams.topology.*}: see {@link TopologySettings}. */
-    public record Topology(
-            @DefaultValue(TopologySettings.DEFAULT_DEDUPE_HORIZON) Duration dedupeHorizon,
-            @DefaultValue(TopologySettings.DEFAULT_MAX_CLOCK_SKEW) Duration maxClockSkew) {
+    public record Topology(@DefaultValue(TopologySettings.DEFAULT_DEDUPE_HORIZON) Duration dedupeHorizon) {
 
-        public TopologySettings toSettings() {
-            return new TopologySettings(dedupeHorizon, maxClockSkew);
+        /** {@code events}: the event rules' settings, which usage-ingest reads under the same names. */
+        public TopologySettings toSettings(EventRules events) {
+            return new TopologySettings(dedupeHorizon, events.maxClockSkew());
+        }
+    }
+
+    /**
+     * {@code metering.events.*}, read by usage-ingest under the same names: the event rules the topology checks
+     * again for events written straight to Kafka.
+     */
+    @ConfigurationProperties("metering.events")
+    public record EventRules(@DefaultValue(UsageEventRules.DEFAULT_MAX_CLOCK_SKEW) Duration maxClockSkew) {
+
+        /** The settings with their defaults and {@code overrides} ({@code metering.events.max-clock-skew}). */
+        public static EventRules bind(Map<String, String> overrides) {
+            return new Binder(new MapConfigurationPropertySource(overrides)).bindOrCreate("metering.events", EventRules.class);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.llmmetering.meteringstreams.topology;
 
+import io.llmmetering.schemas.UsageEventRules;
+
 import java.time.Duration;
 
 /**
@@ -7,13 +9,13 @@ import java.time.Duration;
  *
  * @param dedupeHorizon how long an event id is remembered; a duplicate older than this is left to the ledger's
  *                      unique (event_id, occurred_at)
- * @param maxClockSkew  how far in the future an event's occurred_at may lie before it is rejected
+ * @param maxClockSkew  how far in the future an event's occurred_at may lie before it is rejected ({@code metering.events.*},
+ *                      shared with usage-ingest)
  */
 public record TopologySettings(Duration dedupeHorizon, Duration maxClockSkew) {
 
     /** ISO-8601, which both {@link Duration#parse} and the service's configuration binder read: one default for both. */
     public static final String DEFAULT_DEDUPE_HORIZON = "PT24H";
-    public static final String DEFAULT_MAX_CLOCK_SKEW = "PT5M";
 
     public TopologySettings {
         requirePositive("dedupeHorizon", dedupeHorizon);
@@ -21,7 +23,7 @@ public record TopologySettings(Duration dedupeHorizon, Duration maxClockSkew) {
     }
 
     public static TopologySettings defaults() {
-        return new TopologySettings(Duration.parse(DEFAULT_DEDUPE_HORIZON), Duration.parse(DEFAULT_MAX_CLOCK_SKEW));
+        return new TopologySettings(Duration.parse(DEFAULT_DEDUPE_HORIZON), Duration.parse(UsageEventRules.DEFAULT_MAX_CLOCK_SKEW));
     }
 
     private static void requirePositive(String name, Duration value) {

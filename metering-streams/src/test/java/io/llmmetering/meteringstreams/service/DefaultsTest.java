@@ -15,7 +15,7 @@ class DefaultsTest {
     void theServicesConfigurationWithNothingSetIsTheTopologyDefaults() {
         MeteringStreamsProperties configured = MeteringStreamsProperties.bind(Map.of());
 
-        assertThat(configured.topology().toSettings()).isEqualTo(TopologySettings.defaults());
+        assertThat(configured.topology().toSettings(MeteringStreamsProperties.EventRules.bind(Map.of()))).isEqualTo(TopologySettings.defaults());
         assertThat(configured.commitInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(configured.partitions()).isEqualTo(6);
     }
