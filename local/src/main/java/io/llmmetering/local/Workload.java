@@ -1,7 +1,7 @@
 package io.llmmetering.local;
 
 import io.llmmetering.core.pricing.CostCalculator;
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.TokenUsage;
 
@@ -26,7 +26,7 @@ public final class Workload {
     private final int users;
     private final double duplicateRate;
     private final Random random;
-    private final List<ModelPrice> models;
+    private final List<PricedModel> models;
     private final CostCalculator calculator;
     private long next;
 
@@ -39,7 +39,7 @@ public final class Workload {
         this.users = users;
         this.duplicateRate = duplicateRate;
         this.random = new Random(seed);
-        this.models = book.models().stream().sorted(java.util.Comparator.comparing(ModelPrice::model)).toList();
+        this.models = book.models().stream().sorted(java.util.Comparator.comparing(PricedModel::model)).toList();
         this.calculator = new CostCalculator(book);
     }
 
@@ -63,7 +63,7 @@ public final class Workload {
         }
         long index = next++;
         int user = (int) Math.floor(users * Math.pow(random.nextDouble(), 2.5));
-        ModelPrice model = models.get((int) Math.floor(models.size() * Math.pow(random.nextDouble(), 1.8)));
+        PricedModel model = models.get((int) Math.floor(models.size() * Math.pow(random.nextDouble(), 1.8)));
         long input = 50 + random.nextInt(4_000);
         long output = random.nextInt(1_200);
         String power = switch (random.nextInt(10)) {

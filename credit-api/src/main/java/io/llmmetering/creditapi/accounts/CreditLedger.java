@@ -48,13 +48,13 @@ public final class CreditLedger {
     }
 
     /** Adds {@code amount} (positive) to an account, opening it if needed; {@code type} is allocation, purchase or refund. */
-    public Receipt credit(String userId, Credits amount, String type, String reason, String actor, Optional<String> idempotencyKey)
+    public LedgerReceipt credit(String userId, Credits amount, String type, String reason, String actor, Optional<String> idempotencyKey)
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount, type, connection -> {
             BalanceCache.Versioned balance = creditAccount(connection, userId, amount);
             UUID id = record(connection, userId, amount, balance.balance(), type, reason, UsageDetails.none(), idempotencyKey, actor);
-            return new Receipt(balance.balance(), id, amount, false, balance.version());
+            return new LedgerReceipt(balance.balance(), id, amount, false, balance.version());
         });
     }
 
@@ -63,14 +63,14 @@ public final class CreditLedger {
      * monthly cap; otherwise refuses and changes nothing. Concurrent deducts serialize on the account row and
      * never overdraw.
      */
-    public Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
+    public LedgerReceipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount.negate(), "deduction", connection -> {
             BalanceCache.Versioned balance = debitAccount(connection, userId, amount)
                     .orElseThrow(() -> whyNotDebited(connection, userId, amount));
             UUID id = record(connection, userId, amount.negate(), balance.balance(), "deduction", reason, usage, idempotencyKey, userId);
-            return new Receipt(balance.balance(), id, amount.negate(), false, balance.version());
+            return new LedgerReceipt(balance.balance(), id, amount.negate(), false, balance.version());
         });
     }
 
@@ -79,7 +79,7 @@ public final class CreditLedger {
      * account's latest top-up (allocation or purchase). The coupon row is locked while its use is taken, so
      * {@code max_uses} holds under any concurrency.
      */
-    public Receipt redeem(String userId, String code) throws SQLException {
+    public LedgerReceipt redeem(String userId, String code) throws SQLException {
         return book(userId, Optional.empty(), null, "coupon", connection -> {
             UUID couponId;
             String discountType;
@@ -117,16 +117,16 @@ public final class CreditLedger {
                 redemption.setObject(4, id);
                 redemption.executeUpdate();
             }
-            return new Receipt(balance.balance(), id, amount, false, balance.version());
+            return new LedgerReceipt(balance.balance(), id, amount, false, balance.version());
         });
     }
 
     @FunctionalInterface
     private interface Booking {
-        Receipt apply(Connection connection) throws SQLException;
+        LedgerReceipt apply(Connection connection) throws SQLException;
     }
 
-    private Receipt book(String userId, Optional<String> idempotencyKey, Credits signedAmount, String type, Booking booking)
+    private LedgerReceipt book(String userId, Optional<String> idempotencyKey, Credits signedAmount, String type, Booking booking)
             throws SQLException {
         for (int attempt = 1; ; attempt++) {
             try (Connection connection = dataSource.getConnection()) {
@@ -134,14 +134,14 @@ public final class CreditLedger {
                 try {
                     openAccount(connection, userId);
                     if (idempotencyKey.isPresent()) {
-                        Optional<Receipt> earlier = earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type);
+                        Optional<LedgerReceipt> earlier = earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type);
                         if (earlier.isPresent()) {
                             connection.rollback();
                             count(type, "replayed");
                             return earlier.get();
                         }
                     }
-                    Receipt receipt = booking.apply(connection);
+                    LedgerReceipt receipt = booking.apply(connection);
                     connection.commit();
                     count(type, "booked");
                     cache.put(userId, receipt.newBalance(), receipt.balanceVersion());
@@ -174,7 +174,7 @@ public final class CreditLedger {
         }
     }
 
-    private static Optional<Receipt> earlierReceipt(Connection connection, String userId, String key, Credits signedAmount, String type)
+    private static Optional<LedgerReceipt> earlierReceipt(Connection connection, String userId, String key, Credits signedAmount, String type)
             throws SQLException {
         try (PreparedStatement find = connection.prepareStatement(AccountStatements.FIND_BY_IDEMPOTENCY_KEY)) {
             find.setString(1, userId);
@@ -189,7 +189,7 @@ public final class CreditLedger {
                     throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
                             "this Idempotency-Key was already used for a different request (" + row.getString(4) + " of " + amount + ")");
                 }
-                return Optional.of(new Receipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true, 0));
+                return Optional.of(new LedgerReceipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true, 0));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.applier;
 
 import io.llmmetering.creditapi.balances.BalanceCache;
+import io.llmmetering.creditapi.balances.PendingBalances;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +27,10 @@ final class BalanceWriteBehind {
 
     private static final Logger log = LoggerFactory.getLogger(BalanceWriteBehind.class);
     private static final Duration RETRY_INTERVAL = Duration.ofSeconds(1);
-    private static final int MAX_UNWRITTEN_BALANCES = 500_000;
 
     private final BalanceCache cache;
     private final CacheNotes notes;
-    private final Map<String, BalanceCache.Versioned> unwritten = new HashMap<>();
+    private final PendingBalances unwritten = new PendingBalances("applier");
     private CompletableFuture<Boolean> write;
     private Map<String, BalanceCache.Versioned> writing = Map.of();
     private final List<Long> unwrittenNotes = new ArrayList<>();
@@ -55,8 +55,9 @@ final class BalanceWriteBehind {
             confirmedNotes.clear();
             unwrittenNotes.add(batch.cachePendingId());
         }
-        batch.changes().forEach(change -> unwritten.merge(change.userId(),
-                new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion()), BalanceCache.Versioned::newest));
+        Map<String, BalanceCache.Versioned> balances = new HashMap<>(batch.changes().size() * 2);
+        batch.changes().forEach(change -> balances.put(change.userId(), new BalanceCache.Versioned(change.balanceAfter(), change.balanceVersion())));
+        keep(balances);
         writeWhenDue();
     }
 
@@ -76,17 +77,9 @@ final class BalanceWriteBehind {
             if (write.join()) {
                 confirmedNotes.addAll(writingNotes);
             } else {
-                writing.forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
                 unwrittenNotes.addAll(writingNotes);
+                keep(writing);
                 nextRetryNanos = System.nanoTime() + RETRY_INTERVAL.toNanos();
-                if (unwritten.size() > MAX_UNWRITTEN_BALANCES) {
-                    // a long outage: readers miss or expire to PostgreSQL anyway; keep memory bounded (the ledger's
-                    // notes stay: read again when the applier is idle, or by the next owner of the partitions)
-                    log.warn("balance cache unreachable, dropping pending writes users={}", unwritten.size());
-                    unwritten.clear();
-                    unwrittenNotes.clear();
-                    notesUnread = true;
-                }
             }
             write = null;
             writing = Map.of();
@@ -95,8 +88,8 @@ final class BalanceWriteBehind {
         if (unwritten.isEmpty() || System.nanoTime() < nextRetryNanos) {
             return;
         }
-        writing = new HashMap<>(unwritten);
-        unwritten.clear();
+        writing = unwritten.snapshot();
+        unwritten.written(writing);
         writingNotes = List.copyOf(unwrittenNotes);
         unwrittenNotes.clear();
         write = cache.putAllAsync(writing);
@@ -133,8 +126,8 @@ final class BalanceWriteBehind {
             }
             Set<String> users = new HashSet<>();
             unconfirmed.forEach(note -> users.addAll(note.userIds()));
-            notes.balancesOf(users).forEach((user, balance) -> unwritten.merge(user, balance, BalanceCache.Versioned::newest));
             unconfirmed.forEach(note -> unwrittenNotes.add(note.id()));
+            keep(notes.balancesOf(users));
             nextRetryNanos = System.nanoTime();
             log.info("unconfirmed cached balances to refresh batches={} users={}", unconfirmed.size(), users.size());
             writeWhenDue();
@@ -154,7 +147,18 @@ final class BalanceWriteBehind {
             }
         }
         if (!unwritten.isEmpty()) {
-            cache.putAll(unwritten);
+            cache.putAll(unwritten.snapshot());
+        }
+    }
+
+    /**
+     * Balances join those waiting for Redis. When the bound drops what waited (a long outage), the ledger's notes
+     * of them stay in PostgreSQL and are read again when the applier is idle, or by the next owner of the partitions.
+     */
+    private void keep(Map<String, BalanceCache.Versioned> balances) {
+        if (!unwritten.add(balances)) {
+            unwrittenNotes.clear();
+            notesUnread = true;
         }
     }
 }

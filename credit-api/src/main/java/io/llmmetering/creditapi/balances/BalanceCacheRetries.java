@@ -5,9 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -21,10 +19,9 @@ import java.util.concurrent.TimeUnit;
 public final class BalanceCacheRetries implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BalanceCacheRetries.class);
-    private static final int MAX_PENDING = 100_000;
 
     private final BalanceCache cache;
-    private final Map<String, BalanceCache.Versioned> pending = new ConcurrentHashMap<>();
+    private final PendingBalances pending = new PendingBalances("api");
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "balance-cache-retries");
         thread.setDaemon(true);
@@ -44,12 +41,7 @@ public final class BalanceCacheRetries implements AutoCloseable {
     /** Writes the balances now, with one script run per chunk, and whatever Redis refuses again until it takes it. */
     public void putAll(Map<String, BalanceCache.Versioned> balances) {
         if (!cache.putAll(balances)) {
-            if (pending.size() >= MAX_PENDING) {
-                // a long outage: readers fall back to PostgreSQL anyway; keep memory bounded
-                log.warn("balance cache unreachable, dropping pending writes users={}", pending.size());
-                pending.clear();
-            }
-            balances.forEach((userId, balance) -> pending.merge(userId, balance, BalanceCache.Versioned::newest));
+            pending.add(balances);
         }
     }
 
@@ -62,11 +54,10 @@ public final class BalanceCacheRetries implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        Map<String, BalanceCache.Versioned> attempt = new HashMap<>(pending);
+        Map<String, BalanceCache.Versioned> attempt = pending.snapshot();
         try {
             if (cache.putAll(attempt)) {
-                // only what was written: a newer version that arrived meanwhile stays for the next turn
-                attempt.forEach(pending::remove);
+                pending.written(attempt);
             }
         } catch (RuntimeException e) {
             log.warn("balance cache retry failed users={} error={}", attempt.size(), e.toString());

@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.spending;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.CreditLedger;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.holds.SpendHolds;
 
@@ -38,7 +38,7 @@ public final class OneTransactionPerRequest implements Spending {
     }
 
     @Override
-    public Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
+    public LedgerReceipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
             throws SQLException {
         return ledger.deduct(userId, amount, reason, usage, idempotencyKey);
     }

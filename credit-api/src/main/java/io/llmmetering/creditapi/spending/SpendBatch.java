@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.spending;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.holds.SpendHolds;
@@ -59,7 +59,7 @@ final class SpendBatch {
     }
 
     /**
-     * @param answers per request, in order: a {@link SpendHolds.Hold}, a void's status, a {@link Receipt}, or the
+     * @param answers per request, in order: a {@link SpendHolds.Hold}, a void's status, a {@link LedgerReceipt}, or the
      *                {@link LedgerRefusal} it gets
      */
     record Decisions(List<Object> answers, List<AccountChange> accounts, List<NewHold> holds, List<UUID> voided, List<NewDeduct> deducts) {
@@ -167,7 +167,7 @@ final class SpendBatch {
             Credits amount = deduct.amount().negate();
             newDeducts.add(new NewDeduct(id, deduct.userId(), amount, after.balance(), deduct.reason(), deduct.usage(), deduct.idempotencyKey()));
             key.ifPresent(k -> deducts.put(k, new EarlierDeduct(id, amount, after.balance())));
-            return new Receipt(after.balance(), id, amount, false, after.balanceVersion());
+            return new LedgerReceipt(after.balance(), id, amount, false, after.balanceVersion());
         }
     }
 
@@ -186,6 +186,6 @@ final class SpendBatch {
             return new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
                     "this Idempotency-Key was already used for a different request (deduction of " + earlier.amount() + ")");
         }
-        return new Receipt(earlier.balanceAfter(), earlier.id(), earlier.amount(), true, 0);
+        return new LedgerReceipt(earlier.balanceAfter(), earlier.id(), earlier.amount(), true, 0);
     }
 }

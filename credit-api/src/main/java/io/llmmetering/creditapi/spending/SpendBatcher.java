@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.spending;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.balances.BalanceCache;
@@ -79,12 +79,12 @@ public final class SpendBatcher implements Spending, AutoCloseable {
     }
 
     @Override
-    public Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
+    public LedgerReceipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey)
             throws SQLException {
         if (!amount.isPositive()) {
             throw new IllegalArgumentException("amount must be positive, was " + amount);
         }
-        return (Receipt) writes.submit(new SpendRequest.Deduct(userId, amount, reason, usage, idempotencyKey));
+        return (LedgerReceipt) writes.submit(new SpendRequest.Deduct(userId, amount, reason, usage, idempotencyKey));
     }
 
     /**
@@ -304,7 +304,7 @@ public final class SpendBatcher implements Spending, AutoCloseable {
             if (requests.get(i) instanceof SpendRequest.Deduct) {
                 if (answer instanceof LedgerRefusal) {
                     deductions("refused").increment();
-                } else if (((Receipt) answer).replayed()) {
+                } else if (((LedgerReceipt) answer).replayed()) {
                     deductions("replayed").increment();
                 }
             } else if (answer instanceof LedgerRefusal refusal && refusal.reason() != LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED) {

@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.spending;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.holds.SpendHolds;
 
@@ -30,5 +30,5 @@ public interface Spending {
     SpendHolds.Authorization authorize(String userId, Credits estimate) throws SQLException;
 
     /** Takes {@code amount} (positive) from an account that may spend it, or refuses and changes nothing. */
-    Receipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey) throws SQLException;
+    LedgerReceipt deduct(String userId, Credits amount, String reason, UsageDetails usage, Optional<String> idempotencyKey) throws SQLException;
 }

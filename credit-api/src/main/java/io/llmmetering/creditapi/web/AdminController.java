@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.llmmetering.core.money.Credits;
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
@@ -262,7 +262,7 @@ final class AdminController {
             throw ApiProblem.validation("aliases", "at most 50 aliases");
         }
         aliases.forEach(alias -> Inputs.requiredText("aliases", alias, 200));
-        ModelPrice price = new ModelPrice(id, provider, rate("input_per_1k", request.inputPer1k()), rate("output_per_1k", request.outputPer1k()),
+        PricedModel price = new PricedModel(id, provider, rate("input_per_1k", request.inputPer1k()), rate("output_per_1k", request.outputPer1k()),
                 Optional.ofNullable(request.cachedInputPer1k()).map(r -> rate("cached_input_per_1k", r)),
                 Optional.ofNullable(request.blendedPer1k()).map(r -> rate("blended_per_1k", r)));
         Instant now = Instant.now();
@@ -277,9 +277,9 @@ final class AdminController {
         if (rate == null) {
             throw ApiProblem.validation(field, field + " is required");
         }
-        if (!ModelPrice.isValidRate(rate)) {
-            throw ApiProblem.validation(field, field + " must be 0 to " + ModelPrice.MAX_RATE_PER_1K + " credits per 1K tokens with at most "
-                    + ModelPrice.MAX_RATE_SCALE + " decimal places");
+        if (!PricedModel.isValidRate(rate)) {
+            throw ApiProblem.validation(field, field + " must be 0 to " + PricedModel.MAX_RATE_PER_1K + " credits per 1K tokens with at most "
+                    + PricedModel.MAX_RATE_SCALE + " decimal places");
         }
         return rate;
     }

@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.web;
 
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PowerLevel;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.Tier;
@@ -142,7 +142,7 @@ final class ApiViews {
 
     static Responses.Pricing pricing(PriceBook book, Map<String, String> versions) {
         Map<String, Responses.ModelPricing> models = new LinkedHashMap<>();
-        book.models().stream().sorted(java.util.Comparator.comparing(ModelPrice::model)).forEach(price -> models.put(price.model(),
+        book.models().stream().sorted(java.util.Comparator.comparing(PricedModel::model)).forEach(price -> models.put(price.model(),
                 new Responses.ModelPricing(price.provider(), plain(price.inputPer1k()), plain(price.outputPer1k()),
                         price.cachedInputPer1k().map(ApiViews::plain).orElse(null), price.blendedPer1k().map(ApiViews::plain).orElse(null),
                         book.aliasesOf(price.model()),

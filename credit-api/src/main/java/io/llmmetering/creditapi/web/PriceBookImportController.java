@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.web;
 
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBookImport;
 import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
@@ -40,14 +40,14 @@ final class PriceBookImportController {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.validation("body", e.getMessage());
         }
-        List<ModelPrice> toPublish = plan.prices();
+        List<PricedModel> toPublish = plan.prices();
         String version = null;
         String effectiveFrom = null;
         if (!dryRun && !toPublish.isEmpty()) {
             Instant now = Instant.now();
             version = "import-" + now;
             effectiveFrom = now.toString();
-            for (ModelPrice price : toPublish) {
+            for (PricedModel price : toPublish) {
                 publisher.publish(PriceBookRecords.of(price, List.of(), version, now));
             }
         }
@@ -60,7 +60,7 @@ final class PriceBookImportController {
                 version, effectiveFrom, dryRun ? 0 : toPublish.size());
     }
 
-    private static Responses.ImportedPrice price(ModelPrice price) {
+    private static Responses.ImportedPrice price(PricedModel price) {
         return new Responses.ImportedPrice(price.model(), price.provider(), plain(price.inputPer1k()), plain(price.outputPer1k()),
                 price.cachedInputPer1k().map(PriceBookImportController::plain).orElse(null));
     }

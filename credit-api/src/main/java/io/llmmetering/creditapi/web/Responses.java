@@ -32,7 +32,7 @@ final class Responses {
                    @JsonInclude(JsonInclude.Include.NON_NULL) Boolean creditSystemEnabled,
                    @JsonInclude(JsonInclude.Include.NON_NULL) String detail) {
 
-        static Receipt of(io.llmmetering.creditapi.accounts.Receipt receipt) {
+        static Receipt of(io.llmmetering.creditapi.accounts.LedgerReceipt receipt) {
             return new Receipt(Inputs.amount(receipt.newBalance()), receipt.transactionId().toString(), receipt.replayed() ? true : null,
                     null, null, null, null);
         }

@@ -2,7 +2,7 @@ package io.llmmetering.creditapi.spending;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.holds.SpendHolds;
@@ -157,10 +157,10 @@ class SpendBatchTest {
         SpendBatch.Decisions decisions = SpendBatch.decide(List.of(deduct("a", "0.4", null), deduct("a", "0.4", null), deduct("a", "0.4", null)),
                 stored(Map.of("a", account("1.00"))), ids);
 
-        assertThat(((Receipt) decisions.answers().get(0)).newBalance()).isEqualTo(Credits.parse("0.6"));
-        assertThat(((Receipt) decisions.answers().get(0)).balanceVersion()).isEqualTo(8);
-        assertThat(((Receipt) decisions.answers().get(1)).newBalance()).isEqualTo(Credits.parse("0.2"));
-        assertThat(((Receipt) decisions.answers().get(1)).balanceVersion()).isEqualTo(9);
+        assertThat(((LedgerReceipt) decisions.answers().get(0)).newBalance()).isEqualTo(Credits.parse("0.6"));
+        assertThat(((LedgerReceipt) decisions.answers().get(0)).balanceVersion()).isEqualTo(8);
+        assertThat(((LedgerReceipt) decisions.answers().get(1)).newBalance()).isEqualTo(Credits.parse("0.2"));
+        assertThat(((LedgerReceipt) decisions.answers().get(1)).balanceVersion()).isEqualTo(9);
         assertThat(refusal(decisions.answers().get(2))).isEqualTo(LedgerRefusal.Reason.INSUFFICIENT_CREDITS);
         assertThat(((LedgerRefusal) decisions.answers().get(2)).getMessage())
                 .isEqualTo("balance 0.2 is less than the amount 0.4");
@@ -182,7 +182,7 @@ class SpendBatchTest {
                 hold("a", "r2", "0.01")), stored(Map.of("a", capped)), ids);
 
         assertThat(decisions.answers().get(0)).isInstanceOf(SpendHolds.Hold.class);
-        assertThat(decisions.answers().get(1)).isInstanceOf(Receipt.class);
+        assertThat(decisions.answers().get(1)).isInstanceOf(LedgerReceipt.class);
         assertThat(refusal(decisions.answers().get(2))).isEqualTo(LedgerRefusal.Reason.MONTHLY_CAP_REACHED);
         assertThat(((LedgerRefusal) decisions.answers().get(2)).getMessage())
                 .isEqualTo("month-to-date spend 0.7 plus 0.01 would exceed the monthly cap 1");
@@ -211,10 +211,10 @@ class SpendBatchTest {
         SpendBatch.Decisions decisions = SpendBatch.decide(List.of(deduct("a", "0.1", "k0"), deduct("a", "0.2", "k1"), deduct("a", "0.2", "k1"),
                 deduct("a", "0.3", "k1"), deduct("b", "0.2", "k1")), stored, ids);
 
-        assertThat(decisions.answers().get(0)).isEqualTo(new Receipt(Credits.parse("1.1"), earlier, Credits.parse("-0.1"), true, 0));
-        Receipt booked = (Receipt) decisions.answers().get(1);
+        assertThat(decisions.answers().get(0)).isEqualTo(new LedgerReceipt(Credits.parse("1.1"), earlier, Credits.parse("-0.1"), true, 0));
+        LedgerReceipt booked = (LedgerReceipt) decisions.answers().get(1);
         assertThat(booked.replayed()).isFalse();
-        assertThat(decisions.answers().get(2)).isEqualTo(new Receipt(booked.newBalance(), booked.transactionId(), booked.amount(), true, 0));
+        assertThat(decisions.answers().get(2)).isEqualTo(new LedgerReceipt(booked.newBalance(), booked.transactionId(), booked.amount(), true, 0));
         assertThat(refusal(decisions.answers().get(3))).isEqualTo(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED);
         assertThat(refusal(decisions.answers().get(4))).isEqualTo(LedgerRefusal.Reason.INSUFFICIENT_CREDITS); // another user's key space
         assertThat(decisions.deducts()).singleElement().satisfies(row -> assertThat(row.idempotencyKey()).contains("k1"));

@@ -3,7 +3,7 @@ package io.llmmetering.creditapi.spending;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
-import io.llmmetering.creditapi.accounts.Receipt;
+import io.llmmetering.creditapi.accounts.LedgerReceipt;
 import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
@@ -110,7 +110,7 @@ class SpendBatcherTest {
         if (answer instanceof SpendHolds.Hold hold) {
             return "hold " + hold.amount() + " " + hold.status() + " available " + hold.available() + (hold.replayed() ? " replayed" : "");
         }
-        if (answer instanceof Receipt receipt) {
+        if (answer instanceof LedgerReceipt receipt) {
             return "receipt " + receipt.amount() + " balance " + receipt.newBalance() + (receipt.replayed() ? " replayed" : "");
         }
         if (answer instanceof LedgerRefusal refusal) {
@@ -357,7 +357,7 @@ class SpendBatcherTest {
                         assertThat(r.next()).as("hold %s answered, stored", hold.id()).isTrue();
                         assertThat(Credits.ofExact(r.getBigDecimal(1))).isEqualTo(hold.amount());
                     }
-                } else if (answer instanceof Receipt receipt) {
+                } else if (answer instanceof LedgerReceipt receipt) {
                     try (ResultSet r = s.executeQuery("SELECT amount FROM credit_transactions WHERE id = '" + receipt.transactionId() + "'")) {
                         assertThat(r.next()).as("deduct %s answered, stored", receipt.transactionId()).isTrue();
                         assertThat(Credits.ofExact(r.getBigDecimal(1))).isEqualTo(receipt.amount());
@@ -365,8 +365,8 @@ class SpendBatcherTest {
                 }
             }
         }
-        assertThat(given).anyMatch(LedgerRefusal.class::isInstance).anyMatch(Receipt.class::isInstance)
-                .anyMatch(answer -> answer instanceof Receipt receipt && receipt.replayed());
+        assertThat(given).anyMatch(LedgerRefusal.class::isInstance).anyMatch(LedgerReceipt.class::isInstance)
+                .anyMatch(answer -> answer instanceof LedgerReceipt receipt && receipt.replayed());
     }
 
     /**
@@ -400,8 +400,8 @@ class SpendBatcherTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> batcher.waiting() == 11);
             lock.rollback();
 
-            assertThat(first.join()).isInstanceOf(Receipt.class);
-            assertThat(good).allSatisfy(answer -> assertThat(answer.join()).isInstanceOf(Receipt.class));
+            assertThat(first.join()).isInstanceOf(LedgerReceipt.class);
+            assertThat(good).allSatisfy(answer -> assertThat(answer.join()).isInstanceOf(LedgerReceipt.class));
             assertThat(bad.join()).isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23514"));
         } finally {
             callers.shutdown();

@@ -1,6 +1,6 @@
 package io.llmmetering.local.faults;
 
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.MessageCodec;
 import io.llmmetering.schemas.Topics;
@@ -144,7 +144,7 @@ class PipelineFuzzTest {
 
     /** A price at the bound every path allows: times the largest call a rule lets through, past a debit's long. */
     private static void publishTheDearestPrice(ProcessPipeline pipeline) throws Exception {
-        ModelPrice dearest = ModelPrice.of(DEAREST, "fuzz", ModelPrice.MAX_RATE_PER_1K, ModelPrice.MAX_RATE_PER_1K);
+        PricedModel dearest = PricedModel.of(DEAREST, "fuzz", PricedModel.MAX_RATE_PER_1K, PricedModel.MAX_RATE_PER_1K);
         try (KafkaProducer<String, io.llmmetering.schemas.ModelPrice> producer = pipeline.kafka().producer(Map.of(), Map.of(),
                 new StringSerializer(), AvroSerde.of(io.llmmetering.schemas.ModelPrice.class).serializer())) {
             producer.send(new ProducerRecord<>(Topics.PRICING_MODELS, DEAREST, PriceBookRecords.of(dearest, List.of(), "fuzz-bound", Instant.now())))

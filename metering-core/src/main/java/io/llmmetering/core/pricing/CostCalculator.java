@@ -27,7 +27,7 @@ public final class CostCalculator {
 
     /** Cost of one call with separate input, cached-input and output counts. */
     public Credits costOfUsage(String model, TokenUsage usage, String powerLevel, String tier) {
-        ModelPrice price = priceBook.model(model);
+        PricedModel price = priceBook.model(model);
         BigDecimal multipliers = multipliers(powerLevel, tier);
         long uncachedInput = usage.inputTokens() - usage.cachedInputTokens();
         BigDecimal tokenCost = price.inputPer1k().multiply(BigDecimal.valueOf(uncachedInput))
@@ -39,7 +39,7 @@ public final class CostCalculator {
     /** Cost of a bare {@code tokens_used} count, at the model's blended rate. */
     public Credits costOfTokens(String model, long tokensUsed, String powerLevel, String tier) {
         TokenUsage.requireCount("tokens_used", tokensUsed);
-        ModelPrice price = priceBook.model(model);
+        PricedModel price = priceBook.model(model);
         BigDecimal multipliers = multipliers(powerLevel, tier);
         BigDecimal tokens = BigDecimal.valueOf(tokensUsed);
         BigDecimal exact = price.blendedPer1k()
@@ -49,9 +49,9 @@ public final class CostCalculator {
             return Credits.of(exact, RoundingMode.HALF_EVEN);
         }
         // (5 * input + output) / 6 is not always a finite decimal: divide once, at the rounding step.
-        BigDecimal numerator = price.inputPer1k().multiply(ModelPrice.BLEND_INPUT_WEIGHT).add(price.outputPer1k())
+        BigDecimal numerator = price.inputPer1k().multiply(PricedModel.BLEND_INPUT_WEIGHT).add(price.outputPer1k())
                 .multiply(tokens).multiply(multipliers);
-        BigDecimal quotient = numerator.divide(ModelPrice.BLEND_DIVISOR.multiply(THOUSAND), Credits.SCALE, RoundingMode.HALF_EVEN);
+        BigDecimal quotient = numerator.divide(PricedModel.BLEND_DIVISOR.multiply(THOUSAND), Credits.SCALE, RoundingMode.HALF_EVEN);
         return Credits.ofExact(quotient);
     }
 

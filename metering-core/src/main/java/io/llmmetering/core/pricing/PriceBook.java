@@ -13,12 +13,12 @@ import java.util.Objects;
 public final class PriceBook {
 
     private final String version;
-    private final Map<String, ModelPrice> modelsById;
+    private final Map<String, PricedModel> modelsById;
     private final Map<String, String> aliasToModel;
     private final Map<String, PowerLevel> powerLevels;
     private final Map<String, Tier> tiers;
 
-    public PriceBook(String version, Collection<ModelPrice> models, Map<String, String> aliases,
+    public PriceBook(String version, Collection<PricedModel> models, Map<String, String> aliases,
                      Collection<PowerLevel> powerLevels, Collection<Tier> tiers) {
         this.version = Objects.requireNonNull(version, "version");
         this.modelsById = index(models, m -> normalize(m.model()), "model");
@@ -64,12 +64,12 @@ public final class PriceBook {
      * no date is stripped and no prefix matched, because a dated snapshot may cost what its family does not
      * ({@code gpt-4o-2024-05-13}); a snapshot is priced only where the book names it as an alias. Otherwise unknown.
      */
-    public ModelPrice model(String model) {
+    public PricedModel model(String model) {
         if (model == null || model.isBlank()) {
             throw new UnknownModelException(String.valueOf(model));
         }
         String id = normalize(model);
-        ModelPrice price = lookup(id);
+        PricedModel price = lookup(id);
         for (int slash = id.indexOf('/'); price == null && slash >= 0; slash = id.indexOf('/', slash + 1)) {
             price = lookup(id.substring(slash + 1));
         }
@@ -79,8 +79,8 @@ public final class PriceBook {
         return price;
     }
 
-    private ModelPrice lookup(String id) {
-        ModelPrice price = modelsById.get(id);
+    private PricedModel lookup(String id) {
+        PricedModel price = modelsById.get(id);
         return price != null ? price : modelsById.get(aliasToModel.getOrDefault(id, ""));
     }
 
@@ -113,7 +113,7 @@ public final class PriceBook {
         return tier;
     }
 
-    public Collection<ModelPrice> models() {
+    public Collection<PricedModel> models() {
         return java.util.Collections.unmodifiableCollection(modelsById.values());
     }
 
@@ -130,16 +130,16 @@ public final class PriceBook {
     }
 
     /** A new book, at {@code newVersion}, in which {@code price} replaces (or adds) its model; aliases stay. */
-    public PriceBook withModel(ModelPrice price, String newVersion) {
-        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+    public PriceBook withModel(PricedModel price, String newVersion) {
+        Map<String, PricedModel> models = new LinkedHashMap<>(modelsById);
         models.put(normalize(price.model()), price);
         return new PriceBook(newVersion, models.values(), aliasToModel, powerLevels.values(), tiers.values());
     }
 
-    /** As {@link #withModel(ModelPrice, String)}, and {@code aliases} become exactly the model's aliases. */
-    public PriceBook withModel(ModelPrice price, Collection<String> aliases, String newVersion) {
+    /** As {@link #withModel(PricedModel, String)}, and {@code aliases} become exactly the model's aliases. */
+    public PriceBook withModel(PricedModel price, Collection<String> aliases, String newVersion) {
         String id = normalize(price.model());
-        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        Map<String, PricedModel> models = new LinkedHashMap<>(modelsById);
         models.put(id, price);
         Map<String, String> newAliases = new LinkedHashMap<>(aliasToModel);
         newAliases.values().removeIf(id::equals);
@@ -156,7 +156,7 @@ public final class PriceBook {
     /** A new book, at {@code newVersion}, without {@code model} (retired or deleted); aliases to it go too. */
     public PriceBook withoutModel(String model, String newVersion) {
         String id = normalize(model);
-        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+        Map<String, PricedModel> models = new LinkedHashMap<>(modelsById);
         models.remove(id);
         Map<String, String> aliases = new LinkedHashMap<>(aliasToModel);
         aliases.values().removeIf(id::equals);
@@ -164,8 +164,8 @@ public final class PriceBook {
     }
 
     /** A new book with the models of {@code other} added or replacing ours; tiers and power levels stay ours. */
-    public PriceBook withModels(Collection<ModelPrice> prices, String newVersion) {
-        Map<String, ModelPrice> models = new LinkedHashMap<>(modelsById);
+    public PriceBook withModels(Collection<PricedModel> prices, String newVersion) {
+        Map<String, PricedModel> models = new LinkedHashMap<>(modelsById);
         prices.forEach(price -> models.put(normalize(price.model()), price));
         return new PriceBook(newVersion, models.values(), aliasToModel, powerLevels.values(), tiers.values());
     }

@@ -29,7 +29,7 @@ public final class PriceBookImport {
 
     /**
      * LiteLLM's prices are in US dollars: above this per 1,000 tokens is a mistake in the file (its dearest model
-     * is far below), though {@link ModelPrice#MAX_RATE_PER_1K} would allow it for credits of another size.
+     * is far below), though {@link PricedModel#MAX_RATE_PER_1K} would allow it for credits of another size.
      */
     static final BigDecimal MAX_RATE_PER_1K = BigDecimal.valueOf(1_000);
     private static final BigDecimal TOKENS_PER_1K = BigDecimal.valueOf(1_000);
@@ -58,14 +58,14 @@ public final class PriceBookImport {
     public record Skipped(String model, SkipReason reason, String detail) {
     }
 
-    public record Change(ModelPrice before, ModelPrice after) {
+    public record Change(PricedModel before, PricedModel after) {
     }
 
     /** What the import would do; {@link #prices()} are the models to publish (added and changed). */
-    public record Plan(String format, List<ModelPrice> added, List<Change> changed, List<String> unchanged, List<Skipped> skipped) {
+    public record Plan(String format, List<PricedModel> added, List<Change> changed, List<String> unchanged, List<Skipped> skipped) {
 
-        public List<ModelPrice> prices() {
-            List<ModelPrice> prices = new ArrayList<>(added);
+        public List<PricedModel> prices() {
+            List<PricedModel> prices = new ArrayList<>(added);
             changed.forEach(change -> prices.add(change.after()));
             return prices;
         }
@@ -96,7 +96,7 @@ public final class PriceBookImport {
         return compare(current, "litellm", fromLiteLlm(root, skipped), skipped);
     }
 
-    private static List<ModelPrice> fromNative(JsonNode root) {
+    private static List<PricedModel> fromNative(JsonNode root) {
         try (InputStream again = new java.io.ByteArrayInputStream(JSON.writeValueAsBytes(root))) {
             return List.copyOf(PriceBookReader.readNative(again).models());
         } catch (java.io.IOException e) {
@@ -104,8 +104,8 @@ public final class PriceBookImport {
         }
     }
 
-    private static List<ModelPrice> fromLiteLlm(JsonNode root, List<Skipped> skipped) {
-        List<ModelPrice> prices = new ArrayList<>();
+    private static List<PricedModel> fromLiteLlm(JsonNode root, List<Skipped> skipped) {
+        List<PricedModel> prices = new ArrayList<>();
         for (Map.Entry<String, JsonNode> entry : root.properties()) {
             String id = entry.getKey();
             JsonNode spec = entry.getValue();
@@ -128,7 +128,7 @@ public final class PriceBookImport {
                 Optional<BigDecimal> cached = spec.path("cache_read_input_token_cost").isNumber()
                         ? Optional.of(per1k(spec, "cache_read_input_token_cost")) : Optional.empty();
                 String provider = spec.path("litellm_provider").isString() ? spec.path("litellm_provider").asString() : "unknown";
-                prices.add(new ModelPrice(id, provider, input, output, cached, Optional.empty()));
+                prices.add(new PricedModel(id, provider, input, output, cached, Optional.empty()));
             } catch (IllegalArgumentException e) {
                 skipped.add(new Skipped(id, SkipReason.INVALID_PRICE, e.getMessage()));
             }
@@ -139,24 +139,24 @@ public final class PriceBookImport {
     private static BigDecimal per1k(JsonNode spec, String field) {
         BigDecimal perToken = spec.path(field).decimalValue();
         BigDecimal rate = perToken.multiply(TOKENS_PER_1K).stripTrailingZeros();
-        if (rate.compareTo(MAX_RATE_PER_1K) > 0 || !ModelPrice.isValidRate(rate)) {
+        if (rate.compareTo(MAX_RATE_PER_1K) > 0 || !PricedModel.isValidRate(rate)) {
             // never toPlainString(): 1e999999999 would be a billion characters, even in a dry run
             throw new IllegalArgumentException(field + " " + perToken + " is out of range");
         }
         return rate;
     }
 
-    private static Plan compare(PriceBook current, String format, List<ModelPrice> imported, List<Skipped> skipped) {
-        List<ModelPrice> added = new ArrayList<>();
+    private static Plan compare(PriceBook current, String format, List<PricedModel> imported, List<Skipped> skipped) {
+        List<PricedModel> added = new ArrayList<>();
         List<Change> changed = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
         // by exact id: "bedrock/claude-..." is a model of its own, not the "claude-..." a lookup would fall back to
-        Map<String, ModelPrice> priced = new java.util.HashMap<>();
+        Map<String, PricedModel> priced = new java.util.HashMap<>();
         current.models().forEach(model -> priced.put(model.model().strip().toLowerCase(Locale.ROOT), model));
         current.aliases().forEach((alias, model) -> priced.putIfAbsent(alias.strip().toLowerCase(Locale.ROOT),
                 priced.get(model.strip().toLowerCase(Locale.ROOT))));
-        for (ModelPrice price : imported) {
-            ModelPrice before = priced.get(price.model().strip().toLowerCase(Locale.ROOT));
+        for (PricedModel price : imported) {
+            PricedModel before = priced.get(price.model().strip().toLowerCase(Locale.ROOT));
             if (before == null) {
                 added.add(price);
                 continue;
@@ -181,7 +181,7 @@ public final class PriceBookImport {
     }
 
     /** Equal rates are equal whatever their scale: 0.0025 and 0.00250 are one price. */
-    private static boolean samePrice(ModelPrice a, ModelPrice b) {
+    private static boolean samePrice(PricedModel a, PricedModel b) {
         return a.inputPer1k().compareTo(b.inputPer1k()) == 0 && a.outputPer1k().compareTo(b.outputPer1k()) == 0
                 && a.provider().equals(b.provider())
                 && a.cachedInputPer1k().map(BigDecimal::stripTrailingZeros).equals(b.cachedInputPer1k().map(BigDecimal::stripTrailingZeros))

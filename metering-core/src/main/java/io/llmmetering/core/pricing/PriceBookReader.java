@@ -55,12 +55,12 @@ public final class PriceBookReader {
         List<Tier> tiers = new ArrayList<>();
         requiredObject(root, "tiers").properties()
                 .forEach(e -> tiers.add(new Tier(e.getKey(), decimal(e.getValue(), "tier " + e.getKey()))));
-        List<ModelPrice> models = new ArrayList<>();
+        List<PricedModel> models = new ArrayList<>();
         Map<String, String> aliases = new LinkedHashMap<>();
         for (JsonNode model : root.path("models")) {
             String id = requiredText(model, "model", "model entry");
             String what = "model " + id;
-            models.add(new ModelPrice(id, requiredText(model, "provider", what),
+            models.add(new PricedModel(id, requiredText(model, "provider", what),
                     perMillionToPer1k(model, "input_per_1m", what).orElseThrow(() -> missing("input_per_1m", what)),
                     perMillionToPer1k(model, "output_per_1m", what).orElseThrow(() -> missing("output_per_1m", what)),
                     perMillionToPer1k(model, "cached_input_per_1m", what),
@@ -79,7 +79,7 @@ public final class PriceBookReader {
      */
     public static PriceBook readLiteLlm(InputStream json, PriceBook base, String version) {
         JsonNode root = parse(json);
-        List<ModelPrice> models = new ArrayList<>();
+        List<PricedModel> models = new ArrayList<>();
         for (Map.Entry<String, JsonNode> entry : root.properties()) {
             JsonNode spec = entry.getValue();
             if (entry.getKey().equals("sample_spec") || !spec.path("input_cost_per_token").isNumber()
@@ -92,7 +92,7 @@ public final class PriceBookReader {
             Optional<BigDecimal> cached = spec.path("cache_read_input_token_cost").isNumber()
                     ? Optional.of(spec.path("cache_read_input_token_cost").decimalValue().multiply(TOKENS_PER_1K))
                     : Optional.empty();
-            models.add(new ModelPrice(entry.getKey(), provider, input, output, cached, Optional.empty()));
+            models.add(new PricedModel(entry.getKey(), provider, input, output, cached, Optional.empty()));
         }
         return base.withModels(models, version);
     }

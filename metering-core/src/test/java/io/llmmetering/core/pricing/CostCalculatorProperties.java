@@ -19,7 +19,7 @@ class CostCalculatorProperties {
 
     @Provide
     Arbitrary<String> models() {
-        return Arbitraries.of(BOOK.models().stream().map(ModelPrice::model).toList());
+        return Arbitraries.of(BOOK.models().stream().map(PricedModel::model).toList());
     }
 
     @Provide

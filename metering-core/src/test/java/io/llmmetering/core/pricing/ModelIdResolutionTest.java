@@ -50,7 +50,7 @@ class ModelIdResolutionTest {
 
     @Test
     void theMostSpecificPricedIdWinsOverTheBareModel() {
-        PriceBook withGatewayPrice = book.withModel(ModelPrice.of("anthropic/claude-3-7-sonnet", "anthropic",
+        PriceBook withGatewayPrice = book.withModel(PricedModel.of("anthropic/claude-3-7-sonnet", "anthropic",
                 new BigDecimal("0.004"), new BigDecimal("0.02")), "v-gateway");
 
         assertThat(withGatewayPrice.model("openrouter/anthropic/claude-3-7-sonnet").model()).isEqualTo("anthropic/claude-3-7-sonnet");
@@ -60,7 +60,7 @@ class ModelIdResolutionTest {
 
     @Test
     void anImportedProviderIdIsPricedAsImported() {
-        PriceBook imported = book.withModel(ModelPrice.of("bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0", "bedrock",
+        PriceBook imported = book.withModel(PricedModel.of("bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0", "bedrock",
                 new BigDecimal("0.003"), new BigDecimal("0.015")), "v-import");
 
         assertThat(imported.model("bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0").provider()).isEqualTo("bedrock");

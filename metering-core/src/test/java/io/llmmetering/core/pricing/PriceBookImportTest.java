@@ -29,10 +29,10 @@ class PriceBookImportTest {
         assertThat(plan.format()).isEqualTo("litellm");
         // gpt-4o at the default book's price; its dated snapshot is an alias there at the same price
         assertThat(plan.unchanged()).containsExactlyInAnyOrder("gpt-4o", "gpt-4o-2024-08-06");
-        assertThat(plan.added()).extracting(ModelPrice::model).contains("anthropic/claude-3-5-sonnet-20241022",
+        assertThat(plan.added()).extracting(PricedModel::model).contains("anthropic/claude-3-5-sonnet-20241022",
                 "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0", "openrouter/anthropic/claude-3-haiku", "gemini/gemini-1.5-flash",
                 "text-embedding-3-small");
-        ModelPrice bedrock = plan.prices().stream().filter(p -> p.model().startsWith("bedrock/")).findFirst().orElseThrow();
+        PricedModel bedrock = plan.prices().stream().filter(p -> p.model().startsWith("bedrock/")).findFirst().orElseThrow();
         assertThat(bedrock.provider()).isEqualTo("bedrock");
         assertThat(bedrock.inputPer1k()).isEqualByComparingTo("0.003");
         assertThat(bedrock.outputPer1k()).isEqualByComparingTo("0.015");
@@ -41,10 +41,10 @@ class PriceBookImportTest {
 
     @Test
     void perTokenPricesBecomeExactPricesPer1kTokensWithoutADouble() throws Exception {
-        ModelPrice haiku = liteLlm().prices().stream().filter(p -> p.model().equals("openrouter/anthropic/claude-3-haiku")).findFirst().orElseThrow();
+        PricedModel haiku = liteLlm().prices().stream().filter(p -> p.model().equals("openrouter/anthropic/claude-3-haiku")).findFirst().orElseThrow();
         assertThat(haiku.inputPer1k()).isEqualTo(new BigDecimal("0.00025"));
         assertThat(haiku.outputPer1k()).isEqualTo(new BigDecimal("0.00125"));
-        ModelPrice sonnet = liteLlm().prices().stream().filter(p -> p.model().equals("anthropic/claude-3-5-sonnet-20241022")).findFirst().orElseThrow();
+        PricedModel sonnet = liteLlm().prices().stream().filter(p -> p.model().equals("anthropic/claude-3-5-sonnet-20241022")).findFirst().orElseThrow();
         assertThat(sonnet.cachedInputPer1k()).hasValueSatisfying(rate -> assertThat(rate).isEqualByComparingTo("0.0003"));
     }
 
@@ -58,7 +58,7 @@ class PriceBookImportTest {
                 .containsEntry("tts-1", PriceBookImport.SkipReason.NOT_PRICED_BY_TOKENS)
                 .containsEntry("azure/gpt-4-vision", PriceBookImport.SkipReason.NO_PER_TOKEN_PRICE)
                 .containsEntry("mistral/broken-price", PriceBookImport.SkipReason.INVALID_PRICE);
-        assertThat(liteLlm().prices()).extracting(ModelPrice::model).doesNotContainAnyElementsOf(skipped.keySet());
+        assertThat(liteLlm().prices()).extracting(PricedModel::model).doesNotContainAnyElementsOf(skipped.keySet());
     }
 
     @Test
@@ -73,7 +73,7 @@ class PriceBookImportTest {
             assertThat(change.before().inputPer1k()).isEqualByComparingTo("0.0025");
             assertThat(change.after().inputPer1k()).isEqualByComparingTo("0.003");
         });
-        assertThat(plan.added()).extracting(ModelPrice::model).containsExactly("gpt-4o-2024-11-20");
+        assertThat(plan.added()).extracting(PricedModel::model).containsExactly("gpt-4o-2024-11-20");
         PriceBook after = DEFAULT.withModels(plan.prices(), "imported");
         assertThat(after.model("gpt-4o-2024-11-20").inputPer1k()).isEqualByComparingTo("0.005");
         assertThat(after.model("gpt-4o").inputPer1k()).isEqualByComparingTo("0.003");
@@ -116,14 +116,14 @@ class PriceBookImportTest {
         String nativeBook = """
                 {"version":"v","power_levels":{"balanced":1},"tiers":{"free":1},
                  "models":[{"model":"m","provider":"p","input_per_1m":%s,"output_per_1m":1}]}""";
-        // 10^12 per million tokens is 10^9 per 1k: past ModelPrice.MAX_RATE_PER_1K
+        // 10^12 per million tokens is 10^9 per 1k: past PricedModel.MAX_RATE_PER_1K
         assertThatThrownBy(() -> PriceBookReader.readNative(new ByteArrayInputStream(nativeBook.formatted("1000000000000")
                 .getBytes(StandardCharsets.UTF_8)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input price");
-        assertThatThrownBy(() -> ModelPrice.of("m", "p", new BigDecimal("1000000.000001"), BigDecimal.ONE))
+        assertThatThrownBy(() -> PricedModel.of("m", "p", new BigDecimal("1000000.000001"), BigDecimal.ONE))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ModelPrice.of("m", "p", new BigDecimal("1e-16"), BigDecimal.ONE))
+        assertThatThrownBy(() -> PricedModel.of("m", "p", new BigDecimal("1e-16"), BigDecimal.ONE))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(ModelPrice.of("m", "p", ModelPrice.MAX_RATE_PER_1K, new BigDecimal("1e-15")).inputPer1k())
-                .isEqualByComparingTo(ModelPrice.MAX_RATE_PER_1K);
+        assertThat(PricedModel.of("m", "p", PricedModel.MAX_RATE_PER_1K, new BigDecimal("1e-15")).inputPer1k())
+                .isEqualByComparingTo(PricedModel.MAX_RATE_PER_1K);
     }
 }

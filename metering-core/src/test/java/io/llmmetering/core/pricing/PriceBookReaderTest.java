@@ -19,7 +19,7 @@ class PriceBookReaderTest {
     void defaultBookCoversAtLeast25ModelsOfTheMajorProviders() {
         PriceBook book = PriceBookReader.defaultPriceBook();
         assertThat(book.models()).hasSizeGreaterThanOrEqualTo(25);
-        Set<String> providers = book.models().stream().map(ModelPrice::provider).collect(Collectors.toSet());
+        Set<String> providers = book.models().stream().map(PricedModel::provider).collect(Collectors.toSet());
         assertThat(providers).contains("openai", "anthropic", "google", "mistral", "groq");
     }
 
@@ -33,7 +33,7 @@ class PriceBookReaderTest {
 
     @Test
     void defaultBookPricesArePerThousandTokens() {
-        ModelPrice gpt4o = PriceBookReader.defaultPriceBook().model("gpt-4o");
+        PricedModel gpt4o = PriceBookReader.defaultPriceBook().model("gpt-4o");
         assertThat(gpt4o.inputPer1k()).isEqualByComparingTo("0.0025");
         assertThat(gpt4o.outputPer1k()).isEqualByComparingTo("0.01");
         assertThat(gpt4o.cachedInputPer1k()).contains(new BigDecimal("0.00125"));
@@ -44,11 +44,11 @@ class PriceBookReaderTest {
         try (InputStream in = getClass().getResourceAsStream("/litellm-model-prices-sample.json")) {
             PriceBook book = PriceBookReader.readLiteLlm(in, PriceBookReader.defaultPriceBook(), "litellm-test");
             assertThat(book.version()).isEqualTo("litellm-test");
-            ModelPrice finetune = book.model("my-private-finetune");
+            PricedModel finetune = book.model("my-private-finetune");
             assertThat(finetune.inputPer1k()).isEqualByComparingTo("0.0001234");
             assertThat(finetune.outputPer1k()).isEqualByComparingTo("0.0004567");
             assertThat(finetune.provider()).isEqualTo("custom_openai");
-            ModelPrice sonnet = book.model("anthropic/claude-sonnet-4-5-20250929");
+            PricedModel sonnet = book.model("anthropic/claude-sonnet-4-5-20250929");
             assertThat(sonnet.cachedInputPer1k()).contains(new BigDecimal("0.0003"));
             CostCalculator calculator = new CostCalculator(book);
             assertThat(calculator.costOfUsage("my-private-finetune", TokenUsage.of(1000, 1000), null, null))
@@ -102,7 +102,7 @@ class PriceBookReaderTest {
     @Test
     void aPriceChangeMakesANewBookAndLeavesTheOldOneAlone() {
         PriceBook old = PriceBookReader.defaultPriceBook();
-        PriceBook changed = old.withModel(ModelPrice.of("gpt-4o", "openai", new BigDecimal("0.005"), new BigDecimal("0.015")), "v2");
+        PriceBook changed = old.withModel(PricedModel.of("gpt-4o", "openai", new BigDecimal("0.005"), new BigDecimal("0.015")), "v2");
         assertThat(changed.version()).isEqualTo("v2");
         assertThat(changed.model("gpt-4o").inputPer1k()).isEqualByComparingTo("0.005");
         assertThat(old.model("gpt-4o").inputPer1k()).isEqualByComparingTo("0.0025");

@@ -3,7 +3,7 @@ package io.llmmetering.meteringstreams.topology;
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.pricing.CostCalculator;
 import io.llmmetering.schemas.pricing.PriceBookSnapshot;
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PricingException;
 import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.schemas.AccountState;
@@ -54,7 +54,7 @@ final class PriceEventsProcessor extends DeadLetteringProcessor<ValidatedEvent> 
         CostCalculator calculator = new CostCalculator(snapshot.book());
         Debit debit;
         try {
-            ModelPrice price = snapshot.book().model(event.getModel());
+            PricedModel price = snapshot.book().model(event.getModel());
             String powerLevel = snapshot.book().powerLevel(event.getPowerLevel()).name();
             String tierName = snapshot.book().tier(tier).name();
             TokenUsage usage = new TokenUsage(event.getInputTokens(), event.getOutputTokens(), event.getCachedInputTokens());

@@ -2,7 +2,7 @@ package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.pricing.CostCalculator;
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.TokenUsage;
 import io.llmmetering.schemas.AvroSerde;
@@ -39,14 +39,14 @@ final class UsageTraffic {
 
     UsageTraffic(PriceBook book, int uniqueEvents, int users, double duplicateShare, long seed) {
         Random random = new Random(seed);
-        List<ModelPrice> models = List.copyOf(book.models());
+        List<PricedModel> models = List.copyOf(book.models());
         CostCalculator calculator = new CostCalculator(book);
         Instant start = Instant.now().minus(Duration.ofMinutes(30));
         // 10 ms apart, closer when that would reach past now and the topology would refuse them as from the future
         long spacingMicros = Math.min(10_000, Duration.ofMinutes(29).toNanos() / 1_000 / Math.max(1, uniqueEvents));
         for (int i = 0; i < uniqueEvents; i++) {
             String user = "user-" + random.nextInt(users) + "@example.com";
-            ModelPrice model = models.get(random.nextInt(models.size()));
+            PricedModel model = models.get(random.nextInt(models.size()));
             long input = 1 + random.nextInt(8000);
             long output = random.nextInt(2000);
             UsageEvent event = UsageEvent.newBuilder().setEventId(new UUID(seed, i).toString()).setUserId(user)

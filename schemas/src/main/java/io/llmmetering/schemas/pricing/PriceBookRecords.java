@@ -1,6 +1,6 @@
 package io.llmmetering.schemas.pricing;
 
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBook;
 
 import java.math.BigDecimal;
@@ -18,7 +18,7 @@ public final class PriceBookRecords {
         return book.models().stream().map(price -> of(price, book.aliasesOf(price.model()), book.version(), effectiveFrom)).toList();
     }
 
-    public static io.llmmetering.schemas.ModelPrice of(ModelPrice price, List<String> aliases, String version, Instant effectiveFrom) {
+    public static io.llmmetering.schemas.ModelPrice of(PricedModel price, List<String> aliases, String version, Instant effectiveFrom) {
         return io.llmmetering.schemas.ModelPrice.newBuilder()
                 .setModel(price.model()).setProvider(price.provider())
                 .setInputPer1k(price.inputPer1k().toPlainString()).setOutputPer1k(price.outputPer1k().toPlainString())
@@ -29,8 +29,8 @@ public final class PriceBookRecords {
     }
 
     /** The price a record carries; fails with IllegalArgumentException (NumberFormatException included) when it is invalid. */
-    public static ModelPrice toCore(io.llmmetering.schemas.ModelPrice value) {
-        return new ModelPrice(value.getModel(), value.getProvider(),
+    public static PricedModel toCore(io.llmmetering.schemas.ModelPrice value) {
+        return new PricedModel(value.getModel(), value.getProvider(),
                 new BigDecimal(value.getInputPer1k()), new BigDecimal(value.getOutputPer1k()),
                 Optional.ofNullable(value.getCachedInputPer1k()).map(BigDecimal::new),
                 Optional.ofNullable(value.getBlendedPer1k()).map(BigDecimal::new));

@@ -1,6 +1,6 @@
 package io.llmmetering.schemas.pricing;
 
-import io.llmmetering.core.pricing.ModelPrice;
+import io.llmmetering.core.pricing.PricedModel;
 import io.llmmetering.core.pricing.PriceBook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,7 @@ public record PriceBookSnapshot(PriceBook book, Map<String, String> versionByMod
         return new PriceBookSnapshot(new PriceBook(base.version(), List.of(), Map.of(), base.powerLevels(), base.tiers()), Map.of());
     }
 
-    public String versionOf(ModelPrice price) {
+    public String versionOf(PricedModel price) {
         return versionByModel.getOrDefault(key(price.model()), book.version());
     }
 
@@ -35,7 +35,7 @@ public record PriceBookSnapshot(PriceBook book, Map<String, String> versionByMod
             versions.remove(key(model));
             return new PriceBookSnapshot(book.withoutModel(model, book.version()), Map.copyOf(versions));
         }
-        ModelPrice price;
+        PricedModel price;
         try {
             price = PriceBookRecords.toCore(value);
         } catch (IllegalArgumentException e) {

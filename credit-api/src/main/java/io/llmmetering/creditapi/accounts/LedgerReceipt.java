@@ -11,5 +11,5 @@ import java.util.UUID;
  * @param replayed true when an idempotency key matched an earlier request and nothing new was booked
  * @param balanceVersion the account's balance version after a new booking (orders cache writes); 0 for a replay
  */
-public record Receipt(Credits newBalance, UUID transactionId, Credits amount, boolean replayed, long balanceVersion) {
+public record LedgerReceipt(Credits newBalance, UUID transactionId, Credits amount, boolean replayed, long balanceVersion) {
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param blendedPer1k     the rate for a bare {@code tokens_used} count; when absent it is derived as
  *                         {@code (5 * input + output) / 6}, i.e. a 5:1 input:output mix typical of chat
  */
-public record ModelPrice(
+public record PricedModel(
         String model,
         String provider,
         BigDecimal inputPer1k,
@@ -31,7 +31,7 @@ public record ModelPrice(
     static final BigDecimal BLEND_INPUT_WEIGHT = BigDecimal.valueOf(5);
     static final BigDecimal BLEND_DIVISOR = BigDecimal.valueOf(6);
 
-    public ModelPrice {
+    public PricedModel {
         if (model == null || model.isBlank() || model.length() > 200) {
             throw new IllegalArgumentException("model id must be 1-200 characters, was '" + model + "'");
         }
@@ -42,8 +42,8 @@ public record ModelPrice(
         blendedPer1k = Objects.requireNonNull(blendedPer1k).map(rate -> requireRate(model, "blended", rate));
     }
 
-    public static ModelPrice of(String model, String provider, BigDecimal inputPer1k, BigDecimal outputPer1k) {
-        return new ModelPrice(model, provider, inputPer1k, outputPer1k, Optional.empty(), Optional.empty());
+    public static PricedModel of(String model, String provider, BigDecimal inputPer1k, BigDecimal outputPer1k) {
+        return new PricedModel(model, provider, inputPer1k, outputPer1k, Optional.empty(), Optional.empty());
     }
 
     /** The rate for cached input tokens: the cached rate where there is one, else the input rate. */
