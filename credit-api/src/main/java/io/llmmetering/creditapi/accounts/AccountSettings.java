@@ -2,10 +2,10 @@ package io.llmmetering.creditapi.accounts;
 
 import io.llmmetering.core.money.Credits;
 import io.llmmetering.schemas.AccountState;
+import io.llmmetering.creditapi.jdbc.Transactions;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -58,30 +58,21 @@ public final class AccountSettings {
     }
 
     private AccountState update(String userId, String sql, Binder binder) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement open = connection.prepareStatement(AccountStatements.OPEN_ACCOUNT)) {
-                    open.setString(1, userId);
-                    open.executeUpdate();
-                }
-                AccountState state;
-                try (PreparedStatement update = connection.prepareStatement(sql)) {
-                    binder.bind(update);
-                    try (ResultSet row = update.executeQuery()) {
-                        row.next();
-                        BigDecimal cap = row.getBigDecimal(2);
-                        state = AccountState.newBuilder().setUserId(userId).setTier(row.getString(1))
-                                .setMonthlyCapNanos(cap == null ? null : Credits.ofExact(cap).nanos())
-                                .setStatus(row.getString(3)).setUpdatedAt(Instant.now()).build();
-                    }
-                }
-                connection.commit();
-                return state;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
+        return Transactions.inTransaction(dataSource, connection -> {
+            try (PreparedStatement open = connection.prepareStatement(AccountStatements.OPEN_ACCOUNT)) {
+                open.setString(1, userId);
+                open.executeUpdate();
             }
-        }
+            try (PreparedStatement update = connection.prepareStatement(sql)) {
+                binder.bind(update);
+                try (ResultSet row = update.executeQuery()) {
+                    row.next();
+                    BigDecimal cap = row.getBigDecimal(2);
+                    return AccountState.newBuilder().setUserId(userId).setTier(row.getString(1))
+                            .setMonthlyCapNanos(cap == null ? null : Credits.ofExact(cap).nanos())
+                            .setStatus(row.getString(3)).setUpdatedAt(Instant.now()).build();
+                }
+            }
+        });
     }
 }

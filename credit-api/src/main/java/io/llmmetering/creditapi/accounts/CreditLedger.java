@@ -4,16 +4,15 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.jdbc.SqlFailures;
+import io.llmmetering.creditapi.jdbc.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -30,7 +29,6 @@ import java.util.UUID;
  */
 public final class CreditLedger {
 
-    private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
     private final DataSource dataSource;
     private final BalanceCacheRetries cache;
@@ -52,8 +50,8 @@ public final class CreditLedger {
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount, type, connection -> {
-            BalanceCache.Versioned balance = creditAccount(connection, userId, amount);
-            UUID id = record(connection, userId, amount, balance.balance(), type, reason, UsageDetails.none(), idempotencyKey, actor);
+            BalanceCache.Versioned balance = LedgerRows.creditAccount(connection, userId, amount);
+            UUID id = LedgerRows.record(connection, userId, amount, balance.balance(), type, reason, UsageDetails.none(), idempotencyKey, actor);
             return new LedgerReceipt(balance.balance(), id, amount, false, balance.version());
         });
     }
@@ -67,9 +65,9 @@ public final class CreditLedger {
             throws SQLException {
         requirePositive(amount);
         return book(userId, idempotencyKey, amount.negate(), "deduction", connection -> {
-            BalanceCache.Versioned balance = debitAccount(connection, userId, amount)
-                    .orElseThrow(() -> whyNotDebited(connection, userId, amount));
-            UUID id = record(connection, userId, amount.negate(), balance.balance(), "deduction", reason, usage, idempotencyKey, userId);
+            BalanceCache.Versioned balance = LedgerRows.debitAccount(connection, userId, amount)
+                    .orElseThrow(() -> LedgerRows.whyNotDebited(connection, userId, amount));
+            UUID id = LedgerRows.record(connection, userId, amount.negate(), balance.balance(), "deduction", reason, usage, idempotencyKey, userId);
             return new LedgerReceipt(balance.balance(), id, amount.negate(), false, balance.version());
         });
     }
@@ -88,7 +86,7 @@ public final class CreditLedger {
                 take.setString(1, code);
                 try (ResultSet row = take.executeQuery()) {
                     if (!row.next()) {
-                        throw whyNotRedeemable(connection, code);
+                        throw LedgerRows.whyNotRedeemable(connection, code);
                     }
                     couponId = row.getObject(1, UUID.class);
                     discountType = row.getString(2);
@@ -104,10 +102,11 @@ public final class CreditLedger {
                     }
                 }
             }
-            Credits amount = discountType.equals("fixed") ? Credits.ofExact(discountValue) : percentOfLatestTopUp(connection, userId, discountValue);
-            BalanceCache.Versioned balance = creditAccount(connection, userId, amount);
+            Credits amount = discountType.equals("fixed") ? Credits.ofExact(discountValue)
+                    : LedgerRows.percentOfLatestTopUp(connection, userId, discountValue);
+            BalanceCache.Versioned balance = LedgerRows.creditAccount(connection, userId, amount);
             String metadata = "{\"coupon_id\":\"" + couponId + "\",\"discount_type\":\"" + discountType + "\"}";
-            UUID id = record(connection, userId, amount, balance.balance(), "coupon", "coupon " + code,
+            UUID id = LedgerRows.record(connection, userId, amount, balance.balance(), "coupon", "coupon " + code,
                     new UsageDetails(Optional.empty(), Optional.empty(), java.util.OptionalLong.empty(), Optional.empty(), metadata),
                     Optional.empty(), userId);
             try (PreparedStatement redemption = connection.prepareStatement(AccountStatements.RECORD_REDEMPTION)) {
@@ -129,160 +128,31 @@ public final class CreditLedger {
     private LedgerReceipt book(String userId, Optional<String> idempotencyKey, Credits signedAmount, String type, Booking booking)
             throws SQLException {
         for (int attempt = 1; ; attempt++) {
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                try {
-                    openAccount(connection, userId);
-                    if (idempotencyKey.isPresent()) {
-                        Optional<LedgerReceipt> earlier = earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type);
-                        if (earlier.isPresent()) {
-                            connection.rollback();
-                            count(type, "replayed");
-                            return earlier.get();
-                        }
-                    }
-                    LedgerReceipt receipt = booking.apply(connection);
-                    connection.commit();
+            try {
+                LedgerReceipt receipt = Transactions.inTransaction(dataSource, connection -> {
+                    LedgerRows.openAccount(connection, userId);
+                    Optional<LedgerReceipt> earlier = idempotencyKey.isPresent()
+                            ? LedgerRows.earlierReceipt(connection, userId, idempotencyKey.get(), signedAmount, type) : Optional.empty();
+                    return earlier.isPresent() ? earlier.get() : booking.apply(connection);
+                });
+                if (receipt.replayed()) {
+                    count(type, "replayed");
+                } else {
                     count(type, "booked");
                     cache.put(userId, receipt.newBalance(), receipt.balanceVersion());
-                    return receipt;
-                } catch (SQLException e) {
-                    connection.rollback();
-                    if (SqlFailures.isUniqueViolation(e) && idempotencyKey.isPresent() && attempt == 1) {
-                        continue; // a concurrent request with the same key committed first: answer with its receipt
-                    }
-                    if (SqlFailures.isUniqueViolation(e) && type.equals("coupon")) {
-                        throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon was already redeemed by this account");
-                    }
-                    throw e;
-                } catch (LedgerRefusal refusal) {
-                    connection.rollback();
-                    count(type, "refused");
-                    throw refusal;
-                } catch (RuntimeException e) {
-                    connection.rollback();
-                    throw e;
                 }
-            }
-        }
-    }
-
-    private static void openAccount(Connection connection, String userId) throws SQLException {
-        try (PreparedStatement open = connection.prepareStatement(AccountStatements.OPEN_ACCOUNT)) {
-            open.setString(1, userId);
-            open.executeUpdate();
-        }
-    }
-
-    private static Optional<LedgerReceipt> earlierReceipt(Connection connection, String userId, String key, Credits signedAmount, String type)
-            throws SQLException {
-        try (PreparedStatement find = connection.prepareStatement(AccountStatements.FIND_BY_IDEMPOTENCY_KEY)) {
-            find.setString(1, userId);
-            find.setString(2, type);
-            find.setString(3, key);
-            try (ResultSet row = find.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
+                return receipt;
+            } catch (SQLException e) {
+                if (SqlFailures.isUniqueViolation(e) && idempotencyKey.isPresent() && attempt == 1) {
+                    continue; // a concurrent request with the same key committed first: answer with its receipt
                 }
-                Credits amount = Credits.ofExact(row.getBigDecimal(2));
-                if (!amount.equals(signedAmount)) {
-                    throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED,
-                            "this Idempotency-Key was already used for a different request (" + row.getString(4) + " of " + amount + ")");
+                if (SqlFailures.isUniqueViolation(e) && type.equals("coupon")) {
+                    throw new LedgerRefusal(LedgerRefusal.Reason.COUPON_ALREADY_REDEEMED, "coupon was already redeemed by this account");
                 }
-                return Optional.of(new LedgerReceipt(Credits.ofExact(row.getBigDecimal(3)), row.getObject(1, UUID.class), amount, true, 0));
-            }
-        }
-    }
-
-    private static BalanceCache.Versioned creditAccount(Connection connection, String userId, Credits amount) throws SQLException {
-        try (PreparedStatement credit = connection.prepareStatement(AccountStatements.CREDIT_ACCOUNT)) {
-            credit.setBigDecimal(1, amount.toBigDecimal());
-            credit.setString(2, userId);
-            try (ResultSet row = credit.executeQuery()) {
-                row.next();
-                return new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2));
-            }
-        }
-    }
-
-    private static Optional<BalanceCache.Versioned> debitAccount(Connection connection, String userId, Credits amount) throws SQLException {
-        try (PreparedStatement debit = connection.prepareStatement(AccountStatements.DEBIT_ACCOUNT)) {
-            BigDecimal value = amount.toBigDecimal();
-            debit.setBigDecimal(1, value);
-            debit.setString(2, userId);
-            debit.setBigDecimal(3, value);
-            debit.setBigDecimal(4, value);
-            try (ResultSet row = debit.executeQuery()) {
-                return row.next() ? Optional.of(new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2))) : Optional.empty();
-            }
-        }
-    }
-
-    private static LedgerRefusal whyNotDebited(Connection connection, String userId, Credits amount) {
-        try (PreparedStatement read = connection.prepareStatement(AccountStatements.SPENDABLE_ACCOUNT)) {
-            read.setString(1, userId);
-            try (ResultSet row = read.executeQuery()) {
-                row.next();
-                return SpendableAccount.read(row, 1).refusedDeduct(amount);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not read the account after a refused debit", e);
-        }
-    }
-
-    private static LedgerRefusal whyNotRedeemable(Connection connection, String code) throws SQLException {
-        try (PreparedStatement read = connection.prepareStatement(AccountStatements.READ_COUPON_STATE)) {
-            read.setString(1, code);
-            try (ResultSet row = read.executeQuery()) {
-                if (!row.next()) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_NOT_FOUND, "no coupon with this code");
-                }
-                if (!row.getBoolean(1)) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_INACTIVE, "coupon " + code + " has been deactivated");
-                }
-                if (row.getBoolean(2)) {
-                    return new LedgerRefusal(LedgerRefusal.Reason.COUPON_EXPIRED, "coupon " + code + " has expired");
-                }
-                return new LedgerRefusal(LedgerRefusal.Reason.COUPON_EXHAUSTED, "coupon " + code + " has no uses left");
-            }
-        }
-    }
-
-    private static Credits percentOfLatestTopUp(Connection connection, String userId, BigDecimal percent) throws SQLException {
-        try (PreparedStatement read = connection.prepareStatement(AccountStatements.LATEST_TOP_UP)) {
-            read.setString(1, userId);
-            try (ResultSet row = read.executeQuery()) {
-                if (!row.next()) {
-                    throw new LedgerRefusal(LedgerRefusal.Reason.NOTHING_TO_DISCOUNT,
-                            "a percentage coupon is a bonus on the latest top-up, and this account has none");
-                }
-                return Credits.of(row.getBigDecimal(1).multiply(percent).divide(HUNDRED), RoundingMode.HALF_EVEN);
-            }
-        }
-    }
-
-    private static UUID record(Connection connection, String userId, Credits amount, Credits balanceAfter, String type, String reason,
-                               UsageDetails usage, Optional<String> idempotencyKey, String actor) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(AccountStatements.RECORD_TRANSACTION)) {
-            insert.setString(1, userId);
-            insert.setBigDecimal(2, amount.toBigDecimal());
-            insert.setBigDecimal(3, balanceAfter.toBigDecimal());
-            insert.setString(4, type);
-            insert.setString(5, reason);
-            insert.setString(6, usage.provider().orElse(null));
-            insert.setString(7, usage.model().orElse(null));
-            if (usage.tokensUsed().isPresent()) {
-                insert.setLong(8, usage.tokensUsed().getAsLong());
-            } else {
-                insert.setNull(8, Types.BIGINT);
-            }
-            insert.setString(9, usage.powerLevel().orElse(null));
-            insert.setString(10, idempotencyKey.orElse(null));
-            insert.setString(11, usage.metadataJson());
-            insert.setString(12, actor);
-            try (ResultSet row = insert.executeQuery()) {
-                row.next();
-                return row.getObject(1, UUID.class);
+                throw e;
+            } catch (LedgerRefusal refusal) {
+                count(type, "refused");
+                throw refusal;
             }
         }
     }

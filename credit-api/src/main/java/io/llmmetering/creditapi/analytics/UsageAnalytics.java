@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.analytics;
 
 import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.jdbc.Transactions;
 
 import javax.sql.DataSource;
 import java.sql.Array;
@@ -114,20 +115,7 @@ public final class UsageAnalytics {
 
     /** @param userId empty for all users (admin reports) */
     public List<Row> usage(Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try {
-                List<Row> rows = usage(connection, userId, groupBy, from, to, limit);
-                connection.commit();
-                return rows;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-        }
+        return Transactions.inSnapshot(dataSource, connection -> usage(connection, userId, groupBy, from, to, limit));
     }
 
     private List<Row> usage(Connection connection, Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit)

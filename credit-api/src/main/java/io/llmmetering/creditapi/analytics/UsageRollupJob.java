@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.analytics;
 
+import io.llmmetering.creditapi.jdbc.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,44 +98,33 @@ public final class UsageRollupJob {
     private boolean rollUp(Instant hour) throws SQLException {
         Timestamp start = Timestamp.from(hour);
         Timestamp end = Timestamp.from(hour.plus(Duration.ofHours(1)));
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            try {
-                try (PreparedStatement lock = connection.prepareStatement(TAKE_LOCK)) {
-                    lock.setLong(1, LOCK_KEY);
-                    try (ResultSet taken = lock.executeQuery()) {
-                        taken.next();
-                        if (!taken.getBoolean(1)) {
-                            connection.rollback();
-                            return false;
-                        }
+        return Transactions.inSnapshot(dataSource, connection -> {
+            try (PreparedStatement lock = connection.prepareStatement(TAKE_LOCK)) {
+                lock.setLong(1, LOCK_KEY);
+                try (ResultSet taken = lock.executeQuery()) {
+                    taken.next();
+                    if (!taken.getBoolean(1)) {
+                        return false;
                     }
                 }
-                try (PreparedStatement delete = connection.prepareStatement(DELETE_ROLLUPS)) {
-                    delete.setTimestamp(1, start);
-                    delete.executeUpdate();
-                }
-                try (PreparedStatement rollUp = connection.prepareStatement(ROLL_UP)) {
-                    rollUp.setTimestamp(1, start);
-                    rollUp.setTimestamp(2, end);
-                    rollUp.setTimestamp(3, start);
-                    rollUp.setTimestamp(4, end);
-                    rollUp.setTimestamp(5, start);
-                    rollUp.executeUpdate();
-                }
-                try (PreparedStatement forget = connection.prepareStatement(FORGET_CHANGES)) {
-                    forget.setTimestamp(1, start);
-                    forget.executeUpdate();
-                }
-                connection.commit();
-                return true;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             }
-        }
+            try (PreparedStatement delete = connection.prepareStatement(DELETE_ROLLUPS)) {
+                delete.setTimestamp(1, start);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement rollUp = connection.prepareStatement(ROLL_UP)) {
+                rollUp.setTimestamp(1, start);
+                rollUp.setTimestamp(2, end);
+                rollUp.setTimestamp(3, start);
+                rollUp.setTimestamp(4, end);
+                rollUp.setTimestamp(5, start);
+                rollUp.executeUpdate();
+            }
+            try (PreparedStatement forget = connection.prepareStatement(FORGET_CHANGES)) {
+                forget.setTimestamp(1, start);
+                forget.executeUpdate();
+            }
+            return true;
+        });
     }
 }

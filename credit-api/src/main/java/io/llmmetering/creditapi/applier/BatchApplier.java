@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.applier;
 
 import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.jdbc.Transactions;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
@@ -53,18 +54,11 @@ public final class BatchApplier {
      * have reached Redis since; their notes go with this batch's charge (when it has one).
      */
     public AppliedBatch apply(List<LedgerDebit> debits, List<PartitionOffset> offsets, List<Long> confirmedCacheWrites) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                AppliedBatch batch = apply(connection, debits, offsets, confirmedCacheWrites);
-                beforeCommit.run();
-                connection.commit();
-                return batch;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        }
+        return Transactions.inTransaction(dataSource, connection -> {
+            AppliedBatch batch = apply(connection, debits, offsets, confirmedCacheWrites);
+            beforeCommit.run();
+            return batch;
+        });
     }
 
     private AppliedBatch apply(Connection connection, List<LedgerDebit> debits, List<PartitionOffset> offsets,

@@ -2,9 +2,7 @@ package io.llmmetering.creditapi.balances;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -14,13 +12,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,29 +38,6 @@ public final class BalanceCache implements AutoCloseable {
 
     public static final String KEY_PREFIX = "credits:balance:";
     public static final String VERSION_KEY_PREFIX = "credits:balance-version:";
-    /**
-     * Stores each balance of a chunk unless Redis holds a newer version of it. KEYS: balance and version keys,
-     * pair by pair. ARGV: the TTL in seconds, then balance and version, pair by pair. Returns how many it stored.
-     * One script run per chunk of users: a script per user had cost Redis a script lookup and the client a
-     * command per balance (about a fifth of the pipeline's Redis and applier CPU, bench e2e). The version is set
-     * and its old value read in one command ({@code SET ... GET}), and put back in the rare case it was newer:
-     * two commands a balance instead of three.
-     */
-    private static final String PUT_EACH_IF_NOT_OLDER = """
-            local stored = 0
-            for i = 1, #KEYS, 2 do
-              local previous = redis.call('SET', KEYS[i + 1], ARGV[i + 2], 'EX', ARGV[1], 'GET')
-              if previous and tonumber(previous) > tonumber(ARGV[i + 2]) then
-                redis.call('SET', KEYS[i + 1], previous, 'EX', ARGV[1])
-              else
-                redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1])
-                stored = stored + 1
-              end
-            end
-            return stored
-            """;
-    private static final String PUT_EACH_IF_NOT_OLDER_SHA = sha1Hex(PUT_EACH_IF_NOT_OLDER);
-
     /** A balance and its version ({@code user_credits.balance_version}). */
     public record Versioned(Credits balance, long version) {
 
@@ -154,7 +125,7 @@ public final class BalanceCache implements AutoCloseable {
                 remaining--;
                 if (filled == keys.length / 2 || remaining == 0) {
                     values[0] = ttl;
-                    chunks.add(putChunk(commands, Arrays.copyOf(keys, 2 * filled), Arrays.copyOf(values, 1 + 2 * filled)));
+                    chunks.add(PutIfNotOlder.run(commands, Arrays.copyOf(keys, 2 * filled), Arrays.copyOf(values, 1 + 2 * filled)));
                     filled = 0;
                 }
             }
@@ -174,14 +145,6 @@ public final class BalanceCache implements AutoCloseable {
                     }
                     return true;
                 });
-    }
-
-    /** The script by its digest; the first call after Redis restarted without it sends it whole. */
-    private static CompletableFuture<Long> putChunk(RedisAsyncCommands<String, String> commands, String[] keys, String[] values) {
-        return commands.<Long>evalsha(PUT_EACH_IF_NOT_OLDER_SHA, ScriptOutputType.INTEGER, keys, values).toCompletableFuture()
-                .exceptionallyCompose(error -> error instanceof RedisNoScriptException || error.getCause() instanceof RedisNoScriptException
-                        ? commands.<Long>eval(PUT_EACH_IF_NOT_OLDER, ScriptOutputType.INTEGER, keys, values).toCompletableFuture()
-                        : CompletableFuture.failedFuture(error));
     }
 
     public boolean put(String userId, Credits balance, long version) {
@@ -243,14 +206,6 @@ public final class BalanceCache implements AutoCloseable {
                 }
             }
             return Optional.ofNullable(connection);
-        }
-    }
-
-    private static String sha1Hex(String script) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-1", e);
         }
     }
 

@@ -25,55 +25,6 @@ public final class DeadLetterArchive {
     static final int MAX_TEXT = 512;
     public static final int MAX_PAGE = 500;
 
-    private static final String STORE = """
-            INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, record_key, record_value, record_timestamp, reason,
-                                      error, source_topic, source_partition, source_offset, processor, failed_at, event_id,
-                                      user_id, model, provider, input_tokens, output_tokens, cached_input_tokens, occurred_at, topic_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT ON CONSTRAINT uq_dead_letters_topic_id_partition_offset DO NOTHING
-            """;
-
-    private static final String NEXT_OFFSETS = """
-            SELECT kafka_partition, max(kafka_offset) + 1 FROM dead_letters
-             WHERE topic = ? AND (topic_id = ? OR topic_id IS NULL OR ?::text IS NULL)
-             GROUP BY kafka_partition
-            """;
-
-    // Each filter is optional: "? IS NULL OR column = ?" keeps one well-named statement instead of SQL built per request.
-    static final String FILTER = """
-             WHERE (?::text IS NULL OR d.topic = ?)
-               AND (?::text IS NULL OR d.reason = ?)
-               AND (?::text IS NULL OR d.model = ?)
-               AND (?::timestamptz IS NULL OR d.failed_at >= ?)
-            """;
-
-    private static final String LIST = """
-            SELECT d.id, d.topic, d.kafka_partition, d.kafka_offset, d.reason, d.error, d.source_topic, d.source_partition,
-                   d.source_offset, d.processor, d.failed_at, d.event_id, d.user_id, d.model, d.provider, d.input_tokens,
-                   d.output_tokens, d.cached_input_tokens, d.occurred_at, r.id, r.requested_at, r.requested_by
-              FROM dead_letters d LEFT JOIN dead_letter_replays r ON r.id = d.replay_id
-            """ + FILTER + """
-               AND (?::bigint IS NULL OR d.id < ?)
-             ORDER BY d.id DESC
-             LIMIT ?
-            """;
-
-    private static final String COUNT_BY_REASON = """
-            SELECT d.reason, count(*), count(*) FILTER (WHERE d.replay_id IS NULL) FROM dead_letters d
-            """ + FILTER + """
-             GROUP BY d.reason ORDER BY count(*) DESC, d.reason
-            """;
-
-    private static final String UNKNOWN_MODELS = """
-            SELECT model, count(*), count(*) FILTER (WHERE replay_id IS NULL), count(DISTINCT user_id),
-                   min(coalesce(occurred_at, failed_at)), max(coalesce(occurred_at, failed_at))
-              FROM dead_letters
-             WHERE reason = 'unknown_model' AND model IS NOT NULL
-             GROUP BY model
-             ORDER BY max(coalesce(occurred_at, failed_at)) DESC, model
-             LIMIT 1000
-            """;
-
     private final DataSource dataSource;
 
     public DeadLetterArchive(DataSource dataSource) {
@@ -89,7 +40,8 @@ public final class DeadLetterArchive {
         if (letters.isEmpty()) {
             return;
         }
-        try (Connection connection = dataSource.getConnection(); PreparedStatement insert = connection.prepareStatement(STORE)) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement insert = connection.prepareStatement(DeadLetterStatements.STORE)) {
             for (Incoming letter : letters) {
                 int i = 0;
                 insert.setString(++i, letter.topic());
@@ -127,7 +79,7 @@ public final class DeadLetterArchive {
      */
     Map<Integer, Long> nextOffsets(String topic, String topicId) throws SQLException {
         Map<Integer, Long> offsets = new HashMap<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(NEXT_OFFSETS)) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(DeadLetterStatements.NEXT_OFFSETS)) {
             query.setString(1, topic);
             query.setString(2, topicId);
             query.setString(3, topicId);
@@ -159,7 +111,8 @@ public final class DeadLetterArchive {
             throw new IllegalArgumentException("limit must be 1-" + MAX_PAGE);
         }
         List<DeadLetter> letters = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(LIST)) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement query = connection.prepareStatement(DeadLetterStatements.LIST)) {
             int i = bind(query, filter);
             query.setObject(++i, cursor.orElse(null), Types.BIGINT);
             query.setObject(++i, cursor.orElse(null), Types.BIGINT);
@@ -179,7 +132,7 @@ public final class DeadLetterArchive {
 
     public List<ReasonCount> countByReason(Filter filter) throws SQLException {
         List<ReasonCount> counts = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(COUNT_BY_REASON)) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(DeadLetterStatements.COUNT_BY_REASON)) {
             bind(query, filter);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
@@ -196,7 +149,7 @@ public final class DeadLetterArchive {
 
     public List<UnknownModel> unknownModels() throws SQLException {
         List<UnknownModel> models = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(UNKNOWN_MODELS);
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(DeadLetterStatements.UNKNOWN_MODELS);
              ResultSet rows = query.executeQuery()) {
             while (rows.next()) {
                 models.add(new UnknownModel(rows.getString(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
@@ -206,7 +159,7 @@ public final class DeadLetterArchive {
         return models;
     }
 
-    /** Binds {@link #FILTER}'s parameters, the first of the statement; returns the last index bound. */
+    /** Binds {@link DeadLetterStatements#FILTER}'s parameters, the first of the statement; returns the last index bound. */
     static int bind(PreparedStatement query, Filter filter) throws SQLException {
         int i = 0;
         for (Optional<String> value : List.of(filter.topic(), filter.reason(), filter.model())) {

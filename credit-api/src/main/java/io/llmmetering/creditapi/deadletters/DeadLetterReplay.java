@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.deadletters;
 
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.client.KafkaClients;
+import io.llmmetering.creditapi.jdbc.Transactions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,7 +56,7 @@ public final class DeadLetterReplay implements AutoCloseable {
     private static final String SELECT = """
             SELECT d.id, d.topic, d.record_key, d.record_value, d.record_timestamp
               FROM dead_letters d
-            """ + DeadLetterArchive.FILTER + """
+            """ + DeadLetterStatements.FILTER + """
                AND d.replay_id IS NULL
                AND (?::bigint[] IS NULL OR d.id = ANY(?::bigint[]))
              ORDER BY d.id
@@ -105,17 +106,7 @@ public final class DeadLetterReplay implements AutoCloseable {
     }
 
     public Result replay(Selection selection, String requestedBy) throws SQLException, ReplayFailedException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                Result result = replay(connection, selection, requestedBy);
-                connection.commit();
-                return result;
-            } catch (SQLException | ReplayFailedException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        }
+        return Transactions.inTransaction(dataSource, connection -> replay(connection, selection, requestedBy));
     }
 
     private record Selected(long id, String topic, byte[] key, byte[] value, Instant timestamp) {

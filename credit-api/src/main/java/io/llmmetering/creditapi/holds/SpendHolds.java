@@ -4,22 +4,19 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.accounts.SpendableAccount;
 import io.llmmetering.creditapi.jdbc.SqlFailures;
+import io.llmmetering.creditapi.jdbc.Transactions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import javax.sql.DataSource;
 import java.math.BigDecimal;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -39,15 +36,12 @@ public final class SpendHolds {
     private final Counter placed;
     private final Counter refused;
     private final Counter voided;
-    private final Counter expired;
 
     public SpendHolds(DataSource dataSource, MeterRegistry registry) {
         this.dataSource = dataSource;
         this.placed = Counter.builder("credit.holds").tag("outcome", "placed").register(registry);
         this.refused = Counter.builder("credit.holds").tag("outcome", "refused").register(registry);
         this.voided = Counter.builder("credit.holds").tag("outcome", "voided").register(registry);
-        this.expired = Counter.builder("credit.holds").tag("outcome", "expired").description("holds released because no usage settled them in time")
-                .register(registry);
     }
 
     /**
@@ -72,63 +66,58 @@ public final class SpendHolds {
             return atOnce.get();
         }
         for (int attempt = 1; ; attempt++) {
-            try (Connection connection = dataSource.getConnection()) {
-                connection.setAutoCommit(false);
-                try {
-                    execute(connection, HoldStatements.OPEN_ACCOUNT, userId);
-                    Optional<Hold> earlier = existing(connection, userId, requestId);
-                    if (earlier.isPresent()) {
-                        connection.rollback();
-                        if (!earlier.get().amount().equals(estimate)) {
-                            // a retry repeats its request; another amount under the same id is another request
-                            throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED, "request_id " + requestId
-                                    + " already holds " + earlier.get().amount() + "; a retry must send the same estimate ("
-                                    + estimate + " was sent)");
-                        }
-                        return earlier.get();
-                    }
-                    Credits available;
-                    try (PreparedStatement reserve = connection.prepareStatement(HoldStatements.RESERVE)) {
-                        reserve.setBigDecimal(1, estimate.toBigDecimal());
-                        reserve.setString(2, userId);
-                        reserve.setBigDecimal(3, estimate.toBigDecimal());
-                        reserve.setBigDecimal(4, estimate.toBigDecimal());
-                        try (ResultSet row = reserve.executeQuery()) {
-                            if (!row.next()) {
-                                LedgerRefusal refusal = whyNot(connection, userId, estimate);
-                                connection.rollback();
-                                refused.increment();
-                                throw refusal;
-                            }
-                            available = Credits.ofExact(row.getBigDecimal(1));
-                        }
-                    }
-                    Hold hold;
-                    try (PreparedStatement record = connection.prepareStatement(HoldStatements.RECORD_HOLD)) {
-                        record.setString(1, userId);
-                        record.setString(2, requestId);
-                        record.setBigDecimal(3, estimate.toBigDecimal());
-                        record.setString(4, actor);
-                        record.setDouble(5, ttl.toMillis() / 1000.0);
-                        try (ResultSet row = record.executeQuery()) {
-                            row.next();
-                            hold = new Hold(row.getObject(1, UUID.class), userId, requestId, estimate, "active",
-                                    row.getTimestamp(2).toInstant(), available, false);
-                        }
-                    }
-                    connection.commit();
+            try {
+                Hold hold = Transactions.inTransaction(dataSource, connection -> placeInSteps(connection, userId, requestId, estimate, ttl, actor));
+                if (!hold.replayed()) {
                     placed.increment();
-                    return hold;
-                } catch (SQLException e) {
-                    connection.rollback();
-                    if (SqlFailures.isUniqueViolation(e) && attempt == 1) {
-                        continue; // the same request id held concurrently: answer with that hold
-                    }
-                    throw e;
-                } catch (RuntimeException e) {
-                    connection.rollback();
-                    throw e;
                 }
+                return hold;
+            } catch (SQLException e) {
+                if (SqlFailures.isUniqueViolation(e) && attempt == 1) {
+                    continue; // the same request id held concurrently: answer with that hold
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The long way, for a new account, a repeated request id or a refusal: each step its own statement. */
+    private Hold placeInSteps(Connection connection, String userId, String requestId, Credits estimate, Duration ttl, String actor)
+            throws SQLException {
+        execute(connection, HoldStatements.OPEN_ACCOUNT, userId);
+        Optional<Hold> earlier = existing(connection, userId, requestId);
+        if (earlier.isPresent()) {
+            if (!earlier.get().amount().equals(estimate)) {
+                // a retry repeats its request; another amount under the same id is another request
+                throw new LedgerRefusal(LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED, "request_id " + requestId
+                        + " already holds " + earlier.get().amount() + "; a retry must send the same estimate (" + estimate + " was sent)");
+            }
+            return earlier.get();
+        }
+        Credits available;
+        try (PreparedStatement reserve = connection.prepareStatement(HoldStatements.RESERVE)) {
+            reserve.setBigDecimal(1, estimate.toBigDecimal());
+            reserve.setString(2, userId);
+            reserve.setBigDecimal(3, estimate.toBigDecimal());
+            reserve.setBigDecimal(4, estimate.toBigDecimal());
+            try (ResultSet row = reserve.executeQuery()) {
+                if (!row.next()) {
+                    refused.increment();
+                    throw whyNot(connection, userId, estimate);
+                }
+                available = Credits.ofExact(row.getBigDecimal(1));
+            }
+        }
+        try (PreparedStatement record = connection.prepareStatement(HoldStatements.RECORD_HOLD)) {
+            record.setString(1, userId);
+            record.setString(2, requestId);
+            record.setBigDecimal(3, estimate.toBigDecimal());
+            record.setString(4, actor);
+            record.setDouble(5, ttl.toMillis() / 1000.0);
+            try (ResultSet row = record.executeQuery()) {
+                row.next();
+                return new Hold(row.getObject(1, UUID.class), userId, requestId, estimate, "active", row.getTimestamp(2).toInstant(),
+                        available, false);
             }
         }
     }
@@ -220,76 +209,24 @@ public final class SpendHolds {
 
     /** Releases an active hold (the call failed or was cancelled); returns the hold's status afterwards. */
     public String voidHold(UUID holdId, String userId) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                execute(connection, HoldStatements.LOCK_ACCOUNT, userId);
-                try (PreparedStatement release = connection.prepareStatement(HoldStatements.VOID_HOLD)) {
-                    release.setObject(1, holdId);
-                    try (ResultSet row = release.executeQuery()) {
-                        if (row.next()) {
-                            voided.increment();
-                        }
+        return Transactions.inTransaction(dataSource, connection -> {
+            execute(connection, HoldStatements.LOCK_ACCOUNT, userId);
+            try (PreparedStatement release = connection.prepareStatement(HoldStatements.VOID_HOLD)) {
+                release.setObject(1, holdId);
+                try (ResultSet row = release.executeQuery()) {
+                    if (row.next()) {
+                        voided.increment();
                     }
                 }
-                String status;
-                try (PreparedStatement read = connection.prepareStatement(HoldStatements.STATUS_OF_HOLD)) {
-                    read.setObject(1, holdId);
-                    try (ResultSet row = read.executeQuery()) {
-                        row.next();
-                        status = row.getString(1);
-                    }
-                }
-                connection.commit();
-                return status;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
             }
-        }
-    }
-
-    /** Releases up to {@code limit} holds past their expiry; returns how many. Safe to run on every instance at once. */
-    public int expireDue(int limit) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                List<UUID> ids = new ArrayList<>();
-                TreeSet<String> users = new TreeSet<>();
-                try (PreparedStatement due = connection.prepareStatement(HoldStatements.DUE_HOLDS)) {
-                    due.setInt(1, limit);
-                    try (ResultSet row = due.executeQuery()) {
-                        while (row.next()) {
-                            ids.add(row.getObject(1, UUID.class));
-                            users.add(row.getString(2));
-                        }
-                    }
+            try (PreparedStatement read = connection.prepareStatement(HoldStatements.STATUS_OF_HOLD)) {
+                read.setObject(1, holdId);
+                try (ResultSet row = read.executeQuery()) {
+                    row.next();
+                    return row.getString(1);
                 }
-                if (ids.isEmpty()) {
-                    connection.rollback();
-                    return 0;
-                }
-                try (PreparedStatement lock = connection.prepareStatement(HoldStatements.LOCK_ACCOUNTS_IN_ORDER)) {
-                    lock.setArray(1, connection.createArrayOf("text", users.toArray()));
-                    lock.executeQuery().close();
-                }
-                int count;
-                try (PreparedStatement expire = connection.prepareStatement(HoldStatements.EXPIRE_HOLDS)) {
-                    Array array = connection.createArrayOf("uuid", ids.toArray());
-                    expire.setArray(1, array);
-                    try (ResultSet row = expire.executeQuery()) {
-                        row.next();
-                        count = row.getInt(1);
-                    }
-                }
-                connection.commit();
-                expired.increment(count);
-                return count;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
             }
-        }
+        });
     }
 
     private static void execute(Connection connection, String sql, String userId) throws SQLException {

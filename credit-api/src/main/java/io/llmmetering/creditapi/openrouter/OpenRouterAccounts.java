@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.openrouter;
 
 import io.llmmetering.core.money.Credits;
+import io.llmmetering.creditapi.jdbc.Transactions;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -66,30 +67,24 @@ public final class OpenRouterAccounts {
     }
 
     public Account register(String userId, String apiKey, Optional<String> label, Optional<Credits> creditLimit) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement open = connection.prepareStatement(OPEN_ACCOUNT)) {
-                    open.setString(1, userId);
-                    open.executeUpdate();
-                }
-                try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
-                    upsert.setString(1, userId);
-                    upsert.setString(2, cipher.encrypt(apiKey));
-                    upsert.setString(3, label.orElse(null));
-                    if (creditLimit.isPresent()) {
-                        upsert.setBigDecimal(4, creditLimit.get().toBigDecimal());
-                    } else {
-                        upsert.setNull(4, Types.NUMERIC);
-                    }
-                    upsert.executeQuery().close();
-                }
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
+        Transactions.inTransaction(dataSource, connection -> {
+            try (PreparedStatement open = connection.prepareStatement(OPEN_ACCOUNT)) {
+                open.setString(1, userId);
+                open.executeUpdate();
             }
-        }
+            try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+                upsert.setString(1, userId);
+                upsert.setString(2, cipher.encrypt(apiKey));
+                upsert.setString(3, label.orElse(null));
+                if (creditLimit.isPresent()) {
+                    upsert.setBigDecimal(4, creditLimit.get().toBigDecimal());
+                } else {
+                    upsert.setNull(4, Types.NUMERIC);
+                }
+                upsert.executeQuery().close();
+            }
+            return null;
+        });
         return find(userId).orElseThrow();
     }
 

@@ -18,6 +18,7 @@ import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.creditapi.deadletters.DeadLetterArchive;
 import io.llmmetering.creditapi.deadletters.DeadLetterCopier;
 import io.llmmetering.creditapi.deadletters.DeadLetterReplay;
+import io.llmmetering.creditapi.holds.ExpiredHolds;
 import io.llmmetering.creditapi.holds.SpendHolds;
 import io.llmmetering.creditapi.spending.OneTransactionPerRequest;
 import io.llmmetering.creditapi.spending.SpendBatcher;
@@ -135,8 +136,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    Spending spending(CreditApiProperties properties, @Qualifier("spendPool") ConnectionPool pool, SpendHolds holds, CreditLedger ledger, BalanceCacheRetries cache,
-                      MeterRegistry registry) {
+    Spending spending(CreditApiProperties properties, @Qualifier("spendPool") ConnectionPool pool, SpendHolds holds, CreditLedger ledger,
+                      BalanceCacheRetries cache, MeterRegistry registry) {
         CreditApiProperties.Spend spend = properties.spend();
         return spend.batched() ? new SpendBatcher(pool.dataSource(), cache, spend.batchSizeMax(), registry)
                 : new OneTransactionPerRequest(holds, ledger);
@@ -155,8 +156,9 @@ class ApiConfiguration {
     }
 
     @Bean
-    MaintenanceJobs maintenanceJobs(SpendHolds holds, AccountGauges gauges) {
-        return new MaintenanceJobs(holds, gauges);
+    MaintenanceJobs maintenanceJobs(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, AccountGauges gauges,
+                                    MeterRegistry registry) {
+        return new MaintenanceJobs(new ExpiredHolds(dataSource, registry), gauges);
     }
 
     /** An appliers-only process answers its health and metrics, and nothing of the API. */

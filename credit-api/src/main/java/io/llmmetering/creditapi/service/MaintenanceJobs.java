@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.service;
 
 import io.llmmetering.creditapi.accounts.AccountGauges;
-import io.llmmetering.creditapi.holds.SpendHolds;
+import io.llmmetering.creditapi.holds.ExpiredHolds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -20,11 +20,11 @@ final class MaintenanceJobs implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(MaintenanceJobs.class);
     private static final int EXPIRY_BATCH = 500;
 
-    private final SpendHolds holds;
+    private final ExpiredHolds holds;
     private final AccountGauges gauges;
     private volatile ScheduledExecutorService scheduler;
 
-    MaintenanceJobs(SpendHolds holds, AccountGauges gauges) {
+    MaintenanceJobs(ExpiredHolds holds, AccountGauges gauges) {
         this.holds = holds;
         this.gauges = gauges;
     }

@@ -8,20 +8,13 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
-import io.llmmetering.creditapi.coupons.Coupon;
-import io.llmmetering.creditapi.coupons.CouponAdmin;
 import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
-import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.pricing.PriceBookRecords;
-import io.llmmetering.core.problems.ProblemType;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -29,18 +22,13 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.UUID;
 
 /** Admin operations (role {@code admin}, enforced for the whole /api/v1/admin tree by the security filter chain). */
 @RestController
@@ -50,19 +38,15 @@ final class AdminController {
     private final AccountQueries accounts;
     private final AccountSettings settings;
     private final UsageAnalytics usage;
-    private final CouponAdmin coupons;
-    private final IngestKeyAdmin ingestKeys;
     private final PriceBookFeed prices;
     private final ControlPlanePublisher publisher;
 
-    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, UsageAnalytics usage, CouponAdmin coupons,
-                    IngestKeyAdmin ingestKeys, PriceBookFeed prices, ControlPlanePublisher publisher) {
+    AdminController(CreditLedger ledger, AccountQueries accounts, AccountSettings settings, UsageAnalytics usage, PriceBookFeed prices,
+                    ControlPlanePublisher publisher) {
         this.usage = usage;
         this.ledger = ledger;
         this.accounts = accounts;
         this.settings = settings;
-        this.coupons = coupons;
-        this.ingestKeys = ingestKeys;
         this.prices = prices;
         this.publisher = publisher;
     }
@@ -142,99 +126,6 @@ final class AdminController {
         publisher.publish(state);
         return new Responses.AccountSettings(state.getUserId(), state.getTier(),
                 state.getMonthlyCapNanos() == null ? null : Inputs.amount(Credits.ofNanos(state.getMonthlyCapNanos())), state.getStatus());
-    }
-
-    record CouponRequest(String code, String discountType, BigDecimal discountValue, Integer maxUses, String expiresAt, String description) {
-    }
-
-    @PostMapping(path = "/api/v1/admin/coupons", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @ResponseStatus(HttpStatus.CREATED)
-    ResponseEntity<Responses.Coupon> createCoupon(@AuthenticationPrincipal Jwt admin, @RequestBody CouponRequest request) throws SQLException {
-        String code = Inputs.requiredText("code", request.code(), 64);
-        if (!code.matches("[A-Za-z0-9_-]{3,64}")) {
-            throw ApiProblem.validation("code", "code must be 3-64 letters, digits, '-' or '_'");
-        }
-        String type = request.discountType();
-        if (!"fixed".equals(type) && !"percentage".equals(type)) {
-            throw ApiProblem.validation("discount_type", "discount_type must be 'fixed' or 'percentage'");
-        }
-        Credits value = Inputs.positiveAmount("discount_value", request.discountValue());
-        if (type.equals("percentage") && value.compareTo(Credits.ofWhole(100)) > 0) {
-            throw ApiProblem.validation("discount_value", "a percentage coupon's discount_value must be at most 100");
-        }
-        if (request.maxUses() != null && request.maxUses() < 1) {
-            throw ApiProblem.validation("max_uses", "max_uses must be at least 1 (leave it out for unlimited)");
-        }
-        Optional<OffsetDateTime> expires = Optional.empty();
-        if (request.expiresAt() != null) {
-            try {
-                expires = Optional.of(OffsetDateTime.parse(request.expiresAt()));
-            } catch (DateTimeParseException e) {
-                throw ApiProblem.validation("expires_at", "expires_at must be an ISO-8601 timestamp such as 2026-12-31T23:59:59Z");
-            }
-        }
-        var created = coupons.create(new CouponAdmin.NewCoupon(code, type, value.toBigDecimal(),
-                        request.maxUses() == null ? OptionalInt.empty() : OptionalInt.of(request.maxUses()), expires,
-                        Inputs.optionalText("description", request.description(), 1000)), admin.getSubject())
-                .orElseThrow(() -> new ApiProblem(ProblemType.CONFLICT, "a coupon with code " + code + " exists already"));
-        return ResponseEntity.status(HttpStatus.CREATED).body(coupon(created));
-    }
-
-    @GetMapping("/api/v1/admin/coupons")
-    Responses.Coupons listCoupons(@RequestParam(name = "include_inactive", defaultValue = "false") boolean includeInactive)
-            throws SQLException {
-        return new Responses.Coupons(coupons.list(includeInactive, 1000).stream().map(AdminController::coupon).toList());
-    }
-
-    @PostMapping("/api/v1/admin/coupons/{code}/deactivate")
-    Responses.Coupon deactivateCoupon(@PathVariable String code) throws SQLException {
-        return coupon(coupons.deactivate(Inputs.requiredText("code", code, 64))
-                .orElseThrow(() -> ApiProblem.notFound("no coupon with this code")));
-    }
-
-    private static Responses.Coupon coupon(Coupon coupon) {
-        return new Responses.Coupon(coupon.id().toString(), coupon.code(), coupon.discountType(),
-                Inputs.amount(Credits.ofExact(coupon.discountValue())), coupon.maxUses().isPresent() ? coupon.maxUses().getAsInt() : null,
-                coupon.timesUsed(), coupon.expiresAt().map(Instant::toString).orElse(null), coupon.active(),
-                coupon.description().orElse(null), coupon.createdAt().toString());
-    }
-
-    record IngestKeyRequest(String name, String source) {
-    }
-
-    @PostMapping(path = "/api/v1/admin/ingest-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @ResponseStatus(HttpStatus.CREATED)
-    ResponseEntity<Responses.CreatedIngestKey> createIngestKey(@AuthenticationPrincipal Jwt admin, @RequestBody IngestKeyRequest request)
-            throws SQLException {
-        String name = Inputs.requiredText("name", request.name(), 200);
-        String source = Inputs.optionalText("source", request.source(), 100).orElse(name);
-        IngestKeyAdmin.CreatedKey key = ingestKeys.create(name, source, admin.getSubject());
-        return ResponseEntity.status(HttpStatus.CREATED).body(new Responses.CreatedIngestKey(key.id().toString(), key.key(), key.name(),
-                key.source(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
-    }
-
-    @GetMapping("/api/v1/admin/ingest-keys")
-    Responses.IngestKeys listIngestKeys(@RequestParam(name = "include_revoked", defaultValue = "false") boolean includeRevoked)
-            throws SQLException {
-        return new Responses.IngestKeys(ingestKeys.list(includeRevoked).stream()
-                .map(key -> new Responses.IngestKey(key.id().toString(), key.prefix() + "_****", key.name(), key.source(),
-                        key.createdBy().orElse(null), key.createdAt().toString(), key.lastUsedAt().map(Instant::toString).orElse(null),
-                        key.revokedAt().map(Instant::toString).orElse(null)))
-                .toList());
-    }
-
-    @DeleteMapping("/api/v1/admin/ingest-keys/{id}")
-    ResponseEntity<Void> revokeIngestKey(@PathVariable String id) throws SQLException {
-        UUID keyId;
-        try {
-            keyId = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.validation("id", "id must be a UUID");
-        }
-        if (!ingestKeys.revoke(keyId)) {
-            throw ApiProblem.notFound("no ingest key with this id");
-        }
-        return ResponseEntity.noContent().build();
     }
 
     @GetMapping("/api/v1/admin/pricing")

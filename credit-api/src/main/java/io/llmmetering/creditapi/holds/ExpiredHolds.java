@@ -1,0 +1,60 @@
+package io.llmmetering.creditapi.holds;
+
+import io.llmmetering.creditapi.jdbc.Transactions;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import javax.sql.DataSource;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/** Holds no usage settled in time, released: what they reserved is spendable again. */
+public final class ExpiredHolds {
+
+    private final DataSource dataSource;
+    private final Counter expired;
+
+    public ExpiredHolds(DataSource dataSource, MeterRegistry registry) {
+        this.dataSource = dataSource;
+        this.expired = Counter.builder("credit.holds").tag("outcome", "expired").description("holds released because no usage settled them in time")
+                .register(registry);
+    }
+
+    /** Releases up to {@code limit} holds past their expiry; returns how many. Safe to run on every instance at once. */
+    public int expireDue(int limit) throws SQLException {
+        int count = Transactions.inTransaction(dataSource, connection -> {
+            List<UUID> ids = new ArrayList<>();
+            TreeSet<String> users = new TreeSet<>();
+            try (PreparedStatement due = connection.prepareStatement(HoldStatements.DUE_HOLDS)) {
+                due.setInt(1, limit);
+                try (ResultSet row = due.executeQuery()) {
+                    while (row.next()) {
+                        ids.add(row.getObject(1, UUID.class));
+                        users.add(row.getString(2));
+                    }
+                }
+            }
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            try (PreparedStatement lock = connection.prepareStatement(HoldStatements.LOCK_ACCOUNTS_IN_ORDER)) {
+                lock.setArray(1, connection.createArrayOf("text", users.toArray()));
+                lock.executeQuery().close();
+            }
+            try (PreparedStatement expire = connection.prepareStatement(HoldStatements.EXPIRE_HOLDS)) {
+                expire.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
+                try (ResultSet row = expire.executeQuery()) {
+                    row.next();
+                    return row.getInt(1);
+                }
+            }
+        });
+        expired.increment(count);
+        return count;
+    }
+}

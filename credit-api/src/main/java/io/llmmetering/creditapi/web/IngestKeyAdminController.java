@@ -1,0 +1,69 @@
+package io.llmmetering.creditapi.web;
+
+import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.UUID;
+
+/** Proxies' ingest keys, for admins (role {@code admin}, enforced for the whole /api/v1/admin tree by the security filter chain). */
+@RestController
+final class IngestKeyAdminController {
+
+    private final IngestKeyAdmin ingestKeys;
+
+    IngestKeyAdminController(IngestKeyAdmin ingestKeys) {
+        this.ingestKeys = ingestKeys;
+    }
+
+    record IngestKeyRequest(String name, String source) {
+    }
+
+    @PostMapping(path = "/api/v1/admin/ingest-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseStatus(HttpStatus.CREATED)
+    ResponseEntity<Responses.CreatedIngestKey> createIngestKey(@AuthenticationPrincipal Jwt admin, @RequestBody IngestKeyRequest request)
+            throws SQLException {
+        String name = Inputs.requiredText("name", request.name(), 200);
+        String source = Inputs.optionalText("source", request.source(), 100).orElse(name);
+        IngestKeyAdmin.CreatedKey key = ingestKeys.create(name, source, admin.getSubject());
+        return ResponseEntity.status(HttpStatus.CREATED).body(new Responses.CreatedIngestKey(key.id().toString(), key.key(), key.name(),
+                key.source(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
+    }
+
+    @GetMapping("/api/v1/admin/ingest-keys")
+    Responses.IngestKeys listIngestKeys(@RequestParam(name = "include_revoked", defaultValue = "false") boolean includeRevoked)
+            throws SQLException {
+        return new Responses.IngestKeys(ingestKeys.list(includeRevoked).stream()
+                .map(key -> new Responses.IngestKey(key.id().toString(), key.prefix() + "_****", key.name(), key.source(),
+                        key.createdBy().orElse(null), key.createdAt().toString(), key.lastUsedAt().map(Instant::toString).orElse(null),
+                        key.revokedAt().map(Instant::toString).orElse(null)))
+                .toList());
+    }
+
+    @DeleteMapping("/api/v1/admin/ingest-keys/{id}")
+    ResponseEntity<Void> revokeIngestKey(@PathVariable String id) throws SQLException {
+        UUID keyId;
+        try {
+            keyId = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.validation("id", "id must be a UUID");
+        }
+        if (!ingestKeys.revoke(keyId)) {
+            throw ApiProblem.notFound("no ingest key with this id");
+        }
+        return ResponseEntity.noContent().build();
+    }
+}
