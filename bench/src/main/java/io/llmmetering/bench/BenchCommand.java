@@ -88,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     static BenchResult run(BenchOptions options) throws Exception {
         if (options.command().equals("jmh")) {
-            BenchResult result = MicroBenchmarks.run();
+            BenchResult result = MicroBenchmarks.run(options.iterations());
             Path file = result.write(options.results());
             System.out.println(result.summaryLine());
             System.out.println("[bench] figures in " + file);

@@ -66,6 +66,9 @@ final class BenchRun implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "LIST", split = ",", defaultValue = "1,100,1000",
             description = "ingest: events per request, e.g. 1,100,1000 (default ${DEFAULT-VALUE})")
     private List<Integer> batches;
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
+            description = "jmh: measured one-second iterations per benchmark, after as many warm-up ones up to 3 (default ${DEFAULT-VALUE})")
+    private int iterations;
     @Option(names = "--results", paramLabel = "DIR", defaultValue = "bench/results",
             description = "where <command>.json goes (default ${DEFAULT-VALUE})")
     private Path results;
@@ -88,7 +91,8 @@ final class BenchRun implements Callable<Integer> {
     }
 
     BenchOptions options() {
-        require(events >= 1 && users >= 1 && seconds >= 1 && baselineEvents >= 1, "--events, --users, --seconds and --baseline-events must be positive");
+        require(events >= 1 && users >= 1 && seconds >= 1 && baselineEvents >= 1 && iterations >= 1,
+                "--events, --users, --seconds, --baseline-events and --iterations must be positive");
         require(duplicateRate >= 0 && duplicateRate < 1, "--dup-rate must be in [0, 1)");
         require(rates.stream().allMatch(rate -> rate >= 1), "--rate must list positive rates");
         List<Integer> pools = connections != null ? connections : command.equals("ratio") ? List.of(16) : command.equals("api") ? List.of(8) : List.of(1, 4, 16);
@@ -104,7 +108,7 @@ final class BenchRun implements Callable<Integer> {
         return new BenchOptions(command, events, users, duplicateRate, seed, rates, pools, results,
                 databaseUrl.endsWith("/") ? databaseUrl : databaseUrl + "/", environment.getOrDefault("METERING_DB_USER", "postgres"),
                 environment.getOrDefault("METERING_DB_PASSWORD", ""), redisUrl, seconds, batches, via, warmupEvents, warmupSeconds,
-                baselineEvents, spend, endpoints);
+                baselineEvents, spend, endpoints, iterations);
     }
 
     private void require(boolean holds, String otherwise) {

@@ -12,16 +12,18 @@ import java.util.Map;
 
 /**
  * Runs {@link HotPathBenchmarks} with JMH inside this JVM (no forks: the executable jar's nested class path is
- * not one a forked JVM could load), 3 warm-up and 5 measured iterations of a second each.
+ * not one a forked JVM could load), iterations of a second each: {@code --iterations} measured (5 by default), after
+ * as many warm-up ones, at most 3.
  */
 final class MicroBenchmarks {
 
     private MicroBenchmarks() {
     }
 
-    static BenchResult run() throws Exception {
+    static BenchResult run(int iterations) throws Exception {
         Options options = new OptionsBuilder().include(HotPathBenchmarks.class.getName()).forks(0)
-                .warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(5).measurementTime(TimeValue.seconds(1)).build();
+                .warmupIterations(Math.min(3, iterations)).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(iterations).measurementTime(TimeValue.seconds(1)).build();
         Collection<RunResult> results = new Runner(options).run();
         Map<String, Object> nanos = new LinkedHashMap<>();
         for (RunResult result : results) {

@@ -9,7 +9,7 @@ import java.util.Map;
  * newly charged debits were (per user and minute for the spike detector, per model for the spend metric), and
  * the note that its users' balances are yet to reach Redis ({@code cachePendingId}, 0 when nothing was charged).
  */
-public record AppliedBatch(int debits, int applied, int alreadyRecorded, List<BalanceChange> changes, BatchCharges charges,
+record AppliedBatch(int debits, int applied, int alreadyRecorded, List<BalanceChange> changes, BatchCharges charges,
                            long cachePendingId) {
 
     public Map<ModelKey, Long> spendNanosByModel() {

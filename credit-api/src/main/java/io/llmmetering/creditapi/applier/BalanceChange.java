@@ -8,7 +8,7 @@ import io.llmmetering.core.money.Credits;
  * @param monthlyCap     null when the account has no cap
  * @param balanceVersion the account's balance version after this change (orders cache writes)
  */
-public record BalanceChange(String userId, Credits charged, int events, Credits balanceBefore, Credits balanceAfter,
+record BalanceChange(String userId, Credits charged, int events, Credits balanceBefore, Credits balanceAfter,
                             Credits monthToDateBefore, Credits monthToDateAfter, Credits monthlyCap, String tier,
                             String spendBlockedReason, long balanceVersion) {
 

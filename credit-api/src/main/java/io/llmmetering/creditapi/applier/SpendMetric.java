@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * at most a bounded number of distinct values; later ones are counted as {@value #OTHER}: a proxy sending a new
  * provider per event cannot grow credit-api's memory. One instance per process: the bound is the process's.
  */
-public final class SpendMetric {
+final class SpendMetric {
 
     static final String OTHER = "other";
     static final int PROVIDERS_MAX = 64;

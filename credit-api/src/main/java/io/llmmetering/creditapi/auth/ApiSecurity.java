@@ -40,7 +40,7 @@ import java.util.Objects;
  * its token, in the Authorization header or, as the seed's clients send it, in the {@code session_token} cookie.
  */
 @Configuration(proxyBeanMethods = false)
-public class ApiSecurity {
+class ApiSecurity {
 
     static final int MAX_SUBJECT_LENGTH = 255;
 

@@ -9,7 +9,7 @@ import java.util.Map;
  * An error answered as RFC 9457 problem+json, of a type from the one catalogue ({@link ProblemType}): clients
  * branch on the type, never on the wording of the detail.
  */
-public final class ApiProblem extends RuntimeException {
+final class ApiProblem extends RuntimeException {
 
     private final ProblemType type;
     private final Map<String, Object> properties;
