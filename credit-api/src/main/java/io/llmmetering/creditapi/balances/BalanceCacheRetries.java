@@ -4,33 +4,24 @@ import io.llmmetering.core.money.Credits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Cache writes of committed balance changes (allocations, deducts, redemptions) that Redis refused, written
- * again every {@code interval}, the newest version of each user's balance, until Redis takes them. Without this
+ * again at each {@link #retry()} (every second, on the service's schedule), the newest version of each user's
+ * balance, until Redis takes them. Without this
  * a write lost to a Redis hiccup left the cached balance behind the ledger until its TTL. Rewriting is safe:
  * the cache never replaces a newer version with an older one.
  */
-public final class BalanceCacheRetries implements AutoCloseable {
+public final class BalanceCacheRetries {
 
     private static final Logger log = LoggerFactory.getLogger(BalanceCacheRetries.class);
 
     private final BalanceCache cache;
     private final PendingBalances pending = new PendingBalances("api");
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "balance-cache-retries");
-        thread.setDaemon(true);
-        return thread;
-    });
 
-    public BalanceCacheRetries(BalanceCache cache, Duration interval) {
+    public BalanceCacheRetries(BalanceCache cache) {
         this.cache = cache;
-        retries.scheduleWithFixedDelay(this::retryPending, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Writes the balance now and, if Redis refuses it, again until it takes it. */
@@ -50,7 +41,8 @@ public final class BalanceCacheRetries implements AutoCloseable {
         return pending.size();
     }
 
-    void retryPending() {
+    /** Writes what waits again; whatever Redis refuses still waits. */
+    public void retry() {
         if (pending.isEmpty()) {
             return;
         }
@@ -62,10 +54,5 @@ public final class BalanceCacheRetries implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("balance cache retry failed users={} error={}", attempt.size(), e.toString());
         }
-    }
-
-    @Override
-    public void close() {
-        retries.shutdownNow();
     }
 }

@@ -16,6 +16,8 @@ import java.util.UUID;
 /** Holds no usage settled in time, released: what they reserved is spendable again. */
 public final class ExpiredHolds {
 
+    private static final int BATCH = 500;
+
     private final DataSource dataSource;
     private final Counter expired;
 
@@ -23,6 +25,13 @@ public final class ExpiredHolds {
         this.dataSource = dataSource;
         this.expired = Counter.builder("credit.holds").tag("outcome", "expired").description("holds released because no usage settled them in time")
                 .register(registry);
+    }
+
+    /** Releases every hold past its expiry, a batch of {@value #BATCH} at a time. */
+    public void expireAllDue() throws SQLException {
+        while (expireDue(BATCH) == BATCH) {
+            // a backlog: keep going
+        }
     }
 
     /** Releases up to {@code limit} holds past their expiry; returns how many. Safe to run on every instance at once. */

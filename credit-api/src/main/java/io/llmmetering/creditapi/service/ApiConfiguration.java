@@ -51,6 +51,7 @@ import tools.jackson.databind.PropertyNamingStrategies;
 
 import javax.sql.DataSource;
 import java.time.Duration;
+import java.util.List;
 
 /** The REST API's collaborators: plain classes, wired here. */
 @Configuration(proxyBeanMethods = false)
@@ -100,7 +101,7 @@ class ApiConfiguration {
 
     @Bean
     BalanceCacheRetries balanceCacheRetries(BalanceCache cache) {
-        return new BalanceCacheRetries(cache, Duration.ofSeconds(1));
+        return new BalanceCacheRetries(cache);
     }
 
     @Bean
@@ -156,9 +157,14 @@ class ApiConfiguration {
     }
 
     @Bean
-    MaintenanceJobs maintenanceJobs(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, AccountGauges gauges,
-                                    MeterRegistry registry) {
-        return new MaintenanceJobs(new ExpiredHolds(dataSource, registry), gauges);
+    Background maintenanceJobs(CreditApiApplication.SchemaMigration migrated, DataSource dataSource, AccountGauges gauges,
+                               BalanceCacheRetries cacheRetries, MeterRegistry registry) {
+        ExpiredHolds holds = new ExpiredHolds(dataSource, registry);
+        // releasing is safe on every instance at once: each release is conditional and locked
+        return new Background("credit-api-maintenance", List.of(), List.of(
+                new Background.Job("hold expiry", Duration.ofSeconds(5), Duration.ofSeconds(5), holds::expireAllDue),
+                new Background.Job("account gauges", Duration.ZERO, Duration.ofMinutes(1), gauges::refresh),
+                new Background.Job("balance cache retries", Duration.ofSeconds(1), Duration.ofSeconds(1), cacheRetries::retry)));
     }
 
     /** An appliers-only process answers its health and metrics, and nothing of the API. */
@@ -208,8 +214,8 @@ class ApiConfiguration {
     /** Runs the price feed on its own thread for the life of the application, where the API is served. */
     @Bean
     @ConditionalOnExpression(RoleConditions.SERVES_API)
-    WorkerThread priceBookFeedThread(PriceBookFeed feed) {
-        return new WorkerThread("price-book-feed", feed);
+    Background priceBookFeedThread(PriceBookFeed feed) {
+        return new Background("price-book-feed", List.of(new Background.Loop("price-book-feed", feed, feed)), List.of());
     }
 
     @Bean
@@ -225,7 +231,8 @@ class ApiConfiguration {
     /** Copies both dead-letter topics into the archive operators list and replay from: a writer, with the appliers. */
     @Bean
     @ConditionalOnExpression(RoleConditions.APPLIES_DEBITS)
-    WorkerThread deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka) {
-        return new WorkerThread("dead-letter-copier", new DeadLetterCopier(kafka, archive));
+    Background deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka) {
+        DeadLetterCopier copier = new DeadLetterCopier(kafka, archive);
+        return new Background("dead-letter-copier", List.of(new Background.Loop("dead-letter-copier", copier, copier)), List.of());
     }
 }

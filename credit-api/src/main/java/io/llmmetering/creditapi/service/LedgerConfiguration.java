@@ -21,12 +21,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 
 import javax.sql.DataSource;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The asynchronous ledger: the debit appliers, the hourly rollups and the usage_events partition upkeep, run by
- * {@link LedgerWorkers}. Absent with {@code credit.system-enabled=false} and in the {@code api} role.
+ * the ledger workers ({@link Background}). Absent with {@code credit.system-enabled=false} and in the {@code api} role.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "credit.system-enabled", havingValue = "true", matchIfMissing = true)
@@ -34,11 +36,11 @@ import java.util.List;
 class LedgerConfiguration {
 
     @Bean
-    HealthIndicator ledgerWorkersHealth(LedgerWorkers workers, ApplierMonitoring monitoring) {
+    HealthIndicator ledgerWorkersHealth(@Qualifier("ledgerWorkers") Background workers, DebitAppliers appliers, ApplierMonitoring monitoring) {
         return () -> {
             List<Integer> stalled = monitoring.progress().stalled();
-            boolean healthy = workers.healthy() && stalled.isEmpty();
-            return (healthy ? Health.up() : Health.down()).withDetail("debitAppliers", workers.healthy() ? "running" : "stopped")
+            boolean running = workers.loopsAlive() && appliers.healthy();
+            return (running && stalled.isEmpty() ? Health.up() : Health.down()).withDetail("debitAppliers", running ? "running" : "stopped")
                     .withDetail("stalledPartitions", stalled).build();
         };
     }
@@ -58,23 +60,50 @@ class LedgerConfiguration {
         return ConnectionPool.of(dataSource, "ledger", properties.applier().concurrency() + 2, null);
     }
 
+    /**
+     * Each applier is a consumer of its own in the group, with its own partitions and its own transactions:
+     * PostgreSQL applies their batches on as many backends, which one applier waiting on each commit cannot.
+     */
     @Bean
-    LedgerWorkers ledgerWorkers(CreditApiProperties properties, KafkaClients kafka, @Qualifier("ledgerPool") ConnectionPool pool, BalanceCache cache, MeterRegistry registry,
-                                ApplierMonitoring monitoring) {
-        DataSource dataSource = pool.dataSource();
+    DebitAppliers debitAppliers(CreditApiProperties properties, KafkaClients kafka, @Qualifier("ledgerPool") ConnectionPool pool,
+                                BalanceCache cache, MeterRegistry registry, ApplierMonitoring monitoring) {
         CreditApiProperties.Applier applier = properties.applier();
-        ApplierSettings settings = applier.toSettings();
         if (applier.concurrency() < 1 || applier.concurrency() > 64) {
             throw new IllegalArgumentException("credit.applier.concurrency must be 1-64, was " + applier.concurrency());
         }
-        // each applier is a consumer of its own in the group, with its own partitions and its own transactions:
-        // PostgreSQL applies their batches on as many backends, which one applier waiting on each commit cannot
+        ApplierSettings settings = applier.toSettings();
         List<DebitApplier> appliers = new ArrayList<>();
         for (int i = 0; i < applier.concurrency(); i++) {
-            appliers.add(new DebitApplier(kafka, settings, new BatchApplier(dataSource, applier.consumerGroup()), cache, registry, monitoring));
+            appliers.add(new DebitApplier(kafka, settings, new BatchApplier(pool.dataSource(), applier.consumerGroup()), cache, registry,
+                    monitoring));
+        }
+        return new DebitAppliers(appliers);
+    }
+
+    /** The appliers on threads of their own; the hourly usage rollups and the usage_events partitions on a schedule. */
+    @Bean
+    Background ledgerWorkers(DebitAppliers appliers, CreditApiProperties properties, @Qualifier("ledgerPool") ConnectionPool pool) {
+        List<Background.Loop> loops = new ArrayList<>();
+        for (int i = 0; i < appliers.all().size(); i++) {
+            DebitApplier applier = appliers.all().get(i);
+            loops.add(new Background.Loop("debit-applier-" + i, applier, applier));
         }
         CreditApiProperties.Rollups rollups = properties.rollups();
-        return new LedgerWorkers(appliers, new UsageRollupJob(dataSource, rollups.settle(), rollups.hoursPerRun()), rollups.interval(),
-                new UsagePartitionMaintenance(dataSource, properties.usageRetentionMonths()));
+        UsageRollupJob rollupJob = new UsageRollupJob(pool.dataSource(), rollups.settle(), rollups.hoursPerRun());
+        UsagePartitionMaintenance partitions = new UsagePartitionMaintenance(pool.dataSource(), properties.usageRetentionMonths());
+        // a failed rollup: analytics read unrolled hours from usage_events meanwhile; failed partition upkeep: the
+        // default partition takes events meanwhile; either way the next run tries again
+        return new Background("ledger-maintenance", loops, List.of(
+                new Background.Job("usage_events partitions", Duration.ZERO, Duration.ofHours(24), partitions::run),
+                new Background.Job("usage rollup", rollups.interval(), rollups.interval(), () -> rollupJob.run(Instant.now()))));
+    }
+
+    /** The appliers of this process. */
+    record DebitAppliers(List<DebitApplier> all) {
+
+        /** None is recovering from a failure outside a batch: if one were, debits would not be reaching the ledger now. */
+        boolean healthy() {
+            return all.stream().allMatch(DebitApplier::healthy);
+        }
     }
 }

@@ -27,8 +27,8 @@ class BalanceCacheRetriesTest {
     void aRefusedWriteIsMadeAgainUntilRedisTakesIt(TestRedis redis) throws Exception {
         String user = "retried-" + System.nanoTime() + "@example.com";
         try (BalanceCache cache = new BalanceCache(redis.uri(), Duration.ofSeconds(60), new SimpleMeterRegistry());
-             BalanceCacheRetries retries = new BalanceCacheRetries(cache, Duration.ofMillis(200));
              RedisClient client = RedisClient.create(redis.uri()); var admin = client.connect()) {
+            BalanceCacheRetries retries = new BalanceCacheRetries(cache);
             retries.put(user, Credits.parse("10"), 1);
             assertThat(cache.get(user)).contains(Credits.parse("10"));
 
@@ -37,7 +37,8 @@ class BalanceCacheRetriesTest {
             assertThat(retries.pendingCount()).isEqualTo(1);
 
             // the timed-out write may still land when the pause ends; the retry is what empties the queue
-            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                retries.retry();
                 assertThat(cache.get(user)).contains(Credits.parse("7"));
                 assertThat(retries.pendingCount()).isZero();
             });

@@ -64,7 +64,7 @@ class SpendBatcherTest {
         new DatabaseMigrator(new DatabaseTarget(database.jdbcUrl(), database.user(), "")).migrate();
         dataSource = database.dataSource();
         cache = new BalanceCache(redis.uri(), Duration.ofSeconds(60), new SimpleMeterRegistry());
-        cacheRetries = new BalanceCacheRetries(cache, Duration.ofSeconds(1));
+        cacheRetries = new BalanceCacheRetries(cache);
         ledger = new CreditLedger(dataSource, cacheRetries, new SimpleMeterRegistry());
         holds = new SpendHolds(dataSource, new SimpleMeterRegistry());
         spendPool = new HikariDataSource();
@@ -79,7 +79,6 @@ class SpendBatcherTest {
     static void stop() {
         batcher.close();
         spendPool.close();
-        cacheRetries.close();
         cache.close();
     }
 
