@@ -4,7 +4,7 @@ import io.llmmetering.schemas.client.KafkaClients;
 import io.llmmetering.core.pricing.PriceBook;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.creditapi.auth.TokenIssuer;
-import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.creditapi.wiring.CreditApiApplication;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import io.llmmetering.meteringstreams.service.MeteringStreamsApplication;
 import io.llmmetering.meteringstreams.service.MeteringStreamsProperties;

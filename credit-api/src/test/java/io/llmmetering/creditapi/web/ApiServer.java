@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.web;
 
 import io.llmmetering.creditapi.auth.TokenIssuer;
-import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.creditapi.wiring.CreditApiApplication;
 import io.llmmetering.kafka.embedded.EmbeddedKafkaBroker;
 import io.llmmetering.schemas.TopicDefinitions;
 import org.postgresql.ds.PGSimpleDataSource;

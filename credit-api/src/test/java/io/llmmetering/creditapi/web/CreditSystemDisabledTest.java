@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.web;
 
-import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.creditapi.wiring.CreditApiApplication;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

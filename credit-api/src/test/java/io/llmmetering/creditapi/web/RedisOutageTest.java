@@ -1,7 +1,7 @@
 package io.llmmetering.creditapi.web;
 
 import io.lettuce.core.RedisClient;
-import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.creditapi.wiring.CreditApiApplication;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;

@@ -1,6 +1,6 @@
 package io.llmmetering.creditapi.web;
 
-import io.llmmetering.creditapi.service.CreditApiApplication;
+import io.llmmetering.creditapi.wiring.CreditApiApplication;
 import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.Topics;

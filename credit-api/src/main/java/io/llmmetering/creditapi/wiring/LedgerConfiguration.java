@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.wiring;
 
 import io.llmmetering.creditapi.analytics.UsageRollupJob;
 import io.llmmetering.creditapi.balances.BalanceCache;
@@ -7,7 +7,7 @@ import io.llmmetering.creditapi.applier.ApplierMonitoring;
 import io.llmmetering.creditapi.applier.ApplierSettings;
 import io.llmmetering.creditapi.applier.BatchApplier;
 import io.llmmetering.creditapi.applier.DebitApplier;
-import io.llmmetering.creditapi.applier.UsagePartitionMaintenance;
+import io.llmmetering.creditapi.analytics.UsagePartitionMaintenance;
 import io.llmmetering.schemas.client.KafkaClients;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Qualifier;

@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.wiring;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.wiring;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

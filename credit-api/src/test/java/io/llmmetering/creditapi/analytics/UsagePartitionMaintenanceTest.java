@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.applier;
+package io.llmmetering.creditapi.analytics;
 
 import io.llmmetering.migrations.DatabaseMigrator;
 import io.llmmetering.migrations.DatabaseTarget;

@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.wiring;
 
 /** The conditions of {@code credit.role} (see {@code CreditApiProperties.Role}), for the beans each role runs. */
 final class RoleConditions {

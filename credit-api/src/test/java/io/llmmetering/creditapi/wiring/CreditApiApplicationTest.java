@@ -1,4 +1,4 @@
-package io.llmmetering.creditapi.service;
+package io.llmmetering.creditapi.wiring;
 
 import io.llmmetering.creditapi.balances.BalanceReader;
 import io.llmmetering.core.money.Credits;
