@@ -6,6 +6,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.llmmetering.creditapi.auth.TokenIssuer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -331,8 +332,8 @@ class ApiSecurityTest {
                     .readTree(api.post("/api/v1/admin/ingest-keys", api.adminToken(), "{\"name\":\"log-check\"}").body()).get("key").asString();
             String providerKey = "sk-or-v1-log-check-" + System.nanoTime();
             api.put("/api/v1/admin/users/" + user + "/openrouter-account", api.adminToken(), "{\"api_key\":\"" + providerKey + "\"}");
-            Thread.sleep(200);
             // a check of an empty log would pass whatever the code did
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> captured.list.size() > 10);
             assertThat(captured.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getLoggerName)
                     .anyMatch(name -> name.startsWith("org.springframework.security"));
             assertThat(captured.list.size()).isGreaterThan(10);
@@ -445,8 +446,8 @@ class ApiSecurityTest {
         assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), changed), 401, "unauthenticated");
         assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), "mk_000000000000_" + "0".repeat(28)), 401, "unauthenticated");
         assertThat(api.send("DELETE", "/api/v1/admin/ingest-keys/" + created.get("id").asString(), admin, null).statusCode()).isEqualTo(204);
-        Thread.sleep(io.llmmetering.core.keys.IngestKeyAuthenticator.CACHE_TTL.toMillis() + 500);
-        assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), key), 401, "unauthenticated");
+        Awaitility.await().atMost(io.llmmetering.core.keys.IngestKeyAuthenticator.CACHE_TTL.plusSeconds(5))
+                .untilAsserted(() -> assertProblem(api.get("/api/v1/credits/authorize?user_id=" + enc(user), key), 401, "unauthenticated"));
         assertThat(api.get("/api/v1/admin/users/" + enc(user) + "/balance", admin).body()).startsWith("{\"balance\":2.0,");
     }
 

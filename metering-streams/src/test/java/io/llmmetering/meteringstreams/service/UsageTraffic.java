@@ -9,6 +9,7 @@ import io.llmmetering.schemas.AvroSerde;
 import io.llmmetering.schemas.Debit;
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.UsageEvent;
+import org.awaitility.Awaitility;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -89,9 +90,13 @@ final class UsageTraffic {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new StringDeserializer(), AvroSerde.of(Debit.class).deserializer())) {
             consumer.subscribe(List.of(Topics.CREDIT_DEBITS));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (debits.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(record -> debits.add(record.value()));
+            try {
+                Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(record -> debits.add(record.value()));
+                    return debits.size() >= expected;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // fewer than expected: the caller's check of the debits says which are missing
             }
             long strays = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < strays) {
