@@ -52,7 +52,7 @@ class RedisOutageTest {
         Process process = new ProcessBuilder(REDIS_SERVER.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Awaitility.await("redis-server listening").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .ignoreException(java.io.IOException.class).until(() -> {
+                .ignoreExceptionsInstanceOf(java.io.IOException.class).until(() -> {
                     try (java.net.Socket socket = new java.net.Socket()) {
                         socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
                         return true;

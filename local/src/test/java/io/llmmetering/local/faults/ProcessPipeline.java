@@ -80,13 +80,20 @@ final class ProcessPipeline implements AutoCloseable {
 
     /** As {@link #start()}; {@code beforeServices} runs once the topics exist (to grant ACLs, say). */
     ProcessPipeline start(Consumer<EmbeddedKafkaBroker> beforeServices) throws Exception {
-        startWithoutWaiting(beforeServices);
-        api.awaitHealthy(STARTUP); // credit-api migrates the database before it answers
-        ingestKey = new LocalIngestKey(databaseUrl, "postgres").create("fault-scenarios", "proxy-fleet");
-        ingest.start();
-        streams.awaitHealthy(STARTUP);
-        ingest.awaitHealthy(STARTUP);
-        return this;
+        try {
+            startWithoutWaiting(beforeServices);
+            api.awaitHealthy(STARTUP); // credit-api migrates the database before it answers
+            ingestKey = new LocalIngestKey(databaseUrl, "postgres").create("fault-scenarios", "proxy-fleet");
+            ingest.start();
+            streams.awaitHealthy(STARTUP);
+            ingest.awaitHealthy(STARTUP);
+            return this;
+        } catch (Exception | Error e) {
+            // no caller holds the pipeline yet: left running, its processes would hold PostgreSQL's connections for
+            // every scenario after this one
+            close();
+            throw e;
+        }
     }
 
     /** Starts the broker, the topics, credit-api and the topology, without waiting for them to be healthy. */

@@ -93,7 +93,7 @@ final class ServiceProcess implements AutoCloseable {
     /** Waits until the service's health answers 200, i.e. it is up and its dependencies are healthy. */
     ServiceProcess awaitHealthy(Duration timeout) {
         Awaitility.await(name + " healthy (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(250))
-                .ignoreException(IOException.class).until(() -> {
+                .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
                     if (!alive()) {
                         throw new IllegalStateException(name + " exited with " + process.exitValue() + " (log: " + log + ")");
                     }
