@@ -55,7 +55,8 @@ final class BaselineBenchmark {
         migrator.migrate();
         BenchResult result = new BenchResult("baseline").put("events", options.events()).put("users", options.users());
         try {
-            Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
+            Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book,
+                options.userMix());
             List<Workload.Call> calls = new ArrayList<>();
             Workload.Call call = null;
             for (long i = 0; i < options.events(); i++) {

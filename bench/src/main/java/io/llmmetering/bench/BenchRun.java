@@ -34,6 +34,10 @@ final class BenchRun implements Callable<Integer> {
     private double duplicateRate;
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})")
     private long seed;
+    @Option(names = "--users-skew", paramLabel = "EXPONENT", description = "who makes the calls: Zipf with this exponent, e.g. "
+            + "1.1 (the user of rank k calls in proportion to 1/k^EXPONENT: over 100000 users the busiest makes 13.5 % of the "
+            + "calls); default the workload's own mix (user = users * u^2.5, the first 1 % of users make 16 %)")
+    private Double usersSkew;
     @Option(names = "--warmup", paramLabel = "N", description = "e2e: events published as fast as they go and applied before "
             + "anything is measured, paced or not (default a fifth of --events, at most 200000)")
     private Long warmup;
@@ -94,6 +98,7 @@ final class BenchRun implements Callable<Integer> {
         require(events >= 1 && users >= 1 && seconds >= 1 && baselineEvents >= 1 && iterations >= 1,
                 "--events, --users, --seconds, --baseline-events and --iterations must be positive");
         require(duplicateRate >= 0 && duplicateRate < 1, "--dup-rate must be in [0, 1)");
+        require(usersSkew == null || (usersSkew > 0 && usersSkew <= 5), "--users-skew must be a Zipf exponent above 0 and at most 5");
         require(rates.stream().allMatch(rate -> rate >= 1), "--rate must list positive rates");
         List<Integer> pools = connections != null ? connections : command.equals("ratio") ? List.of(16) : command.equals("api") ? List.of(8) : List.of(1, 4, 16);
         require(!pools.isEmpty() && pools.stream().allMatch(c -> c >= 1 && c <= 256), "--connections must list pool sizes from 1 to 256");
@@ -108,7 +113,7 @@ final class BenchRun implements Callable<Integer> {
         return new BenchOptions(command, events, users, duplicateRate, seed, rates, pools, results,
                 databaseUrl.endsWith("/") ? databaseUrl : databaseUrl + "/", environment.getOrDefault("METERING_DB_USER", "postgres"),
                 environment.getOrDefault("METERING_DB_PASSWORD", ""), redisUrl, seconds, batches, via, warmupEvents, warmupSeconds,
-                baselineEvents, spend, endpoints, iterations);
+                baselineEvents, spend, endpoints, iterations, usersSkew == null ? 0 : usersSkew);
     }
 
     private void require(boolean holds, String otherwise) {

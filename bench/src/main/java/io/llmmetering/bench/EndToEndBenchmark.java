@@ -59,7 +59,8 @@ final class EndToEndBenchmark {
         long probeEvery = Math.max(1, (paced ? options.rates().get(0) : 20_000) / PROBES_PER_SECOND);
 
         long preparing = System.nanoTime();
-        Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book);
+        Workload workload = new Workload("bench-" + run, options.users(), options.duplicateRate(), options.seed(), book,
+                options.userMix());
         PreparedEvents events = PreparedEvents.generate(workload, Math.toIntExact(warmupEvents + measuredEvents), options.users(),
                 (int) probeEvery, Instant.now().minusSeconds(60), options.via().equals("http"));
         result.put("events", measuredEvents).put("warmup_events", warmupEvents)
@@ -82,7 +83,12 @@ final class EndToEndBenchmark {
             } else {
                 runThroughput(system, publisher, probes, measuredEvents, result);
             }
-            result.put("publish_failures", sink.failures());
+            result.put("publish_failures", sink.failures()).put("user_mix", options.userMix().describe());
+            int partitions = publisher.counters.partitions();
+            if (partitions > 0) {
+                result.put("busiest_partition_share_of_events", BenchMath.round(events.busiestPartitionShare(partitions)))
+                        .put("partitions", partitions);
+            }
             long discrepancies = discrepancies(system, events) + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
             sizes(system, result);
             result.put("discrepancies", discrepancies);
@@ -112,6 +118,7 @@ final class EndToEndBenchmark {
                 .put("settle_timeout_seconds", settleTimeout.toSeconds());
         latency(probes, result, "latency_publish_to_redis_ms");
         measurement.finish(unique, result);
+        result.put("hottest_partition_lag_max", hottestPartitionLagMax(lag));
         result.put("lag_over_time", lag);
     }
 
@@ -140,7 +147,8 @@ final class EndToEndBenchmark {
             boolean bounded = lagBounded(lag, rate);
             step.put("lag_bounded", bounded).put("lag_max", lag.stream().mapToLong(point -> (Long) point.get("lag")).max().orElse(0))
                     .put("lag_at_end", lag.isEmpty() ? 0 : lag.get(lag.size() - 1).get("lag"))
-                    .put("lag_slope_per_second", BenchMath.round(slope(lag)));
+                    .put("lag_slope_per_second", BenchMath.round(slope(lag)))
+                    .put("hottest_partition_lag_max", hottestPartitionLagMax(lag));
             boolean drained = publisher.awaitApplied(STEP_DRAIN_TIMEOUT);
             System.out.println();
             latency(probes, step, "latency_publish_to_redis_ms");
@@ -153,6 +161,10 @@ final class EndToEndBenchmark {
             highestHeld = rate;
         }
         result.put("steps", steps).put("highest_rate_held", highestHeld);
+    }
+
+    private static long hottestPartitionLagMax(List<Map<String, Object>> lag) {
+        return lag.stream().mapToLong(point -> (Long) point.get("hottest_partition_lag")).max().orElse(0);
     }
 
     static boolean lagBounded(List<Map<String, Object>> lag, long rate) {

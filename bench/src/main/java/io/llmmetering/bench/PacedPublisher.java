@@ -83,6 +83,7 @@ final class PacedPublisher {
             point.put("published", uniquePublished);
             point.put("applied", applied);
             point.put("lag", uniquePublished - applied);
+            point.put("hottest_partition_lag", counters.hottestPartitionLag());
             lag.add(point);
         }
         if (!quiet) {

@@ -37,6 +37,18 @@ final class PipelineCounters {
         return applied == null ? 0 : (long) applied.count();
     }
 
+    /**
+     * The lag of the partition of credit.debits furthest behind now, as the appliers' own gauge has it (observed
+     * once a second), and how many partitions it has seen: a heavy user's partition must not stall the pipeline.
+     */
+    long hottestPartitionLag() {
+        return creditApiMeters.find("credit.applier.partition.lag").gauges().stream().mapToLong(gauge -> (long) gauge.value()).max().orElse(0);
+    }
+
+    int partitions() {
+        return creditApiMeters.find("credit.applier.partition.lag").gauges().size();
+    }
+
     /** The applier's batches so far: how many, their mean size, and their mean and largest apply time. */
     Map<String, Object> applierBatches() {
         Map<String, Object> figures = new LinkedHashMap<>();

@@ -27,7 +27,7 @@ final class PipelineLoad implements AutoCloseable {
     private PipelineLoad(BenchSystem system, BenchOptions options, long rate, Duration longest) {
         this.rate = rate;
         Workload workload = new Workload("load-" + BenchOptions.runId(), options.users(), options.duplicateRate(), options.seed(),
-                PriceBookReader.defaultPriceBook());
+                PriceBookReader.defaultPriceBook(), options.userMix());
         this.events = PreparedEvents.generate(workload, Math.toIntExact(rate * longest.toSeconds()), options.users(),
                 Integer.MAX_VALUE, Instant.now().minusSeconds(60), false);
         this.sink = EventSink.to("kafka", system, events);

@@ -90,6 +90,22 @@ final class PreparedEvents {
         }
     }
 
+    /**
+     * The share of the unique valid events whose user's partition (Kafka's default partitioner, the user id as
+     * key) is the busiest of {@code partitions}: 1 / partitions when users spread evenly.
+     */
+    double busiestPartitionShare(int partitions) {
+        long[] byPartition = new long[partitions];
+        long unique = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (uniqueValid[i]) {
+                byPartition[org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(keys[i])) % partitions]++;
+                unique++;
+            }
+        }
+        return unique == 0 ? 0 : (double) Arrays.stream(byPartition).max().orElse(0) / unique;
+    }
+
     int size() {
         return keys.length;
     }

@@ -91,12 +91,15 @@ class BenchSmokeTest {
         for (String[] bad : new String[][]{{}, {"nope"}, {"e2e", "--events", "0"}, {"e2e", "--events", "many"}, {"baseline", "--connections", "0"},
                 {"e2e", "--dup-rate", "1.5"}, {"e2e", "--bogus", "1"}, {"e2e", "--users"}, {"ingest", "--batch", "0"},
                 {"ingest", "--batch", "20000"}, {"api", "--seconds", "-1"}, {"e2e", "--via", "carrier-pigeon"}, {"e2e", "--rate", "0"},
-                {"ratio", "--rate", "1000"}, {"e2e", "--warmup", "-5"}}) {
+                {"ratio", "--rate", "1000"}, {"e2e", "--warmup", "-5"}, {"e2e", "--users-skew", "0"}, {"e2e", "--users-skew", "9"},
+                {"jmh", "--iterations", "0"}}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchCommand.options(bad, Map.of()))
                     .as(String.join(" ", bad)).isInstanceOf(picocli.CommandLine.ParameterException.class);
         }
         BenchOptions defaults = BenchCommand.options(new String[]{"e2e"}, Map.of());
         assertThat(defaults.connections()).containsExactly(1, 4, 16);
         assertThat(defaults.results()).isEqualTo(Path.of("bench", "results"));
+        assertThat(defaults.userMix().describe()).isEqualTo("users * u^2.5");
+        assertThat(BenchCommand.options(new String[]{"e2e", "--users-skew", "1.1"}, Map.of()).userMix().describe()).isEqualTo("zipf 1.1");
     }
 }
