@@ -19,21 +19,12 @@ class WorkloadTest {
         int[] calls = callsByUser(Workload.UserMix.zipf(1.1, USERS));
         assertThat((double) calls[0] / CALLS).isBetween(0.125, 0.145);
         assertThat(calls[0]).isGreaterThan(calls[1]).isGreaterThan(calls[9]);
-        long firstPercent = 0;
-        for (int user = 0; user < USERS / 100; user++) {
-            firstPercent += calls[user];
-        }
-        assertThat((double) firstPercent / CALLS).isBetween(0.73, 0.77);
+        assertThat(shareOfTheFirstPercent(calls)).isBetween(0.73, 0.77);
     }
 
     @Test
     void theDefaultMixGivesTheFirstPercentOfUsersAboutASixthOfTheCalls() {
-        int[] calls = callsByUser(Workload.UserMix.DEFAULT);
-        long firstPercent = 0;
-        for (int user = 0; user < USERS / 100; user++) {
-            firstPercent += calls[user];
-        }
-        assertThat((double) firstPercent / CALLS).isBetween(0.15, 0.17);
+        assertThat(shareOfTheFirstPercent(callsByUser(Workload.UserMix.DEFAULT))).isBetween(0.15, 0.17);
     }
 
     @Test
@@ -55,6 +46,14 @@ class WorkloadTest {
         assertThatThrownBy(() -> Workload.UserMix.zipf(0, USERS)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Workload.UserMix.zipf(Double.NaN, USERS)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Workload.UserMix.zipf(6, USERS)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static double shareOfTheFirstPercent(int[] calls) {
+        long firstPercent = 0;
+        for (int user = 0; user < USERS / 100; user++) {
+            firstPercent += calls[user];
+        }
+        return (double) firstPercent / CALLS;
     }
 
     private static int[] callsByUser(Workload.UserMix mix) {
