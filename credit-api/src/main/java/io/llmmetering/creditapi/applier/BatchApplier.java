@@ -89,7 +89,7 @@ public final class BatchApplier {
         String[] users = charges.users();
         long cachePendingId = 0;
         Map<String, BalanceChange> byUser = new HashMap<>();
-        Credits ledgerTotal = Credits.ZERO;
+        BigDecimal ledgerTotal = BigDecimal.ZERO;
         try (PreparedStatement statement = connection.prepareStatement(LedgerStatements.CHARGE_ACCOUNTS_AND_WRITE_LEDGER)) {
             statement.setArray(1, array(connection, "text", users));
             statement.setArray(2, connection.createArrayOf("bigint", charges.amounts()));
@@ -101,7 +101,7 @@ public final class BatchApplier {
                 while (rows.next()) {
                     String user = rows.getString("user_id");
                     cachePendingId = rows.getLong("cache_pending_id");
-                    ledgerTotal = Credits.ofExact(rows.getBigDecimal("ledger_total"));
+                    ledgerTotal = rows.getBigDecimal("ledger_total");
                     BigDecimal cap = rows.getBigDecimal("monthly_cap");
                     byUser.put(user, new BalanceChange(user, Credits.ofNanos(charges.chargedNanos(user)), charges.eventCount(user),
                             Credits.ofExact(rows.getBigDecimal("balance_before")), Credits.ofExact(rows.getBigDecimal("balance_after")),
@@ -114,9 +114,10 @@ public final class BatchApplier {
         if (byUser.size() != users.length) {
             throw new IllegalStateException("charged " + byUser.size() + " accounts, expected " + users.length);
         }
-        // the pair assertion: the ledger rows the statement wrote add up to what the batch charges, or nothing commits
-        Credits charged = Credits.ofNanos(Arrays.stream(charges.amounts()).mapToLong(Long::longValue).sum());
-        if (!ledgerTotal.negate().equals(charged)) {
+        // the pair assertion: the ledger rows the statement wrote add up to what the batch charges, or nothing commits.
+        // Summed as decimals: each user's charge fits a long of nano-credits, a batch's total over users need not
+        BigDecimal charged = Arrays.stream(charges.amounts()).map(nanos -> BigDecimal.valueOf(nanos, 9)).reduce(BigDecimal.ZERO, BigDecimal::add);
+        if (ledgerTotal.negate().compareTo(charged) != 0) {
             throw new IllegalStateException("the ledger rows sum to " + ledgerTotal + ", the batch charges " + charged);
         }
         List<BalanceChange> ordered = new ArrayList<>(users.length);

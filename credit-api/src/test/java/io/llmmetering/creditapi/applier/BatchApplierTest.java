@@ -272,6 +272,21 @@ class BatchApplierTest {
         assertThat(applier.storedOffsets("credit.debits")).containsEntry(0, 500L);
     }
 
+    /** Each user's charge fits a long of nano-credits; the batch's total over users does not, and must not stall it. */
+    @Test
+    void aBatchWhoseTotalPassesALongOfNanoCreditsIsAppliedAndChecked() throws SQLException {
+        BatchApplier applier = new BatchApplier(dataSource, "huge-total");
+        long sixBillionCredits = 6_000_000_000L * Credits.NANOS_PER_CREDIT;
+        // two models: the spend by model is summed per model, and a long of one model's spend is a bound of its own
+        LedgerDebit other = new LedgerDebit("huge-2", "huge-b@example.com", sixBillionCredits, "claude-sonnet-4-5", "anthropic", 1000, 100, 0,
+                "balanced", "free", T0 + 1, T0 + 6, "2025-11-01", "test");
+        AppliedBatch batch = applier.apply(List.of(debit("huge-1", "huge-a@example.com", sixBillionCredits, T0), other), List.of());
+        assertThat(batch.applied()).isEqualTo(2);
+        for (String user : List.of("huge-a@example.com", "huge-b@example.com")) {
+            assertThat(balance(user)).isEqualTo(Credits.ofNanos(-sixBillionCredits)).isEqualTo(sumOfTransactions(user));
+        }
+    }
+
     @Test
     void aNegativeDebitCannotBeConstructed() {
         assertThatThrownBy(() -> debit("neg", "n@example.com", -1, T0)).isInstanceOf(IllegalArgumentException.class);
