@@ -35,7 +35,8 @@ public final class SchemaVerifier {
         for (String name : List.of("idx_credit_transactions_user_id_created_at",
                 "idx_credit_transactions_user_id_transaction_type_created_at",
                 "idx_credit_transactions_transaction_type_created_at", "idx_credit_transactions_created_at",
-                "idx_credit_transactions_user_id_idempotency_key", "idx_credit_transactions_model_created_at")) {
+                "idx_credit_transactions_user_id_idempotency_key", "idx_credit_transactions_model_created_at",
+                "idx_credit_transactions_purchase_reference")) {
             indexes.put(name, "credit_transactions");
         }
         indexes.put("idx_openrouter_accounts_user_id", "openrouter_accounts");

@@ -126,7 +126,7 @@ class MigrationsCommandTest {
                     "[SUCCESS] Rollback completed successfully: restored ");
             assertThat(backupNamed(output())).exists();
             assertThat(query(url, "SELECT coalesce(to_regclass('added_then_restored_away')::text, 'absent')")).isEqualTo("absent");
-            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("14");
+            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo(new DatabaseMigrator(new DatabaseTarget(url, "postgres", "")).latestVersion());
             assertThat(query(url, "SELECT balance::text FROM user_credits WHERE user_id = 'kept@example.com'")).isEqualTo("42.000000000");
             assertThat(command.run(new String[]{"verify", "--url", url})).isZero();
         } finally {
@@ -146,7 +146,7 @@ class MigrationsCommandTest {
                     "[SUCCESS] Rollback completed successfully");
             assertThat(query(url, "SELECT count(*)::text FROM credit_transactions")).isEqualTo("1");
             assertThat(query(url, "SELECT coalesce(to_regclass('idx_coupon_codes_code')::text, 'absent')")).isEqualTo("idx_coupon_codes_code");
-            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo("14");
+            assertThat(query(url, "SELECT max(version::int)::text FROM flyway_schema_history WHERE success")).isEqualTo(new DatabaseMigrator(new DatabaseTarget(url, "postgres", "")).latestVersion());
         } finally {
             drop(url);
         }

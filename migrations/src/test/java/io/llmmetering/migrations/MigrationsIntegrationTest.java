@@ -202,7 +202,9 @@ class MigrationsIntegrationTest {
         assertThat(query("SELECT coalesce(to_regclass('must_not_survive')::text, 'absent')")).containsExactly("absent");
         assertThat(query("SELECT column_name FROM information_schema.columns WHERE table_name = 'user_credits' AND column_name = 'must_not_survive_either'"))
                 .isEmpty();
-        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14");
+        int latest = Integer.parseInt(new DatabaseMigrator(target(database)).latestVersion());
+        assertThat(query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, latest).mapToObj(Integer::toString).toList());
         assertThat(new DatabaseMigrator(target(database)).pending()).isEmpty();
     }
 

@@ -24,17 +24,48 @@ final class AccountStatements {
             """;
 
     /** A credit of the amount bound first; a balance back above zero lifts a block for lack of credits. */
-    static final String CREDIT_ACCOUNT = """
-            WITH m AS (SELECT %s AS this_month, ?::numeric AS amount)
-            UPDATE user_credits u
-               SET balance = u.balance + m.amount,
-                   balance_version = u.balance_version + 1,
-                   spend_blocked_reason = %s,
-                   updated_at = now()
-              FROM m
-             WHERE u.user_id = ?
-            RETURNING u.balance, u.balance_version
-            """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("u.balance + m.amount", SpendRule.SPENT_THIS_MONTH, "u.monthly_cap"));
+    static final String CREDIT_ACCOUNT = changeBalance("");
+
+    /**
+     * A change of either sign by an admin (a refund, an adjustment): a decrease may not leave less than active
+     * holds reserve, and then changes no row.
+     */
+    static final String CHANGE_BALANCE_ABOVE_HOLDS = changeBalance(" AND (m.amount > 0 OR u.balance + m.amount >= u.held)");
+
+    private static String changeBalance(String condition) {
+        return """
+                WITH m AS (SELECT %s AS this_month, ?::numeric AS amount)
+                UPDATE user_credits u
+                   SET balance = u.balance + m.amount,
+                       balance_version = u.balance_version + 1,
+                       spend_blocked_reason = %s,
+                       updated_at = now()
+                  FROM m
+                 WHERE u.user_id = ?%s
+                RETURNING u.balance, u.balance_version
+                """.formatted(SpendRule.CURRENT_MONTH, SpendRule.blockedReason("u.balance + m.amount", SpendRule.SPENT_THIS_MONTH, "u.monthly_cap"),
+                condition);
+    }
+
+    /** Who bought credits with a payment: its reference is one purchase's, whichever account it went to. */
+    static final String PURCHASE_BY_REFERENCE = """
+            SELECT user_id, amount FROM credit_transactions WHERE transaction_type = 'purchase' AND idempotency_key = ?
+            """;
+
+    /** The purchase a refund returns, locked so that concurrent refunds of it are judged one after the other. */
+    static final String LOCK_PURCHASE = """
+            SELECT id, amount FROM credit_transactions
+             WHERE user_id = ? AND transaction_type = 'purchase' AND idempotency_key = ?
+               FOR UPDATE
+            """;
+
+    /** What refunds have returned of one purchase so far (refund rows are negative). */
+    static final String REFUNDED_OF_PURCHASE = """
+            SELECT coalesce(-sum(amount), 0) FROM credit_transactions
+             WHERE user_id = ? AND transaction_type = 'refund' AND metadata ->> 'purchase_id' = ?
+            """;
+
+    static final String BALANCE_AND_HELD = "SELECT balance, held FROM user_credits WHERE user_id = ?";
 
     /**
      * A debit that may not spend what active holds reserve, exceed the monthly cap (holds included) or spend from

@@ -13,12 +13,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Synchronous balance changes: admin allocations, deducts by callers that do not go through Kafka, coupon
- * redemptions. Each is one PostgreSQL transaction that changes the balance and writes its ledger row together,
+ * Synchronous balance changes: admin allocations, purchases, refunds and adjustments, deducts by callers that do
+ * not go through Kafka, coupon redemptions. Each is one PostgreSQL transaction that changes the balance and writes its ledger row together,
  * so {@code balance = sum(credit_transactions.amount)} holds after every commit. The new balance goes to Redis
  * after the commit; a write Redis refuses is made again until it takes it ({@link BalanceCacheRetries}).
  *
@@ -45,7 +46,7 @@ public final class CreditLedger {
         registry.counter("credit.ledger.operations", "type", type, "outcome", outcome).increment();
     }
 
-    /** Adds {@code amount} (positive) to an account, opening it if needed; {@code type} is allocation, purchase or refund. */
+    /** Adds {@code amount} (positive) to an account, opening it if needed, as a ledger row of {@code type}. */
     public LedgerReceipt credit(String userId, Credits amount, String type, String reason, String actor, Optional<String> idempotencyKey)
             throws SQLException {
         requirePositive(amount);
@@ -53,6 +54,67 @@ public final class CreditLedger {
             BalanceCache.Versioned balance = LedgerRows.creditAccount(connection, userId, amount);
             UUID id = LedgerRows.record(connection, userId, amount, balance.balance(), type, reason, UsageDetails.none(), idempotencyKey, actor);
             return new LedgerReceipt(balance.balance(), id, amount, false, balance.version());
+        });
+    }
+
+    /**
+     * Credits what a payment bought, once per payment: its {@code externalReference} is the purchase's idempotency
+     * key, so a repeat answers the first receipt, and the same reference for another amount or account is refused.
+     */
+    public LedgerReceipt purchase(String userId, Credits amount, String externalReference, String reason, String actor) throws SQLException {
+        requirePositive(amount);
+        try {
+            return book(userId, Optional.of(externalReference), amount, "purchase", connection -> {
+                if (LedgerRows.purchaseByReference(connection, externalReference).isPresent()) {
+                    throw referenceReused(externalReference);
+                }
+                BalanceCache.Versioned balance = LedgerRows.creditAccount(connection, userId, amount);
+                UUID id = LedgerRows.record(connection, userId, amount, balance.balance(), "purchase", reason,
+                        UsageDetails.metadata(Map.of("external_reference", externalReference)), Optional.of(externalReference), actor);
+                return new LedgerReceipt(balance.balance(), id, amount, false, balance.version());
+            });
+        } catch (LedgerRefusal refusal) {
+            throw refusal.reason() == LedgerRefusal.Reason.IDEMPOTENCY_KEY_REUSED ? referenceReused(externalReference) : refusal;
+        }
+    }
+
+    private static LedgerRefusal referenceReused(String externalReference) {
+        return new LedgerRefusal(LedgerRefusal.Reason.EXTERNAL_REFERENCE_REUSED,
+                "external_reference " + externalReference + " already bought credits in another purchase (another amount or account)");
+    }
+
+    /**
+     * Returns {@code amount} (positive) of the purchase with {@code externalReference} to the payer: the account
+     * loses it. Refunds of one purchase never add up to more than it bought, and never take what holds reserve.
+     */
+    public LedgerReceipt refund(String userId, Credits amount, String externalReference, String reason, String actor,
+                                Optional<String> idempotencyKey) throws SQLException {
+        requirePositive(amount);
+        return book(userId, idempotencyKey, amount.negate(), "refund", connection -> {
+            LedgerRows.Purchase purchase = LedgerRows.lockPurchase(connection, userId, externalReference);
+            if (amount.compareTo(purchase.refundable()) > 0) {
+                throw new LedgerRefusal(LedgerRefusal.Reason.REFUND_EXCEEDS_PURCHASE, "purchase " + externalReference + " bought "
+                        + purchase.amount() + " and " + purchase.refunded() + " of it was refunded: at most " + purchase.refundable() + " can be");
+            }
+            BalanceCache.Versioned balance = LedgerRows.changeAboveHolds(connection, userId, amount.negate());
+            UUID id = LedgerRows.record(connection, userId, amount.negate(), balance.balance(), "refund", reason,
+                    UsageDetails.metadata(Map.of("external_reference", externalReference, "purchase_id", purchase.id().toString())),
+                    idempotencyKey, actor);
+            return new LedgerReceipt(balance.balance(), id, amount.negate(), false, balance.version());
+        });
+    }
+
+    /** Corrects a balance by {@code signedAmount} (not zero), for a stated reason; a decrease never takes what holds reserve. */
+    public LedgerReceipt adjust(String userId, Credits signedAmount, String reason, String actor, Optional<String> idempotencyKey)
+            throws SQLException {
+        if (signedAmount.isZero()) {
+            throw new IllegalArgumentException("an adjustment must change the balance");
+        }
+        return book(userId, idempotencyKey, signedAmount, "adjustment", connection -> {
+            BalanceCache.Versioned balance = LedgerRows.changeAboveHolds(connection, userId, signedAmount);
+            UUID id = LedgerRows.record(connection, userId, signedAmount, balance.balance(), "adjustment", reason, UsageDetails.none(),
+                    idempotencyKey, actor);
+            return new LedgerReceipt(balance.balance(), id, signedAmount, false, balance.version());
         });
     }
 

@@ -59,6 +59,73 @@ final class LedgerRows {
         }
     }
 
+    /** Adds {@code signedAmount} unless a decrease would leave less than holds reserve; then refuses, naming what is free. */
+    static BalanceCache.Versioned changeAboveHolds(Connection connection, String userId, Credits signedAmount) throws SQLException {
+        try (PreparedStatement change = connection.prepareStatement(AccountStatements.CHANGE_BALANCE_ABOVE_HOLDS)) {
+            change.setBigDecimal(1, signedAmount.toBigDecimal());
+            change.setString(2, userId);
+            try (ResultSet row = change.executeQuery()) {
+                if (row.next()) {
+                    return new BalanceCache.Versioned(Credits.ofExact(row.getBigDecimal(1)), row.getLong(2));
+                }
+            }
+        }
+        try (PreparedStatement read = connection.prepareStatement(AccountStatements.BALANCE_AND_HELD)) {
+            read.setString(1, userId);
+            try (ResultSet row = read.executeQuery()) {
+                row.next();
+                Credits balance = Credits.ofExact(row.getBigDecimal(1));
+                Credits held = Credits.ofExact(row.getBigDecimal(2));
+                Credits free = balance.compareTo(held) > 0 ? balance.minus(held) : Credits.ZERO;
+                throw new LedgerRefusal(LedgerRefusal.Reason.EXCEEDS_AVAILABLE_BALANCE,
+                        "the balance is " + balance + " of which active holds reserve " + held + ": at most " + free + " can be taken");
+            }
+        }
+    }
+
+    /** The account that a payment reference already bought credits for, if any, with the amount it bought. */
+    static Optional<Purchase> purchaseByReference(Connection connection, String reference) throws SQLException {
+        try (PreparedStatement find = connection.prepareStatement(AccountStatements.PURCHASE_BY_REFERENCE)) {
+            find.setString(1, reference);
+            try (ResultSet row = find.executeQuery()) {
+                return row.next() ? Optional.of(new Purchase(null, row.getString(1), Credits.ofExact(row.getBigDecimal(2)), Credits.ZERO))
+                        : Optional.empty();
+            }
+        }
+    }
+
+    /** A purchase of this account, locked for a refund, with what was refunded of it before. */
+    record Purchase(UUID id, String userId, Credits amount, Credits refunded) {
+
+        Credits refundable() {
+            return amount.minus(refunded);
+        }
+    }
+
+    static Purchase lockPurchase(Connection connection, String userId, String reference) throws SQLException {
+        UUID id;
+        Credits amount;
+        try (PreparedStatement lock = connection.prepareStatement(AccountStatements.LOCK_PURCHASE)) {
+            lock.setString(1, userId);
+            lock.setString(2, reference);
+            try (ResultSet row = lock.executeQuery()) {
+                if (!row.next()) {
+                    throw new LedgerRefusal(LedgerRefusal.Reason.PURCHASE_NOT_FOUND, "this account has no purchase with external_reference " + reference);
+                }
+                id = row.getObject(1, UUID.class);
+                amount = Credits.ofExact(row.getBigDecimal(2));
+            }
+        }
+        try (PreparedStatement refunded = connection.prepareStatement(AccountStatements.REFUNDED_OF_PURCHASE)) {
+            refunded.setString(1, userId);
+            refunded.setString(2, id.toString());
+            try (ResultSet row = refunded.executeQuery()) {
+                row.next();
+                return new Purchase(id, userId, amount, Credits.ofExact(row.getBigDecimal(1)));
+            }
+        }
+    }
+
     static Optional<BalanceCache.Versioned> debitAccount(Connection connection, String userId, Credits amount) throws SQLException {
         try (PreparedStatement debit = connection.prepareStatement(AccountStatements.DEBIT_ACCOUNT)) {
             BigDecimal value = amount.toBigDecimal();

@@ -21,14 +21,26 @@ final class Inputs {
     }
 
     static Credits positiveAmount(String field, BigDecimal amount) {
+        if (amount != null && amount.signum() <= 0) {
+            throw ApiProblem.validation(field, field + " must be positive");
+        }
+        return amount(field, amount);
+    }
+
+    /** An amount of either sign, not zero (an adjustment): at most a billion credits either way. */
+    static Credits nonZeroAmount(String field, BigDecimal amount) {
+        if (amount != null && amount.signum() == 0) {
+            throw ApiProblem.validation(field, field + " must not be zero");
+        }
+        return amount(field, amount);
+    }
+
+    private static Credits amount(String field, BigDecimal amount) {
         if (amount == null) {
             throw ApiProblem.validation(field, field + " is required");
         }
-        if (amount.signum() <= 0) {
-            throw ApiProblem.validation(field, field + " must be positive");
-        }
-        if (amount.compareTo(MAX_AMOUNT) > 0) {
-            throw ApiProblem.validation(field, field + " must be at most " + MAX_AMOUNT.toPlainString());
+        if (amount.abs().compareTo(MAX_AMOUNT) > 0) {
+            throw ApiProblem.validation(field, field + " must be at most " + MAX_AMOUNT.toPlainString() + " either way");
         }
         try {
             return Credits.ofExact(amount);
@@ -74,13 +86,18 @@ final class Inputs {
     }
 
     static Optional<String> idempotencyKey(String header) {
-        if (header == null) {
-            return Optional.empty();
+        return header == null ? Optional.empty() : Optional.of(key("Idempotency-Key", header));
+    }
+
+    /** A key a client chose (an Idempotency-Key, a payment's reference): 1-255 visible ASCII characters. */
+    static String key(String field, String value) {
+        if (value == null) {
+            throw ApiProblem.validation(field, field + " is required");
         }
-        if (!IDEMPOTENCY_KEY.matcher(header).matches()) {
-            throw ApiProblem.validation("Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
+        if (!IDEMPOTENCY_KEY.matcher(value).matches()) {
+            throw ApiProblem.validation(field, field + " must be 1-255 visible ASCII characters");
         }
-        return Optional.of(header);
+        return value;
     }
 
     /** Money in answers: exact, plain notation, at least one decimal place ({@code 100.0}, {@code 0.00375}). */

@@ -45,6 +45,10 @@ class OpenApiAnswersTest {
 
         call.send("GET", "/api/v1/credits/balance", token, null);
         call.send("POST", "/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":100}");
+        String payment = "pi_contract_" + System.nanoTime();
+        call.send("POST", "/api/v1/admin/credits/purchase", admin, "{\"user_id\":\"" + user + "\",\"amount\":10,\"external_reference\":\"" + payment + "\"}");
+        call.send("POST", "/api/v1/admin/credits/refund", admin, "{\"user_id\":\"" + user + "\",\"amount\":1,\"external_reference\":\"" + payment + "\",\"reason\":\"contract\"}");
+        call.send("POST", "/api/v1/admin/credits/adjust", admin, "{\"user_id\":\"" + user + "\",\"amount\":-1,\"reason\":\"contract\"}");
         call.send("POST", "/api/v1/credits/deduct", token,
                 "{\"amount\":0.5,\"reason\":\"contract\",\"metadata\":{\"model\":\"gpt-4o\",\"provider\":\"openai\",\"tokens_used\":100}}");
         call.send("GET", "/api/v1/credits/transactions?limit=1", token, null);
