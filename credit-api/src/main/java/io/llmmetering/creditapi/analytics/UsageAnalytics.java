@@ -75,36 +75,44 @@ public final class UsageAnalytics {
              ORDER BY r.hour
             """;
 
-    /**
-     * The statements, one per grouping and scope, made once from fixed fragments. The key expressions come
-     * from the enum above, never from a request. Three parts: the clean hours' rollups (a span of hours minus
-     * the holes in it), the events at the two edges of that span, and the events of the holes.
-     */
+    /** Usage by UTC day, user and model, oldest day first: the admin's CSV export, with no limit. */
+    private static final String DAILY_BY_USER_AND_MODEL = statement("date_trunc('day', window_start, 'UTC') AS day, user_id, model",
+            "date_trunc('day', occurred_at, 'UTC') AS day, user_id, model", "", "day, user_id, model", "day, user_id, model");
+
+    /** The statements, one per grouping and scope, made once from fixed fragments (the enum's, never a request's). */
     private static Map<GroupBy, String> statements(boolean oneUser) {
         Map<GroupBy, String> statements = new EnumMap<>(GroupBy.class);
-        String user = oneUser ? "user_id = ? AND " : "";
         for (GroupBy groupBy : GroupBy.values()) {
-            statements.put(groupBy, """
-                    SELECT k, sum(requests)::bigint, sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cost)
-                      FROM (SELECT %1$s AS k, requests, input_tokens, output_tokens, cost
-                              FROM usage_rollups
-                             WHERE %2$sgranularity = 'hour' AND window_start >= ? AND window_start < ?
-                               AND window_start <> ALL (?::timestamptz[])
-                            UNION ALL
-                            SELECT %3$s AS k, 1, input_tokens, output_tokens, cost
-                              FROM usage_events
-                             WHERE %2$s((occurred_at >= ? AND occurred_at < ?) OR (occurred_at >= ? AND occurred_at < ?))
-                            UNION ALL
-                            SELECT %3$s AS k, 1, input_tokens, output_tokens, cost
-                              FROM unnest(?::timestamptz[]) AS hole(hour)
-                              JOIN usage_events ON occurred_at >= hole.hour AND occurred_at < hole.hour + interval '1 hour'
-                             WHERE %2$strue) u
-                     GROUP BY k
-                     ORDER BY %4$s
-                     LIMIT ?
-                    """.formatted(groupBy.rollupKey, user, groupBy.eventKey, groupBy.time ? "k" : "sum(cost) DESC, k"));
+            statements.put(groupBy, statement(groupBy.rollupKey + " AS k", groupBy.eventKey + " AS k", oneUser ? "user_id = ? AND " : "",
+                    "k", groupBy.time ? "k" : "sum(cost) DESC, k"));
         }
         return Map.copyOf(statements);
+    }
+
+    /**
+     * Three parts: the clean hours' rollups (a span of hours minus the holes in it), the events at the two edges of
+     * that span, and the events of the holes; {@code keys} names the groups both kinds of rows are summed into.
+     */
+    private static String statement(String rollupKeys, String eventKeys, String user, String keys, String order) {
+        return """
+                SELECT %4$s, sum(requests)::bigint, sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cost)
+                  FROM (SELECT %1$s, requests, input_tokens, output_tokens, cost
+                          FROM usage_rollups
+                         WHERE %2$sgranularity = 'hour' AND window_start >= ? AND window_start < ?
+                           AND window_start <> ALL (?::timestamptz[])
+                        UNION ALL
+                        SELECT %3$s, 1, input_tokens, output_tokens, cost
+                          FROM usage_events
+                         WHERE %2$s((occurred_at >= ? AND occurred_at < ?) OR (occurred_at >= ? AND occurred_at < ?))
+                        UNION ALL
+                        SELECT %3$s, 1, input_tokens, output_tokens, cost
+                          FROM unnest(?::timestamptz[]) AS hole(hour)
+                          JOIN usage_events ON occurred_at >= hole.hour AND occurred_at < hole.hour + interval '1 hour'
+                         WHERE %2$strue) u
+                 GROUP BY %4$s
+                 ORDER BY %5$s
+                 LIMIT ?
+                """.formatted(rollupKeys, user, eventKeys, keys, order);
     }
 
     private final DataSource dataSource;
@@ -120,37 +128,7 @@ public final class UsageAnalytics {
 
     private List<Row> usage(Connection connection, Optional<String> userId, GroupBy groupBy, Instant from, Instant to, int limit)
             throws SQLException {
-        List<Instant> clean = cleanHours(connection, ceilHour(from), to.truncatedTo(ChronoUnit.HOURS));
-        Instant spanFrom = clean.isEmpty() ? from : clean.get(0);
-        Instant spanTo = clean.isEmpty() ? from : clean.get(clean.size() - 1).plus(1, ChronoUnit.HOURS);
-        List<Timestamp> holes = new ArrayList<>();
-        for (Instant hour = spanFrom; hour.isBefore(spanTo); hour = hour.plus(1, ChronoUnit.HOURS)) {
-            if (!clean.contains(hour)) {
-                holes.add(Timestamp.from(hour));
-            }
-        }
-        Array holeArray = connection.createArrayOf("timestamptz", holes.toArray());
-        String sql = (userId.isPresent() ? FOR_USER : FOR_ALL).get(groupBy);
-        try (PreparedStatement query = connection.prepareStatement(sql)) {
-            int i = 1;
-            if (userId.isPresent()) {
-                query.setString(i++, userId.get());
-            }
-            query.setTimestamp(i++, Timestamp.from(spanFrom));
-            query.setTimestamp(i++, Timestamp.from(spanTo));
-            query.setArray(i++, holeArray);
-            if (userId.isPresent()) {
-                query.setString(i++, userId.get());
-            }
-            query.setTimestamp(i++, Timestamp.from(from));
-            query.setTimestamp(i++, Timestamp.from(spanFrom));
-            query.setTimestamp(i++, Timestamp.from(spanTo));
-            query.setTimestamp(i++, Timestamp.from(to));
-            query.setArray(i++, holeArray);
-            if (userId.isPresent()) {
-                query.setString(i++, userId.get());
-            }
-            query.setInt(i, limit);
+        try (PreparedStatement query = bound(connection, (userId.isPresent() ? FOR_USER : FOR_ALL).get(groupBy), userId, from, to, limit)) {
             List<Row> rows = new ArrayList<>();
             try (ResultSet row = query.executeQuery()) {
                 while (row.next()) {
@@ -159,6 +137,66 @@ public final class UsageAnalytics {
                 }
             }
             return rows;
+        }
+    }
+
+    /**
+     * Usage by UTC day, user and model in [from, to), columns day, user_id, model, requests, input_tokens,
+     * output_tokens, cost: a statement on {@code connection}, which must be in a REPEATABLE READ transaction,
+     * ready to be read row by row (its caller sets the fetch size and closes it).
+     */
+    public PreparedStatement dailyByUserAndModel(Connection connection, Instant from, Instant to) throws SQLException {
+        return bound(connection, DAILY_BY_USER_AND_MODEL, Optional.empty(), from, to, null);
+    }
+
+    /** {@code sql} with every parameter bound: the clean hours of the range are read first, in the same snapshot. */
+    private static PreparedStatement bound(Connection connection, String sql, Optional<String> userId, Instant from, Instant to, Integer limit)
+            throws SQLException {
+        List<Instant> clean = cleanHours(connection, ceilHour(from), to.truncatedTo(ChronoUnit.HOURS));
+        Instant spanFrom = clean.isEmpty() ? from : clean.get(0);
+        Instant spanTo = clean.isEmpty() ? from : clean.get(clean.size() - 1).plus(1, ChronoUnit.HOURS);
+        java.util.Set<Instant> cleanSet = new java.util.HashSet<>(clean);
+        List<Timestamp> holes = new ArrayList<>();
+        for (Instant hour = spanFrom; hour.isBefore(spanTo); hour = hour.plus(1, ChronoUnit.HOURS)) {
+            if (!cleanSet.contains(hour)) {
+                holes.add(Timestamp.from(hour));
+            }
+        }
+        Array holeArray = connection.createArrayOf("timestamptz", holes.toArray());
+        PreparedStatement query = connection.prepareStatement(sql);
+        try {
+            bind(query, userId, from, to, limit, spanFrom, spanTo, holeArray);
+            return query;
+        } catch (SQLException | RuntimeException e) {
+            query.close();
+            throw e;
+        }
+    }
+
+    private static void bind(PreparedStatement query, Optional<String> userId, Instant from, Instant to, Integer limit, Instant spanFrom,
+                             Instant spanTo, Array holeArray) throws SQLException {
+        int i = 1;
+        if (userId.isPresent()) {
+            query.setString(i++, userId.get());
+        }
+        query.setTimestamp(i++, Timestamp.from(spanFrom));
+        query.setTimestamp(i++, Timestamp.from(spanTo));
+        query.setArray(i++, holeArray);
+        if (userId.isPresent()) {
+            query.setString(i++, userId.get());
+        }
+        query.setTimestamp(i++, Timestamp.from(from));
+        query.setTimestamp(i++, Timestamp.from(spanFrom));
+        query.setTimestamp(i++, Timestamp.from(spanTo));
+        query.setTimestamp(i++, Timestamp.from(to));
+        query.setArray(i++, holeArray);
+        if (userId.isPresent()) {
+            query.setString(i++, userId.get());
+        }
+        if (limit == null) {
+            query.setNull(i, java.sql.Types.INTEGER); // LIMIT NULL: every row
+        } else {
+            query.setInt(i, limit);
         }
     }
 

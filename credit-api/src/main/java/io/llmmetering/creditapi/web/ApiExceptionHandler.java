@@ -6,6 +6,7 @@ import io.llmmetering.core.pricing.UnknownModelException;
 import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.creditapi.accounts.LedgerRefusal;
 import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
+import io.llmmetering.creditapi.exports.CsvExports;
 import io.llmmetering.creditapi.jdbc.SqlFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,13 @@ final class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(ProblemType.ofReason(e.reason()), e.getMessage(),
                 e instanceof UnknownModelException ? Map.of("reason", e.reason(), "hint", "GET /api/v1/credits/pricing lists the models")
                         : Map.of("reason", e.reason()));
+    }
+
+    @ExceptionHandler(CsvExports.ExportsBusyException.class)
+    ResponseEntity<ProblemDetail> exportsBusy(CsvExports.ExportsBusyException e) {
+        ResponseEntity<ProblemDetail> answer = problem(ProblemType.EXPORTS_BUSY, e.getMessage(), Map.of());
+        return ResponseEntity.status(answer.getStatusCode()).header(HttpHeaders.RETRY_AFTER, "30")
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(answer.getBody());
     }
 
     @ExceptionHandler(ControlPlanePublisher.PublishFailedException.class)

@@ -8,6 +8,7 @@ import io.llmmetering.creditapi.accounts.AccountQueries;
 import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
+import io.llmmetering.creditapi.exports.CsvExports;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.balances.BalanceReader;
@@ -123,6 +124,11 @@ class ApiConfiguration {
     @Bean
     UsageAnalytics usageAnalytics(CreditApiApplication.SchemaMigration migrated, DataSource dataSource) {
         return new UsageAnalytics(dataSource);
+    }
+
+    @Bean
+    CsvExports csvExports(DataSource dataSource, UsageAnalytics usage) {
+        return new CsvExports(dataSource, usage);
     }
 
     @Bean

@@ -51,7 +51,8 @@ public enum ProblemType {
     INTERNAL(500),
     DATABASE_UNAVAILABLE(503),
     KAFKA_UNAVAILABLE(503),
-    ENCRYPTION_KEY_MISSING(503);
+    ENCRYPTION_KEY_MISSING(503),
+    EXPORTS_BUSY(503);
 
     public static final String BASE = "https://llm-metering.dev/problems/";
     public static final String MEDIA_TYPE = "application/problem+json";
