@@ -54,6 +54,8 @@ public final class SchemaVerifier {
         indexes.put("idx_usage_rollups_provider_granularity_window_start", "usage_rollups");
         indexes.put("idx_usage_rollup_changes_hour", "usage_rollup_changes");
         indexes.put("idx_usage_event_claims_occurred_at", "usage_event_claims");
+        indexes.put("idx_webhook_deliveries_due", "webhook_deliveries");
+        indexes.put("idx_webhook_deliveries_endpoint_id_id", "webhook_deliveries");
         for (String name : List.of("idx_dead_letters_reason_id", "idx_dead_letters_model_reason", "idx_dead_letters_unreplayed",
                 "idx_dead_letters_archived_at")) {
             indexes.put(name, "dead_letters");

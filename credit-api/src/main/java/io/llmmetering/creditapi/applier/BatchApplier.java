@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.time.Instant;
+import io.llmmetering.schemas.CreditAlert;
+import io.llmmetering.creditapi.webhooks.WebhookOutbox;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,6 +31,7 @@ public final class BatchApplier {
     private final DataSource dataSource;
     private final String consumerGroup;
     private final Runnable beforeCommit;
+    private final ApplierSettings alertSettings;
 
     public BatchApplier(DataSource dataSource, String consumerGroup) {
         this(dataSource, consumerGroup, () -> { });
@@ -35,9 +39,28 @@ public final class BatchApplier {
 
     /** {@code beforeCommit} runs inside the transaction just before it commits: tests make it fail. */
     BatchApplier(DataSource dataSource, String consumerGroup, Runnable beforeCommit) {
+        this(dataSource, consumerGroup, beforeCommit, null);
+    }
+
+    private BatchApplier(DataSource dataSource, String consumerGroup, Runnable beforeCommit, ApplierSettings alertSettings) {
         this.dataSource = dataSource;
         this.consumerGroup = consumerGroup;
         this.beforeCommit = beforeCommit;
+        this.alertSettings = alertSettings;
+    }
+
+    /**
+     * This applier, raising the alerts each batch's balance changes call for ({@link CreditAlerts}) inside the
+     * batch's transaction, where their webhook deliveries are written: the alert and the charge that raised it
+     * commit together or not at all.
+     */
+    BatchApplier raisingAlerts(ApplierSettings settings) {
+        return new BatchApplier(dataSource, consumerGroup, beforeCommit, settings);
+    }
+
+    /** Where events that no batch transaction raised (spend spikes) queue their webhooks. */
+    WebhookOutbox webhookOutbox() {
+        return new WebhookOutbox(dataSource);
     }
 
     /** The notes of this consumer group's batches whose balances may not have reached Redis. */
@@ -70,9 +93,12 @@ public final class BatchApplier {
             charged = chargeAccountsAndWriteLedger(connection, charges, confirmedCacheWrites);
             settleHolds(connection, charges);
         }
+        List<CreditAlert> alerts = alertSettings == null || charged.changes().isEmpty() ? List.of()
+                : CreditAlerts.of(charged.changes(), alertSettings, Instant.now());
+        WebhookOutbox.enqueue(connection, AlertWebhooks.messages(alerts));
         storeOffsets(connection, offsets);
         return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), charged.changes(), charges,
-                charged.cachePendingId());
+                charged.cachePendingId(), alerts);
     }
 
     /** What the charge wrote: each account's change, in the batch's user order, and the id of the batch's cache note. */

@@ -76,14 +76,14 @@ public final class DebitApplier implements Runnable, AutoCloseable {
         this.settings = settings;
         this.progress = monitoring.progress();
         this.spend = monitoring.spend();
-        this.batchApplier = batchApplier;
+        this.batchApplier = batchApplier.raisingAlerts(settings);
         this.consumer = kafka.consumer(ApplierSettings.CONSUMER_DEFAULTS, settings.consumerProperties(), new StringDeserializer(),
                 new ByteArrayDeserializer());
         this.producer = producer;
         this.deadLetters = new DebitDeadLetters(producer, registry);
-        this.isolation = new RefusedDebitIsolation(batchApplier, deadLetters);
-        this.balances = new BalanceWriteBehind(cache, batchApplier.cacheNotes());
-        this.alerts = new AlertPublisher(settings, producer, registry);
+        this.isolation = new RefusedDebitIsolation(this.batchApplier, deadLetters);
+        this.balances = new BalanceWriteBehind(cache, this.batchApplier.cacheNotes());
+        this.alerts = new AlertPublisher(settings, producer, registry, this.batchApplier.webhookOutbox());
         this.meters = ApplierMeters.register(registry);
         this.lag = new LagObservation(progress);
         // consumer metrics include records-lag-max: how far the ledger is behind the topology

@@ -19,7 +19,7 @@ class SpendMetricTest {
         for (int i = 0; i < 500; i++) {
             BatchCharges charges = new BatchCharges();
             charges.add(new LedgerDebit("e" + i, "u", 1_000_000_000L, "gpt-4o", "provider-" + i, 1, 1, 0, "balanced", "free", 0, 0, "v", "s"));
-            spend.record(new AppliedBatch(1, 1, 0, List.of(), charges, 0));
+            spend.record(new AppliedBatch(1, 1, 0, List.of(), charges, 0, List.of()));
         }
 
         assertThat(registry.find("credit.spend").counters()).hasSize(SpendMetric.PROVIDERS_MAX + 1);

@@ -57,7 +57,11 @@ final class ApiServer {
                 "--credit.redis-url=redis://127.0.0.1:6379/13",
                 "--credit.auth.jwt-secret=" + JWT_SECRET,
                 "--credit.encryption-key=" + ENCRYPTION_KEY,
-                "--credit.openrouter-api-base-url=" + openRouter.baseUrl());
+                "--credit.openrouter-api-base-url=" + openRouter.baseUrl(),
+                "--credit.webhooks.allow-private-networks=127.0.0.0/8",
+                "--credit.webhooks.retry-schedule=200ms,400ms,800ms",
+                "--credit.webhooks.poll-interval=50ms",
+                "--credit.webhooks.timeout=2s");
         port = ((WebServerApplicationContext) context).getWebServer().getPort();
         managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));

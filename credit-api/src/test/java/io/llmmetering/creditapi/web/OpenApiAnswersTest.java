@@ -94,6 +94,19 @@ class OpenApiAnswersTest {
         call.send("POST", "/api/v1/admin/reconciliation/openrouter?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z", admin, null);
         call.send("DELETE", users + "/openrouter-account", admin, null);
 
+        JsonNode webhook = JSON.readTree(call.send("POST", "/api/v1/admin/webhooks", admin,
+                "{\"url\":\"http://127.0.0.1:9/contract\",\"event_types\":[\"webhook.test\"]}").body());
+        String webhooks = "/api/v1/admin/webhooks/" + webhook.get("id").asString();
+        call.send("GET", "/api/v1/admin/webhooks", admin, null);
+        call.send("GET", webhooks, admin, null);
+        call.send("POST", webhooks + "/pause", admin, null);
+        String delivery = JSON.readTree(call.send("POST", webhooks + "/test", admin, null).body()).get("delivery_id").asString();
+        call.send("GET", webhooks + "/deliveries", admin, null);
+        call.send("GET", webhooks + "/deliveries/" + delivery, admin, null);
+        call.send("POST", webhooks + "/deliveries/" + delivery + "/redeliver", admin, null);
+        call.send("POST", webhooks + "/resume", admin, null);
+        call.send("DELETE", webhooks, admin, null);
+
         assertThat(contract.checked()).containsExactlyInAnyOrderElementsOf(contract.operationsAnsweringJson());
     }
 
