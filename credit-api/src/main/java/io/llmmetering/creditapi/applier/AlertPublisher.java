@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.llmmetering.creditapi.webhooks.AlertEvents;
 import io.llmmetering.creditapi.webhooks.WebhookOutbox;
 
 import java.sql.SQLException;
@@ -49,7 +50,7 @@ final class AlertPublisher {
         List<CreditAlert> spiked = spikes.afterBatch(batch.charges(), now);
         if (!spiked.isEmpty()) {
             try {
-                outbox.enqueue(AlertWebhooks.messages(spiked));
+                outbox.enqueue(AlertEvents.messages(spiked));
             } catch (SQLException e) {
                 log.warn("spend spike webhooks not queued alerts={} error={}", spiked.size(), e.toString());
             }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.time.Instant;
 import io.llmmetering.schemas.CreditAlert;
+import io.llmmetering.creditapi.webhooks.AlertEvents;
 import io.llmmetering.creditapi.webhooks.WebhookOutbox;
 import java.util.Map;
 import java.util.UUID;
@@ -95,7 +96,7 @@ public final class BatchApplier {
         }
         List<CreditAlert> alerts = alertSettings == null || charged.changes().isEmpty() ? List.of()
                 : CreditAlerts.of(charged.changes(), alertSettings, Instant.now());
-        WebhookOutbox.enqueue(connection, AlertWebhooks.messages(alerts));
+        WebhookOutbox.enqueue(connection, AlertEvents.messages(alerts));
         storeOffsets(connection, offsets);
         return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), charged.changes(), charges,
                 charged.cachePendingId(), alerts);

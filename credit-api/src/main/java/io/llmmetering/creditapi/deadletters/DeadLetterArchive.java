@@ -1,5 +1,8 @@
 package io.llmmetering.creditapi.deadletters;
 
+import io.llmmetering.creditapi.jdbc.Transactions;
+import io.llmmetering.creditapi.webhooks.WebhookOutbox;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -36,12 +39,24 @@ public final class DeadLetterArchive {
                     DeadLetter.Source source, String processor, Instant failedAt, Optional<DeadLetter.Event> event) {
     }
 
+    /**
+     * Archives {@code letters} (a letter archived before is skipped) and, in the same transaction, queues a
+     * {@code model.unpriced} webhook event for each model that arrives without a price while no earlier dead letter
+     * of it waits to be replayed.
+     */
     void store(List<Incoming> letters) throws SQLException {
         if (letters.isEmpty()) {
             return;
         }
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement insert = connection.prepareStatement(DeadLetterStatements.STORE)) {
+        Transactions.inTransaction(dataSource, connection -> {
+            WebhookOutbox.enqueue(connection, UnpricedModels.newlySeen(connection, letters));
+            insert(connection, letters);
+            return null;
+        });
+    }
+
+    private static void insert(Connection connection, List<Incoming> letters) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(DeadLetterStatements.STORE)) {
             for (Incoming letter : letters) {
                 int i = 0;
                 insert.setString(++i, letter.topic());

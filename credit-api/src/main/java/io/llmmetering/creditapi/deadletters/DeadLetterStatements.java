@@ -14,6 +14,15 @@ final class DeadLetterStatements {
             ON CONFLICT ON CONSTRAINT uq_dead_letters_topic_id_partition_offset DO NOTHING
             """;
 
+    /**
+     * The models among those bound that have no dead letter for want of a price waiting to be replayed: a dead
+     * letter of one of them now is a model newly seen without a price.
+     */
+    static final String MODELS_NOT_WAITING = """
+            SELECT m.model FROM unnest(?::text[]) AS m(model)
+             WHERE NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.model = m.model AND d.reason = 'unknown_model' AND d.replay_id IS NULL)
+            """;
+
     static final String NEXT_OFFSETS = """
             SELECT kafka_partition, max(kafka_offset) + 1 FROM dead_letters
              WHERE topic = ? AND (topic_id = ? OR topic_id IS NULL OR ?::text IS NULL)

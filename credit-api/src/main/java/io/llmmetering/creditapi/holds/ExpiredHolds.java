@@ -1,6 +1,8 @@
 package io.llmmetering.creditapi.holds;
 
 import io.llmmetering.creditapi.jdbc.Transactions;
+import io.llmmetering.creditapi.webhooks.WebhookEventTypes;
+import io.llmmetering.creditapi.webhooks.WebhookOutbox;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -8,12 +10,15 @@ import javax.sql.DataSource;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 
-/** Holds no usage settled in time, released: what they reserved is spendable again. */
+/** Holds no usage settled in time, released: what they reserved is spendable again, and a {@code hold.expired} event says so. */
 public final class ExpiredHolds {
 
     private static final int BATCH = 500;
@@ -55,13 +60,25 @@ public final class ExpiredHolds {
                 lock.setArray(1, connection.createArrayOf("text", users.toArray()));
                 lock.executeQuery().close();
             }
+            List<WebhookOutbox.Message> events = new ArrayList<>();
             try (PreparedStatement expire = connection.prepareStatement(HoldStatements.EXPIRE_HOLDS)) {
                 expire.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
                 try (ResultSet row = expire.executeQuery()) {
-                    row.next();
-                    return row.getInt(1);
+                    Instant now = Instant.now();
+                    while (row.next()) {
+                        Map<String, Object> data = new LinkedHashMap<>();
+                        data.put("hold_id", row.getString(1));
+                        data.put("user_id", row.getString(2));
+                        data.put("request_id", row.getString(3));
+                        data.put("amount", row.getBigDecimal(4));
+                        data.put("expired_at", row.getTimestamp(5).toInstant().toString());
+                        events.add(WebhookOutbox.Message.of(WebhookEventTypes.HOLD_EXPIRED, now, data));
+                    }
                 }
             }
+            // in the release's transaction: the event and the credits it frees commit together
+            WebhookOutbox.enqueue(connection, events);
+            return events.size();
         });
         expired.increment(count);
         return count;

@@ -84,16 +84,17 @@ final class HoldStatements {
 
     static final String LOCK_ACCOUNTS_IN_ORDER = "SELECT user_id FROM user_credits WHERE user_id = ANY(?::text[]) ORDER BY user_id FOR UPDATE";
 
+    /** Expires the holds named, releases what they reserved, and answers each hold expired (for its webhook event). */
     static final String EXPIRE_HOLDS = """
             WITH expired AS (
                 UPDATE credit_holds SET status = 'expired', closed_at = now()
                  WHERE id = ANY(?::uuid[]) AND status = 'active' AND expires_at <= now()
-                RETURNING user_id, amount),
+                RETURNING id, user_id, request_id, amount, expires_at),
             released AS (
                 UPDATE user_credits u SET held = u.held - e.amount
                   FROM (SELECT user_id, sum(amount) AS amount FROM expired GROUP BY user_id) e
                  WHERE u.user_id = e.user_id
                 RETURNING 1)
-            SELECT (SELECT count(*) FROM expired), (SELECT count(*) FROM released)
+            SELECT id, user_id, request_id, amount, expires_at FROM expired
             """;
 }

@@ -25,6 +25,7 @@ public final class WebhookEventTypes {
             case "low_balance" -> BALANCE_LOW;
             case "cap_reached" -> SPEND_CAP_REACHED;
             case "spend_spike" -> SPEND_SPIKE;
+            case "reconciliation_mismatch" -> RECONCILIATION_MISMATCH;
             default -> throw new IllegalArgumentException("no webhook event for alert kind " + kind);
         };
     }

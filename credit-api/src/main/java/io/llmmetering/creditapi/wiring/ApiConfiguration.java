@@ -9,6 +9,8 @@ import io.llmmetering.creditapi.accounts.AccountSettings;
 import io.llmmetering.creditapi.accounts.CreditLedger;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.exports.CsvExports;
+import io.llmmetering.creditapi.webhooks.AlertEvents;
+import io.llmmetering.creditapi.webhooks.WebhookOutbox;
 import io.llmmetering.creditapi.balances.BalanceCache;
 import io.llmmetering.creditapi.balances.BalanceCacheRetries;
 import io.llmmetering.creditapi.balances.BalanceReader;
@@ -193,8 +195,12 @@ class ApiConfiguration {
     @ConditionalOnExpression(OPENROUTER_CONFIGURED)
     Reconciliation reconciliation(DataSource dataSource, OpenRouterAccounts accounts, CreditApiProperties properties, PriceBookFeed prices,
                                   ControlPlanePublisher publisher) {
-        return new Reconciliation(dataSource, accounts, new OpenRouterClient(properties.openrouterApiBaseUrl()), prices::priceBook,
-                publisher::publish);
+        WebhookOutbox webhooks = new WebhookOutbox(dataSource);
+        return new Reconciliation(dataSource, accounts, new OpenRouterClient(properties.openrouterApiBaseUrl()), prices::priceBook, alert -> {
+            // the webhook first: it is a row in PostgreSQL, which the report has just read from; Kafka may be away
+            webhooks.enqueue(List.of(AlertEvents.message(alert)));
+            publisher.publish(alert);
+        });
     }
 
     @Bean

@@ -260,6 +260,32 @@ class DeadLettersEndpointTest {
         assertThat(awaitListing("?reason=" + after, letters -> letters.size() == 1).get("dead_letters").get(0).get("event").isNull()).isTrue();
     }
 
+    @Test
+    void aModelFirstSeenWithoutAPriceIsOneWebhookEventInTheArchivesTransaction() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(0, WebhookReceiver.Behaviour.NORMAL)) {
+            HttpResponse<String> created = api.post("/api/v1/admin/webhooks", admin,
+                    "{\"url\":\"" + receiver.url() + "\",\"event_types\":[\"model.unpriced\"]}");
+            receiver.secret(JSON.readTree(created.body()).get("secret").asString());
+            String model = "unpriced-" + System.nanoTime();
+            send(Topics.USAGE_EVENTS_DLQ, event("up1-" + model, "dl-gina@example.com", model, Instant.now()), "unknown_model", "no price");
+            send(Topics.USAGE_EVENTS_DLQ, event("up2-" + model, "dl-hank@example.com", model, Instant.now()), "unknown_model", "no price");
+            awaitListing("?model=" + model, letters -> letters.size() == 2);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.handledOnce.size() == 1);
+            JsonNode body = JSON.readTree(receiver.requests.get(0).body());
+            assertThat(body.get("type").asString()).isEqualTo("model.unpriced");
+            assertThat(body.get("data").get("model").asString()).isEqualTo(model);
+            assertThat(body.get("data").get("user_id").asString()).isEqualTo("dl-gina@example.com");
+
+            send(Topics.USAGE_EVENTS_DLQ, event("up3-" + model, "dl-gina@example.com", model, Instant.now()), "unknown_model", "no price");
+            String other = "unpriced-other-" + System.nanoTime();
+            send(Topics.USAGE_EVENTS_DLQ, event("up4-" + other, "dl-gina@example.com", other, Instant.now()), "unknown_model", "no price");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.handledOnce.size() == 2);
+            assertThat(awaitListing("?model=" + model, letters -> letters.size() == 3).get("dead_letters")).hasSize(3);
+            assertThat(receiver.requests).extracting(r -> JSON.readTree(r.body()).get("data").get("model").asString())
+                    .as("one event per model while its dead letters wait").containsExactly(model, other);
+        }
+    }
+
     private static JsonNode find(JsonNode models, String model) {
         for (JsonNode row : models) {
             if (row.get("model").asString().equals(model)) {

@@ -104,6 +104,9 @@ class OpenRouterReconciliationTest {
         api.openRouter.activity.add(new FakeOpenRouter.Activity(key, today, "openai/gpt-4o", "0.0155", 5));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> events(user) >= 4);
 
+        WebhookReceiver receiver = new WebhookReceiver(0, WebhookReceiver.Behaviour.NORMAL);
+        receiver.secret(JSON.readTree(api.post("/api/v1/admin/webhooks", admin, "{\"url\":\"" + receiver.url()
+                + "\",\"event_types\":[\"reconciliation.mismatch\"]}").body()).get("secret").asString());
         String from = URLEncoder.encode(now.minus(Duration.ofHours(1)).toString(), StandardCharsets.UTF_8);
         String to = URLEncoder.encode(now.plusSeconds(60).toString(), StandardCharsets.UTF_8);
         JsonNode report = JSON.readTree(api.post("/api/v1/admin/reconciliation/openrouter?from=" + from + "&to=" + to, admin, null).body());
@@ -125,6 +128,13 @@ class OpenRouterReconciliationTest {
             assertThat(alert.getKind()).isEqualTo("reconciliation_mismatch");
             assertThat(alert.getObservedNanos()).isEqualTo(3);
         });
+        try (receiver) {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.requests.stream().anyMatch(r -> r.body().contains(user)));
+            JsonNode event = JSON.readTree(receiver.requests.stream().filter(r -> r.body().contains(user)).findFirst().orElseThrow().body());
+            assertThat(event.get("type").asString()).isEqualTo("reconciliation.mismatch");
+            assertThat(event.get("data").get("differences").asInt()).isEqualTo(3);
+            assertThat(receiver.requests).allMatch(WebhookReceiver.Received::verified);
+        }
         assertThat(api.post("/api/v1/admin/reconciliation/openrouter?from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z", admin, null).statusCode())
                 .isEqualTo(400);
     }

@@ -160,6 +160,25 @@ class WebhooksEndpointsTest {
     }
 
     @Test
+    void anExpiredHoldIsAnEventWithTheHoldItReleased() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver(0, WebhookReceiver.Behaviour.NORMAL)) {
+            register(receiver, "\"hold.expired\"");
+            String user = "expiring-" + System.nanoTime() + "@example.com";
+            api.post("/api/v1/admin/credits/allocate", admin, "{\"user_id\":\"" + user + "\",\"amount\":5}");
+            JsonNode hold = JSON.readTree(api.post("/api/v1/credits/holds", api.tokens.service("expiry-proxy", Duration.ofMinutes(5)),
+                    "{\"user_id\":\"" + user + "\",\"request_id\":\"never-settled\",\"estimated_cost\":1.25,\"ttl_seconds\":1}").body());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> receiver.requests.stream()
+                    .anyMatch(r -> r.body().contains(hold.get("hold_id").asString())));
+            JsonNode event = JSON.readTree(receiver.requests.stream().filter(r -> r.body().contains(hold.get("hold_id").asString())).findFirst()
+                    .orElseThrow().body());
+            assertThat(event.get("type").asString()).isEqualTo("hold.expired");
+            assertThat(event.get("data").get("user_id").asString()).isEqualTo(user);
+            assertThat(event.get("data").get("request_id").asString()).isEqualTo("never-settled");
+            assertThat(event.get("data").get("amount").decimalValue()).isEqualByComparingTo("1.25");
+        }
+    }
+
+    @Test
     @Tag("security")
     void onlyAdminsManageWebhooksAndPrivateTargetsBadTypesAndIdsAreRefused() throws Exception {
         String body = "{\"url\":\"https://example.com/hook\",\"event_types\":[\"balance.low\"]}";
