@@ -28,6 +28,9 @@ final class DeploymentFiles {
         return Files.readString(file);
     }
 
+    /** The prefix of the topology's own metrics (metering-streams' Kafka Streams sensors). */
+    static final String TOPOLOGY_METRICS = "kafka_stream_";
+
     /** Every metric the alert rules and the dashboard query. */
     static Set<String> referencedMetrics() throws IOException {
         Set<String> names = new TreeSet<>();

@@ -176,15 +176,26 @@ class DeploymentFilesTest {
         List<String> titles = new java.util.ArrayList<>();
         for (JsonNode panel : dashboard.get("panels")) {
             titles.add(panel.get("title").asString());
-            assertThat(panel.get("datasource").get("uid").asString()).isEqualTo("prometheus");
+            if (panel.get("type").asString().equals("row")) {
+                continue;
+            }
+            assertThat(panel.get("datasource").get("uid").asString()).as("a data source chosen on the dashboard, not a fixed uid").isEqualTo("${datasource}");
             for (JsonNode target : panel.get("targets")) {
                 assertThat(balanced(target.get("expr").asString())).as(panel.get("title").asString()).isTrue();
+                assertThat(target.path("datasource").path("uid").asString("${datasource}")).isEqualTo("${datasource}");
             }
         }
         assertThat(titles).anyMatch(t -> t.startsWith("Credit balance distribution")).anyMatch(t -> t.startsWith("Transaction volume"))
                 .anyMatch(t -> t.startsWith("API endpoint latency")).anyMatch(t -> t.startsWith("Error rates"))
                 .anyMatch(t -> t.startsWith("Ingest throughput")).anyMatch(t -> t.startsWith("Ledger consumer lag"))
-                .anyMatch(t -> t.startsWith("Spend by model")).anyMatch(t -> t.startsWith("Spend by provider"));
+                .anyMatch(t -> t.startsWith("Spend by model")).anyMatch(t -> t.startsWith("Spend by provider"))
+                .anyMatch(t -> t.startsWith("Topology: events priced and duplicates dropped")).anyMatch(t -> t.startsWith("Dead letters by reason"))
+                .anyMatch(t -> t.startsWith("Topology consumer lag"));
+        JsonNode variable = dashboard.get("templating").get("list").get(0);
+        assertThat(variable.get("name").asString()).isEqualTo("datasource");
+        assertThat(variable.get("type").asString()).isEqualTo("datasource");
+        assertThat(variable.get("query").asString()).isEqualTo("prometheus");
+        assertThat(DeploymentFiles.read(DeploymentFiles.ALERTS)).contains("kafka_stream_metering_events_dead_lettered_total");
         assertThat(DeploymentFiles.read(DeploymentFiles.DATASOURCES)).contains("uid: prometheus", "url: http://prometheus:9090");
         assertThat(DeploymentFiles.referencedMetrics()).contains("credit_spend_total", "http_server_requests_seconds_bucket");
     }

@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +50,13 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
     private static final Instant LATEST_STORABLE = Instant.parse("9999-01-01T00:00:00Z");
 
     private final DeadLetterArchive archive;
+    private final ArchivedLetters archived;
     private final KafkaClients kafka;
     private Map<String, String> topicIds = Map.of();
     private final MessageCodec<UsageEvent> events = MessageCodec.of(UsageEvent.class);
     private final MessageCodec<Debit> debits = MessageCodec.of(Debit.class);
 
-    public DeadLetterCopier(KafkaClients kafka, DeadLetterArchive archive) {
+    public DeadLetterCopier(KafkaClients kafka, DeadLetterArchive archive, MeterRegistry registry) {
         super(kafka.consumer(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500), Map.of(
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -64,6 +66,7 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer()));
         this.kafka = kafka;
         this.archive = archive;
+        this.archived = new ArchivedLetters(registry, TOPICS);
     }
 
     @Override
@@ -114,6 +117,7 @@ public final class DeadLetterCopier extends KafkaReader<byte[], byte[]> {
                 letters.add(incoming(record));
             }
             archive.store(letters);
+            archived.count(letters);
         }
     }
 

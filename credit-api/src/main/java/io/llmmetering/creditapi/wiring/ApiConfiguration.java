@@ -243,8 +243,8 @@ class ApiConfiguration {
     /** Copies both dead-letter topics into the archive operators list and replay from: a writer, with the appliers. */
     @Bean
     @ConditionalOnExpression(RoleConditions.APPLIES_DEBITS)
-    Background deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka) {
-        DeadLetterCopier copier = new DeadLetterCopier(kafka, archive);
+    Background deadLetterCopierThread(DeadLetterArchive archive, KafkaClients kafka, MeterRegistry registry) {
+        DeadLetterCopier copier = new DeadLetterCopier(kafka, archive, registry);
         return new Background("dead-letter-copier", List.of(new Background.Loop("dead-letter-copier", copier, copier)), List.of());
     }
 }

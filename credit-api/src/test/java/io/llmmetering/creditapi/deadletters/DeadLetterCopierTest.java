@@ -101,7 +101,8 @@ class DeadLetterCopierTest {
     }
 
     private void startCopier() {
-        copier = new DeadLetterCopier(KafkaClients.plaintext(broker.bootstrapServers()), new DeadLetterArchive(database.dataSource()));
+        copier = new DeadLetterCopier(KafkaClients.plaintext(broker.bootstrapServers()), new DeadLetterArchive(database.dataSource()),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         running = new Thread(copier, "dead-letter-copier-test");
         running.start();
     }

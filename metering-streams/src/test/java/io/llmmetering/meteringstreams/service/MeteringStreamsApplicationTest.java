@@ -87,6 +87,28 @@ class MeteringStreamsApplicationTest {
         assertThat(metrics.body()).contains("kafka_stream");
     }
 
+    /** The topology's metrics the dashboard and the alert rules query are the names this service exports. */
+    @Test
+    void theTopologyMetricsTheDashboardAndAlertsQueryAreExported() throws Exception {
+        runtime.awaitRunning(Duration.ofSeconds(60));
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("(kafka_stream_[a-z_]+)").matcher(
+                java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "grafana", "dashboards", "llm-metering.json"))
+                        + java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "prometheus", "alerts.yml")));
+        while (names.find()) {
+            queried.add(names.group(1));
+        }
+        assertThat(queried).contains("kafka_stream_metering_events_priced_total", "kafka_stream_metering_duplicate_events_dropped_total",
+                "kafka_stream_metering_events_dead_lettered_total");
+        // Micrometer picks up metrics Kafka adds after start (the processors' sensors) on its refresh, once a minute
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
+            String exported = get(managementPort, "/actuator/prometheus").body();
+            for (String metric : queried) {
+                assertThat(exported).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
+            }
+        });
+    }
+
     @Test
     void thePriceBookWasSeededIntoItsTopic() {
         assertThat(new TopicProvisioner(io.llmmetering.schemas.client.KafkaClients.plaintext(BROKER.bootstrapServers()))
