@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.ingestkeys;
 
 import io.llmmetering.core.keys.IngestApiKeys;
+import io.llmmetering.core.keys.LiteLlmAccount;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -21,11 +22,11 @@ import java.util.UUID;
 public final class IngestKeyAdmin {
 
     private static final String CREATE = """
-            INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source, created_by) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source, created_by, litellm_account) VALUES (?, ?, ?, ?, ?, ?)
             RETURNING id, created_at
             """;
     private static final String LIST = """
-            SELECT id, key_prefix, name, source, created_by, created_at, last_used_at, revoked_at
+            SELECT id, key_prefix, name, source, created_by, created_at, last_used_at, revoked_at, litellm_account
               FROM ingest_api_keys WHERE (? OR revoked_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT 1000
             """;
     private static final String REVOKE = "UPDATE ingest_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = ?";
@@ -37,14 +38,14 @@ public final class IngestKeyAdmin {
     }
 
     /** @param key the whole key: shown to the admin once, never stored */
-    public record CreatedKey(UUID id, String key, String name, String source, Instant createdAt) {
+    public record CreatedKey(UUID id, String key, String name, String source, LiteLlmAccount liteLlmAccount, Instant createdAt) {
     }
 
-    public record ListedKey(UUID id, String prefix, String name, String source, Optional<String> createdBy, Instant createdAt,
-                            Optional<Instant> lastUsedAt, Optional<Instant> revokedAt) {
+    public record ListedKey(UUID id, String prefix, String name, String source, LiteLlmAccount liteLlmAccount, Optional<String> createdBy,
+                            Instant createdAt, Optional<Instant> lastUsedAt, Optional<Instant> revokedAt) {
     }
 
-    public CreatedKey create(String name, String source, String createdBy) throws SQLException {
+    public CreatedKey create(String name, String source, LiteLlmAccount liteLlmAccount, String createdBy) throws SQLException {
         String key = IngestApiKeys.generate();
         try (Connection connection = dataSource.getConnection(); PreparedStatement insert = connection.prepareStatement(CREATE)) {
             insert.setString(1, IngestApiKeys.prefixOf(key));
@@ -52,9 +53,10 @@ public final class IngestKeyAdmin {
             insert.setString(3, name);
             insert.setString(4, source);
             insert.setString(5, createdBy);
+            insert.setString(6, liteLlmAccount.wireName());
             try (ResultSet row = insert.executeQuery()) {
                 row.next();
-                return new CreatedKey(row.getObject(1, UUID.class), key, name, source, row.getTimestamp(2).toInstant());
+                return new CreatedKey(row.getObject(1, UUID.class), key, name, source, liteLlmAccount, row.getTimestamp(2).toInstant());
             }
         }
     }
@@ -66,7 +68,7 @@ public final class IngestKeyAdmin {
             try (ResultSet row = list.executeQuery()) {
                 while (row.next()) {
                     keys.add(new ListedKey(row.getObject(1, UUID.class), row.getString(2), row.getString(3), row.getString(4),
-                            Optional.ofNullable(row.getString(5)), row.getTimestamp(6).toInstant(),
+                            LiteLlmAccount.named(row.getString(9)).orElseThrow(), Optional.ofNullable(row.getString(5)), row.getTimestamp(6).toInstant(),
                             Optional.ofNullable(row.getTimestamp(7)).map(Timestamp::toInstant),
                             Optional.ofNullable(row.getTimestamp(8)).map(Timestamp::toInstant)));
                 }

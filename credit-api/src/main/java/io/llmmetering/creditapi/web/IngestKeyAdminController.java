@@ -1,5 +1,6 @@
 package io.llmmetering.creditapi.web;
 
+import io.llmmetering.core.keys.LiteLlmAccount;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -29,7 +30,8 @@ final class IngestKeyAdminController {
         this.ingestKeys = ingestKeys;
     }
 
-    record IngestKeyRequest(String name, String source) {
+    /** {@code litellm_account}: which account the key's LiteLLM records bill (user, team or team_when_no_user; default user). */
+    record IngestKeyRequest(String name, String source, String litellmAccount) {
     }
 
     @PostMapping(path = "/api/v1/admin/ingest-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -38,9 +40,11 @@ final class IngestKeyAdminController {
             throws SQLException {
         String name = Inputs.requiredText("name", request.name(), 200);
         String source = Inputs.optionalText("source", request.source(), 100).orElse(name);
-        IngestKeyAdmin.CreatedKey key = ingestKeys.create(name, source, admin.getSubject());
+        LiteLlmAccount account = request.litellmAccount() == null ? LiteLlmAccount.USER : LiteLlmAccount.named(request.litellmAccount())
+                .orElseThrow(() -> ApiProblem.validation("litellm_account", "litellm_account must be user, team or team_when_no_user"));
+        IngestKeyAdmin.CreatedKey key = ingestKeys.create(name, source, account, admin.getSubject());
         return ResponseEntity.status(HttpStatus.CREATED).body(new Responses.CreatedIngestKey(key.id().toString(), key.key(), key.name(),
-                key.source(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
+                key.source(), key.liteLlmAccount().wireName(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
     }
 
     @GetMapping("/api/v1/admin/ingest-keys")
@@ -48,7 +52,7 @@ final class IngestKeyAdminController {
             throws SQLException {
         return new Responses.IngestKeys(ingestKeys.list(includeRevoked).stream()
                 .map(key -> new Responses.IngestKey(key.id().toString(), key.prefix() + "_****", key.name(), key.source(),
-                        key.createdBy().orElse(null), key.createdAt().toString(), key.lastUsedAt().map(Instant::toString).orElse(null),
+                        key.liteLlmAccount().wireName(), key.createdBy().orElse(null), key.createdAt().toString(), key.lastUsedAt().map(Instant::toString).orElse(null),
                         key.revokedAt().map(Instant::toString).orElse(null)))
                 .toList());
     }

@@ -116,11 +116,11 @@ final class Responses {
     }
 
     /** The only answer that shows an ingest key in full. */
-    record CreatedIngestKey(String id, String key, String name, String source, String createdAt, String note) {
+    record CreatedIngestKey(String id, String key, String name, String source, String litellmAccount, String createdAt, String note) {
     }
 
     /** An ingest key as listed: its prefix only. */
-    record IngestKey(String id, String key, String name, String source, String createdBy, String createdAt, String lastUsedAt,
+    record IngestKey(String id, String key, String name, String source, String litellmAccount, String createdBy, String createdAt, String lastUsedAt,
                      String revokedAt) {
     }
 

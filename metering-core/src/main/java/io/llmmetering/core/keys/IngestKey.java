@@ -1,5 +1,5 @@
 package io.llmmetering.core.keys;
 
-/** An authenticated ingest key: its id (never the secret) and the source it stands for. */
-public record IngestKey(String id, String name, String source) {
+/** An authenticated ingest key: its id (never the secret), the source it stands for, and whom its LiteLLM records bill. */
+public record IngestKey(String id, String name, String source, LiteLlmAccount liteLlmAccount) {
 }

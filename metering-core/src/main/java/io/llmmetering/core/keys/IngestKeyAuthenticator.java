@@ -23,13 +23,13 @@ public final class IngestKeyAuthenticator {
     public static final Duration CACHE_TTL = Duration.ofSeconds(5);
     static final int UNKNOWN_LOOKUPS_PER_SECOND = 20;
     private static final String FIND_KEY = """
-            SELECT id::text, key_hash, name, source FROM ingest_api_keys WHERE key_prefix = ? AND revoked_at IS NULL
+            SELECT id::text, key_hash, name, source, litellm_account FROM ingest_api_keys WHERE key_prefix = ? AND revoked_at IS NULL
             """;
 
     private record Cached(Optional<Stored> key, long expiresAtNanos) {
     }
 
-    private record Stored(String id, byte[] hash, String name, String source) {
+    private record Stored(String id, byte[] hash, String name, String source, LiteLlmAccount liteLlmAccount) {
     }
 
     private final DataSource dataSource;
@@ -61,7 +61,7 @@ public final class IngestKeyAuthenticator {
         }
         return cached.key()
                 .filter(stored -> MessageDigest.isEqual(stored.hash(), IngestApiKeys.sha256(presented)))
-                .map(stored -> new IngestKey(stored.id(), stored.name(), stored.source()));
+                .map(stored -> new IngestKey(stored.id(), stored.name(), stored.source(), stored.liteLlmAccount()));
     }
 
     private synchronized boolean mayLookUpUnknownPrefix() {
@@ -77,7 +77,8 @@ public final class IngestKeyAuthenticator {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(FIND_KEY)) {
             statement.setString(1, prefix);
             try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? Optional.of(new Stored(row.getString(1), row.getBytes(2), row.getString(3), row.getString(4)))
+                return row.next() ? Optional.of(new Stored(row.getString(1), row.getBytes(2), row.getString(3), row.getString(4),
+                        LiteLlmAccount.named(row.getString(5)).orElseThrow()))
                         : Optional.empty();
             }
         }

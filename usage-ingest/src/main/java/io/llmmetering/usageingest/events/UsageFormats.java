@@ -1,5 +1,6 @@
 package io.llmmetering.usageingest.events;
 
+import io.llmmetering.core.keys.LiteLlmAccount;
 import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -63,10 +64,11 @@ public final class UsageFormats {
 
     /**
      * LiteLLM's StandardLoggingPayload, in each of the generic_api callback's log formats (a JSON array, NDJSON,
-     * or a single object). The user is {@code metadata.user_api_key_user_id}, else the end user; records whose
-     * {@code status} is {@code failure} cost nothing and are ignored.
+     * or a single object). The user is {@code metadata.user_api_key_user_id}, else the end user; the team is
+     * {@code metadata.user_api_key_team_id}; which of them is billed is the ingest key's {@code account} setting.
+     * Records whose {@code status} is {@code failure} cost nothing and are ignored.
      */
-    public static List<ParsedEvent> liteLlm(byte[] body) {
+    public static List<ParsedEvent> liteLlm(byte[] body, LiteLlmAccount account) {
         int first = firstNonSpace(body);
         boolean ndjson = first == '{' && JsonFields.lines(body).size() > 1;
         return each(JsonFields.elements(body, ndjson), (index, node) -> {
@@ -77,14 +79,24 @@ public final class UsageFormats {
             JsonNode usage = metadata.path("usage_object");
             Long cached = JsonFields.count(usage.path("prompt_tokens_details"), "cached_tokens");
             var extra = new java.util.LinkedHashMap<String, String>();
-            putIfPresent(extra, "team_id", JsonFields.text(metadata, "user_api_key_team_id"));
+            String user = firstNonBlank(JsonFields.text(metadata, "user_api_key_user_id"), JsonFields.text(node, "end_user"),
+                    JsonFields.text(metadata, "user_api_key_end_user_id"));
+            String team = JsonFields.text(metadata, "user_api_key_team_id");
+            putIfPresent(extra, "team_id", team);
+            if (account != LiteLlmAccount.USER) {
+                putIfPresent(extra, "litellm_user", user);
+            }
+            if (account.account(user, team) == null && account != LiteLlmAccount.USER) {
+                return new ParsedEvent.Rejected(index, "missing_field", account == LiteLlmAccount.TEAM
+                        ? "this ingest key bills LiteLLM teams and the record has no metadata.user_api_key_team_id"
+                        : "the record names neither a user nor a team (metadata.user_api_key_team_id)");
+            }
             putIfPresent(extra, "key_alias", JsonFields.text(metadata, "user_api_key_alias"));
             putIfPresent(extra, "model_group", JsonFields.text(node, "model_group"));
             putIfPresent(extra, "litellm_response_cost", JsonFields.text(node, "response_cost"));
             return new ParsedEvent.Candidate(index, new IncomingEvent(
                     JsonFields.text(node, "id"),
-                    firstNonBlank(JsonFields.text(metadata, "user_api_key_user_id"), JsonFields.text(node, "end_user"),
-                            JsonFields.text(metadata, "user_api_key_end_user_id")),
+                    account.account(user, team),
                     firstNonBlank(JsonFields.text(node, "custom_llm_provider"), JsonFields.text(node, "provider")),
                     JsonFields.text(node, "model"),
                     JsonFields.count(node, "prompt_tokens"),

@@ -83,7 +83,7 @@ final class IngestController {
             return unsupported(type, "application/json or application/x-ndjson");
         }
         List<ParsedEvent>[] parsedHolder = new List[1];
-        return ingest(request, () -> parsedHolder[0] = UsageFormats.liteLlm(read(request)),
+        return ingest(request, () -> parsedHolder[0] = UsageFormats.liteLlm(read(request), key(request).liteLlmAccount()),
                 (accepted, rejected) -> ResponseEntity.ok(summary(accepted,
                         (int) parsedHolder[0].stream().filter(ParsedEvent.Ignored.class::isInstance).count(), rejected)));
     }

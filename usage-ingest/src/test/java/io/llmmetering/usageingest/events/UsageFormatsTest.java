@@ -1,5 +1,6 @@
 package io.llmmetering.usageingest.events;
 
+import io.llmmetering.core.keys.LiteLlmAccount;
 import io.llmmetering.core.pricing.PriceBookReader;
 import io.llmmetering.schemas.UsageEvent;
 import org.junit.jupiter.api.Tag;
@@ -76,7 +77,7 @@ class UsageFormatsTest {
 
     @Test
     void liteLlmGenericApiArrayIsReadAndFailedCallsAreIgnored() throws IOException {
-        List<ParsedEvent> parsed = UsageFormats.liteLlm(fixture("litellm-generic-api-array.json"));
+        List<ParsedEvent> parsed = UsageFormats.liteLlm(fixture("litellm-generic-api-array.json"), LiteLlmAccount.USER);
         assertThat(parsed).hasSize(3);
         UsageEvent alice = normalize(parsed.get(0), null).event();
         assertThat(alice.getEventId()).isEqualTo("chatcmpl-a1b2c3d4-e5f6-7890-abcd-ef0123456789");
@@ -94,8 +95,32 @@ class UsageFormatsTest {
     void liteLlmNdjsonAndSinglePayloadsAreReadToo() {
         String record = "{\"id\":\"%s\",\"status\":\"success\",\"model\":\"gpt-4o\",\"custom_llm_provider\":\"openai\",\"prompt_tokens\":5,"
                 + "\"completion_tokens\":1,\"startTime\":1764063667.0,\"metadata\":{\"user_api_key_user_id\":\"u\"}}";
-        assertThat(UsageFormats.liteLlm(bytes(record.formatted("a") + "\n" + record.formatted("b")))).hasSize(2);
-        assertThat(UsageFormats.liteLlm(bytes(record.formatted("only")))).hasSize(1);
+        assertThat(UsageFormats.liteLlm(bytes(record.formatted("a") + "\n" + record.formatted("b")), LiteLlmAccount.USER)).hasSize(2);
+        assertThat(UsageFormats.liteLlm(bytes(record.formatted("only")), LiteLlmAccount.USER)).hasSize(1);
+    }
+
+    /** Four records (user and team, user only, team only, neither) billed under each setting of the ingest key. */
+    @Test
+    void theIngestKeysSettingSaysWhetherARecordBillsItsUserOrItsTeam() {
+        String body = "[" + String.join(",",
+                "{\"id\":\"both\",\"model\":\"gpt-4o\",\"prompt_tokens\":5,\"metadata\":{\"user_api_key_user_id\":\"ann\",\"user_api_key_team_id\":\"t-1\"}}",
+                "{\"id\":\"user\",\"model\":\"gpt-4o\",\"prompt_tokens\":5,\"end_user\":\"ben\",\"metadata\":{}}",
+                "{\"id\":\"team\",\"model\":\"gpt-4o\",\"prompt_tokens\":5,\"metadata\":{\"user_api_key_team_id\":\"t-2\"}}",
+                "{\"id\":\"none\",\"model\":\"gpt-4o\",\"prompt_tokens\":5,\"metadata\":{}}") + "]";
+        assertThat(accounts(body, LiteLlmAccount.USER)).containsExactly("ann", "ben", null, null);
+        assertThat(accounts(body, LiteLlmAccount.TEAM)).containsExactly("team:t-1", "refused: this ingest key bills LiteLLM teams and the record has no metadata.user_api_key_team_id",
+                "team:t-2", "refused: this ingest key bills LiteLLM teams and the record has no metadata.user_api_key_team_id");
+        assertThat(accounts(body, LiteLlmAccount.TEAM_WHEN_NO_USER)).containsExactly("ann", "ben", "team:t-2",
+                "refused: the record names neither a user nor a team (metadata.user_api_key_team_id)");
+        ParsedEvent.Candidate teamBilled = (ParsedEvent.Candidate) UsageFormats.liteLlm(bytes(body), LiteLlmAccount.TEAM).get(0);
+        assertThat(teamBilled.event().metadata()).containsEntry("team_id", "t-1").containsEntry("litellm_user", "ann");
+    }
+
+    private static List<String> accounts(String body, LiteLlmAccount account) {
+        return UsageFormats.liteLlm(bytes(body), account).stream()
+                .map(parsed -> parsed instanceof ParsedEvent.Candidate candidate ? candidate.event().userId()
+                        : "refused: " + ((ParsedEvent.Rejected) parsed).detail())
+                .toList();
     }
 
     @Test

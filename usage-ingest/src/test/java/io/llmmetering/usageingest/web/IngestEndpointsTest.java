@@ -122,6 +122,31 @@ class IngestEndpointsTest {
                 .containsExactlyInAnyOrder("alice@example.com", "bob@example.com");
     }
 
+    /** A key set to bill teams sends LiteLLM records to the team's account; one set to "team when no user" only falls back. */
+    @Test
+    @Order(3)
+    void aKeyThatBillsTeamsChargesTheTeamAccount() throws Exception {
+        String teamKey = FIXTURE.createKey("proxy-teams", "litellm-teams", false, "team");
+        String fallbackKey = FIXTURE.createKey("proxy-fallback", "litellm-fallback", false, "team_when_no_user");
+        String records = "[{\"id\":\"tm-1\",\"status\":\"success\",\"model\":\"gpt-4o\",\"custom_llm_provider\":\"openai\",\"prompt_tokens\":10,"
+                + "\"completion_tokens\":2,\"metadata\":{\"user_api_key_team_id\":\"team-search\",\"user_api_key_user_id\":\"carol@example.com\"}},"
+                + "{\"id\":\"tm-2\",\"status\":\"success\",\"model\":\"gpt-4o\",\"custom_llm_provider\":\"openai\",\"prompt_tokens\":10,"
+                + "\"completion_tokens\":2,\"metadata\":{\"user_api_key_team_id\":\"team-search\"}}]";
+        HttpResponse<String> team = FIXTURE.post(port, "/api/v1/ingest/litellm", "application/json", records, Map.of("Authorization", "Bearer " + teamKey));
+        assertThat(team.statusCode()).as(team.body()).isEqualTo(200);
+        assertThat(FIXTURE.published(2, Duration.ofSeconds(20))).extracting(r -> r.value().getUserId())
+                .containsExactly("team:team-search", "team:team-search");
+        HttpResponse<String> fallback = FIXTURE.post(port, "/api/v1/ingest/litellm", "application/json", records.replace("tm-", "fb-"),
+                Map.of("Authorization", "Bearer " + fallbackKey));
+        assertThat(fallback.statusCode()).as(fallback.body()).isEqualTo(200);
+        assertThat(FIXTURE.published(2, Duration.ofSeconds(20))).extracting(r -> r.value().getUserId())
+                .containsExactlyInAnyOrder("carol@example.com", "team:team-search");
+        HttpResponse<String> teamless = FIXTURE.post(port, "/api/v1/ingest/litellm", "application/json",
+                "[{\"id\":\"tm-3\",\"status\":\"success\",\"model\":\"gpt-4o\",\"prompt_tokens\":1,\"metadata\":{\"user_api_key_user_id\":\"dan\"}}]",
+                Map.of("Authorization", "Bearer " + teamKey));
+        assertThat(teamless.body()).contains("\"accepted\":0", "user_api_key_team_id");
+    }
+
     @Test
     @Order(4)
     void aBatchWithBadEventsPublishesExactlyTheGoodOnesAndNamesTheBadOnes() throws Exception {

@@ -60,14 +60,19 @@ final class IngestServiceFixture {
 
     /** Inserts a key as the admin endpoint will: only its prefix and SHA-256 are stored. */
     String createKey(String name, String source, boolean revoked) {
+        return createKey(name, source, revoked, "user");
+    }
+
+    String createKey(String name, String source, boolean revoked, String liteLlmAccount) {
         String secret = "mk_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "_" + UUID.randomUUID().toString().replace("-", "");
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
-             PreparedStatement s = c.prepareStatement("INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source, revoked_at) VALUES (?, ?, ?, ?, "
+             PreparedStatement s = c.prepareStatement("INSERT INTO ingest_api_keys (key_prefix, key_hash, name, source, litellm_account, revoked_at) VALUES (?, ?, ?, ?, ?, "
                      + (revoked ? "now()" : "NULL") + ")")) {
             s.setString(1, IngestApiKeys.prefixOf(secret));
             s.setBytes(2, IngestApiKeys.sha256(secret));
             s.setString(3, name);
             s.setString(4, source);
+            s.setString(5, liteLlmAccount);
             s.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
