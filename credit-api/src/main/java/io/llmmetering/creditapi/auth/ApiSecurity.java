@@ -60,18 +60,18 @@ class ApiSecurity {
                 .requestCache(cache -> cache.disable())
                 .logout(logout -> logout.disable())
                 .authorizeHttpRequests(requests -> requests
-                        .requestMatchers(HttpMethod.GET, "/api/v1/system/status", "/api/v1/credits/pricing").permitAll()
-                        .requestMatchers(HttpMethod.POST, "/api/v1/credits/calculate-cost").permitAll()
+                        .requestMatchers(HttpMethod.GET, ApiAccess.PUBLIC_GETS.toArray(String[]::new)).permitAll()
+                        .requestMatchers(HttpMethod.POST, ApiAccess.PUBLIC_POSTS.toArray(String[]::new)).permitAll()
                         // the management port listens on loopback only (MANAGEMENT_ADDRESS); the API's port has /healthz
                         .requestMatchers("/healthz", "/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info").permitAll()
                         .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**").permitAll()
                         // the usage page itself holds no data: it asks the API with the user's token
                         .requestMatchers(HttpMethod.GET, "/usage", "/usage/", "/usage/*").permitAll()
                         .requestMatchers("/error").permitAll()
-                        .requestMatchers("/api/v1/admin/**", "/actuator/**").hasRole("ADMIN")
+                        .requestMatchers(ApiAccess.ADMIN_PATHS, "/actuator/**").hasRole("ADMIN")
                         // a proxy's service token acts for users only where a proxy must: before and after a call
                         // and so may a proxy's ingest key, which reaches nothing else
-                        .requestMatchers("/api/v1/credits/holds", "/api/v1/credits/holds/**", "/api/v1/credits/authorize")
+                        .requestMatchers(ApiAccess.PROXY_PATHS.toArray(String[]::new))
                         .hasAnyRole("USER", "SERVICE", "ADMIN", "INGEST_KEY")
                         // a user's own account: a token with no role, or only "service", is nobody's user
                         .requestMatchers("/api/v1/**").hasAnyRole("USER", "ADMIN")

@@ -12,6 +12,7 @@ import io.llmmetering.creditapi.controlplane.ControlPlanePublisher;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.schemas.AccountState;
 import io.llmmetering.schemas.pricing.PriceBookRecords;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -23,6 +24,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
@@ -32,6 +35,7 @@ import java.util.Optional;
 
 /** Admin operations (role {@code admin}, enforced for the whole /api/v1/admin tree by the security filter chain). */
 @RestController
+@Tag(name = "Accounts")
 final class AdminController {
 
     private final CreditLedger ledger;
@@ -51,9 +55,10 @@ final class AdminController {
         this.publisher = publisher;
     }
 
-    record AllocateRequest(String userId, BigDecimal amount, String reason) {
+    record AllocateRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String userId, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal amount, String reason) {
     }
 
+    @Operation(operationId = "allocateCredits", summary = "credit an account; Idempotency-Key")
     @PostMapping(path = "/api/v1/admin/credits/allocate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt allocate(@AuthenticationPrincipal Jwt admin, @RequestBody AllocateRequest request,
                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
@@ -63,11 +68,13 @@ final class AdminController {
         return Responses.Receipt.of(ledger.credit(userId, amount, "allocation", reason, admin.getSubject(), Inputs.idempotencyKey(idempotencyKey)));
     }
 
+    @Operation(operationId = "getUserBalance", summary = "any account's balance")
     @GetMapping("/api/v1/admin/users/{userId}/balance")
     Responses.Balance balance(@PathVariable String userId) throws SQLException {
         return ApiViews.balance(accounts.account(Inputs.userId("user_id", userId)));
     }
 
+    @Operation(operationId = "listUserTransactions", summary = "any account's ledger")
     @GetMapping("/api/v1/admin/users/{userId}/transactions")
     Responses.Transactions transactions(@PathVariable String userId, @RequestParam(required = false) Integer limit,
                                      @RequestParam(required = false) String cursor, @RequestParam(required = false) String type,
@@ -77,6 +84,7 @@ final class AdminController {
                 ApiViews.transactionQuery(limit, cursor, type, from, to)));
     }
 
+    @Operation(operationId = "getUserUsage", summary = "any account's usage")
     @GetMapping("/api/v1/admin/users/{userId}/usage")
     Responses.Usage userUsage(@PathVariable String userId, @RequestParam(name = "group_by", required = false) String groupBy,
                               @RequestParam(required = false) String from, @RequestParam(required = false) String to,
@@ -85,6 +93,7 @@ final class AdminController {
     }
 
     /** The whole platform: {@code ?group_by=user} lists the top spenders. */
+    @Operation(operationId = "getPlatformUsage", summary = "platform usage; group_by=user lists the top spenders")
     @GetMapping("/api/v1/admin/usage")
     Responses.Usage platformUsage(@RequestParam(name = "group_by", required = false) String groupBy,
                                   @RequestParam(required = false) String from, @RequestParam(required = false) String to,
@@ -92,9 +101,10 @@ final class AdminController {
         return ApiViews.usage(usage, Optional.empty(), groupBy == null ? "user" : groupBy, from, to, limit);
     }
 
-    record TierRequest(String tier) {
+    record TierRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String tier) {
     }
 
+    @Operation(operationId = "setUserTier", summary = "set the tier (published to credit.accounts)")
     @PutMapping(path = "/api/v1/admin/users/{userId}/tier", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.AccountSettings setTier(@PathVariable String userId, @RequestBody TierRequest request) throws Exception {
         String tier = Inputs.name("tier", request.tier());
@@ -106,17 +116,20 @@ final class AdminController {
     }
 
     /** {@code {"monthly_cap": null}} removes the cap. */
+    @Operation(operationId = "setUserMonthlyCap", summary = "set or remove (null) the monthly cap")
     @PutMapping(path = "/api/v1/admin/users/{userId}/monthly-cap", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.AccountSettings setMonthlyCap(@PathVariable String userId, @RequestBody MonthlyCapRequest request) throws Exception {
         Optional<Credits> cap = request.monthlyCap() == null ? Optional.empty() : Optional.of(Inputs.positiveAmount("monthly_cap", request.monthlyCap()));
         return published(settings.setMonthlyCap(Inputs.userId("user_id", userId), cap));
     }
 
+    @Operation(operationId = "suspendUser", summary = "refuse the account's deducts and holds")
     @PostMapping("/api/v1/admin/users/{userId}/suspend")
     Responses.AccountSettings suspend(@PathVariable String userId) throws Exception {
         return published(settings.setStatus(Inputs.userId("user_id", userId), "suspended"));
     }
 
+    @Operation(operationId = "resumeUser", summary = "lift a suspension")
     @PostMapping("/api/v1/admin/users/{userId}/resume")
     Responses.AccountSettings resume(@PathVariable String userId) throws Exception {
         return published(settings.setStatus(Inputs.userId("user_id", userId), "active"));
@@ -128,14 +141,15 @@ final class AdminController {
                 state.getMonthlyCapNanos() == null ? null : Inputs.amount(Credits.ofNanos(state.getMonthlyCapNanos())), state.getStatus());
     }
 
+    @Operation(operationId = "getPriceBook", summary = "the price book in force")
     @GetMapping("/api/v1/admin/pricing")
     Responses.Pricing pricing() {
         return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
     }
 
     /** Snake case does not split digits from letters, so the per-1K names are spelled out. */
-    record ModelPriceRequest(String provider, @JsonProperty("input_per_1k") BigDecimal inputPer1k,
-                             @JsonProperty("output_per_1k") BigDecimal outputPer1k,
+    record ModelPriceRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String provider, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("input_per_1k") BigDecimal inputPer1k,
+                             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @JsonProperty("output_per_1k") BigDecimal outputPer1k,
                              @JsonProperty("cached_input_per_1k") BigDecimal cachedInputPer1k,
                              @JsonProperty("blended_per_1k") BigDecimal blendedPer1k, List<String> aliases) {
     }
@@ -144,6 +158,7 @@ final class AdminController {
      * Sets one model's price by publishing it to {@code pricing.models}: the topology prices the events after it
      * with the new price (recorded as a new price version), and this API quotes it once its feed has read it.
      */
+    @Operation(operationId = "setModelPrice", summary = "set one model's price (published to pricing.models)")
     @PutMapping(path = "/api/v1/admin/pricing/models/{model}", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.PublishedPrice setModelPrice(@PathVariable String model, @RequestBody ModelPriceRequest request) throws Exception {
         String id = Inputs.requiredText("model", model, 200);

@@ -20,7 +20,8 @@ import java.util.Optional;
  * API's naming strategy (a generated client would send {@code userId} where the API reads {@code user_id}). A
  * record's component is required unless it is left out when absent, and may be null unless it is primitive or left
  * out instead (an {@code Optional} under NON_NULL is written as null when empty): without that, a generated client
- * refuses the nulls the API sends ({@code "monthly_cap": null}). Metadata passed through as JSON is any object.
+ * refuses the nulls the API sends ({@code "monthly_cap": null}). A request record's fields ({@code ...Request}) are
+ * optional unless marked {@code @Schema(requiredMode = REQUIRED)}. Metadata passed through as JSON is any object.
  */
 public final class AnswerSchemas extends ModelResolver {
 
@@ -51,6 +52,11 @@ public final class AnswerSchemas extends ModelResolver {
         if (schema == null || schema.getProperties() == null) {
             return resolved;
         }
+        // a request's fields are optional unless marked required: the client may leave them out
+        boolean request = raw.getSimpleName().endsWith("Request");
+        if (request) {
+            schema.setRequired(null);
+        }
         for (RecordComponent component : raw.getRecordComponents()) {
             // Jackson's annotations do not target record components: Java puts them on the accessor
             JsonProperty named = component.getAccessor().getAnnotation(JsonProperty.class);
@@ -62,6 +68,9 @@ public final class AnswerSchemas extends ModelResolver {
             JsonInclude include = component.getAccessor().getAnnotation(JsonInclude.class);
             boolean leftOutWhenNull = include != null && include.value() == JsonInclude.Include.NON_NULL;
             boolean writtenAsNull = component.getType() == Optional.class;
+            if (request && !requiredInRequests(component)) {
+                continue;
+            }
             if (!leftOutWhenNull) {
                 schema.addRequiredItem(name);
             }
@@ -73,5 +82,10 @@ public final class AnswerSchemas extends ModelResolver {
             }
         }
         return resolved;
+    }
+
+    private static boolean requiredInRequests(RecordComponent component) {
+        io.swagger.v3.oas.annotations.media.Schema marked = component.getAccessor().getAnnotation(io.swagger.v3.oas.annotations.media.Schema.class);
+        return marked != null && marked.requiredMode() == io.swagger.v3.oas.annotations.media.Schema.RequiredMode.REQUIRED;
     }
 }

@@ -4,6 +4,7 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.core.problems.ProblemType;
 import io.llmmetering.creditapi.coupons.Coupon;
 import io.llmmetering.creditapi.coupons.CouponAdmin;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -16,6 +17,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
@@ -27,6 +30,7 @@ import java.util.OptionalInt;
 
 /** Coupons, for admins (role {@code admin}, enforced for the whole /api/v1/admin tree by the security filter chain). */
 @RestController
+@Tag(name = "Coupons")
 final class CouponAdminController {
 
     private final CouponAdmin coupons;
@@ -35,9 +39,10 @@ final class CouponAdminController {
         this.coupons = coupons;
     }
 
-    record CouponRequest(String code, String discountType, BigDecimal discountValue, Integer maxUses, String expiresAt, String description) {
+    record CouponRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String code, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String discountType, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal discountValue, Integer maxUses, String expiresAt, String description) {
     }
 
+    @Operation(operationId = "createCoupon", summary = "create a fixed or percentage coupon")
     @PostMapping(path = "/api/v1/admin/coupons", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     ResponseEntity<Responses.Coupon> createCoupon(@AuthenticationPrincipal Jwt admin, @RequestBody CouponRequest request) throws SQLException {
@@ -71,12 +76,14 @@ final class CouponAdminController {
         return ResponseEntity.status(HttpStatus.CREATED).body(coupon(created));
     }
 
+    @Operation(operationId = "listCoupons", summary = "list coupons (include_inactive)")
     @GetMapping("/api/v1/admin/coupons")
     Responses.Coupons listCoupons(@RequestParam(name = "include_inactive", defaultValue = "false") boolean includeInactive)
             throws SQLException {
         return new Responses.Coupons(coupons.list(includeInactive, 1000).stream().map(CouponAdminController::coupon).toList());
     }
 
+    @Operation(operationId = "deactivateCoupon", summary = "stop a coupon; redemptions made stand")
     @PostMapping("/api/v1/admin/coupons/{code}/deactivate")
     Responses.Coupon deactivateCoupon(@PathVariable String code) throws SQLException {
         return coupon(coupons.deactivate(Inputs.requiredText("code", code, 64))

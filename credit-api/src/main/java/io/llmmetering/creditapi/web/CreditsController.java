@@ -12,6 +12,7 @@ import io.llmmetering.creditapi.accounts.UsageDetails;
 import io.llmmetering.creditapi.analytics.UsageAnalytics;
 import io.llmmetering.creditapi.controlplane.PriceBookFeed;
 import io.llmmetering.creditapi.config.CreditApiProperties;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -21,6 +22,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.math.BigDecimal;
@@ -31,6 +34,7 @@ import java.util.OptionalLong;
 
 /** What users do with their own account. The caller is always the token's subject: no endpoint takes a user id. */
 @RestController
+@Tag(name = "Credits")
 final class CreditsController {
 
     static final int MAX_METADATA_BYTES = 8 * 1024;
@@ -53,15 +57,17 @@ final class CreditsController {
         this.creditSystemEnabled = properties.systemEnabled();
     }
 
+    @Operation(operationId = "getMyBalance", summary = "balance, tier, monthly cap, this month's spend, status")
     @GetMapping("/api/v1/credits/balance")
     Responses.Balance balance(@AuthenticationPrincipal Jwt caller) throws SQLException {
         return ApiViews.balance(accounts.account(caller.getSubject()));
     }
 
-    record CostRequest(Long tokensUsed, Long inputTokens, Long outputTokens, Long cachedInputTokens, String model, String powerLevel) {
+    record CostRequest(Long tokensUsed, Long inputTokens, Long outputTokens, Long cachedInputTokens, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String model, String powerLevel) {
     }
 
     /** A price quote: at the caller's tier with a token, at the free tier without one. Nothing is charged. */
+    @Operation(operationId = "calculateCost", summary = "price quote; at the caller's tier with a token")
     @PostMapping(path = "/api/v1/credits/calculate-cost", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Cost calculateCost(@AuthenticationPrincipal Jwt caller, @RequestBody CostRequest request) throws SQLException {
         String model = Inputs.requiredText("model", request.model(), 200);
@@ -87,18 +93,20 @@ final class CreditsController {
         return count == null ? 0 : count;
     }
 
+    @Operation(operationId = "getPricing", summary = "model prices, tier markups, power levels, the formula")
     @GetMapping("/api/v1/credits/pricing")
     Responses.Pricing pricing() {
         return ApiViews.pricing(prices.priceBook(), prices.snapshot().versionByModel());
     }
 
-    record DeductRequest(BigDecimal amount, String reason, Map<String, Object> metadata) {
+    record DeductRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal amount, String reason, Map<String, Object> metadata) {
     }
 
     /**
      * A synchronous debit for callers that do not publish usage to Kafka. Refused with 402 (and nothing
      * charged) when it would overdraw, pass the monthly cap or spend from a suspended account.
      */
+    @Operation(operationId = "deduct", summary = "synchronous debit; Idempotency-Key; 402 when it cannot be paid")
     @PostMapping(path = "/api/v1/credits/deduct", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt deduct(@AuthenticationPrincipal Jwt caller, @RequestBody DeductRequest request,
                                @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
@@ -145,6 +153,7 @@ final class CreditsController {
         return Inputs.optionalText("metadata." + field, text, 200);
     }
 
+    @Operation(operationId = "listMyTransactions", summary = "the ledger, newest first; limit, cursor, type, from, to")
     @GetMapping("/api/v1/credits/transactions")
     Responses.Transactions transactions(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) Integer limit,
                                      @RequestParam(required = false) String cursor, @RequestParam(required = false) String type,
@@ -154,6 +163,7 @@ final class CreditsController {
     }
 
     /** The caller's usage: {@code ?group_by=model|provider|hour|day&from=&to=&limit=}. */
+    @Operation(operationId = "getMyUsage", summary = "usage by group_by = model, provider, hour or day; from, to, limit")
     @GetMapping("/api/v1/credits/usage")
     Responses.Usage usage(@AuthenticationPrincipal Jwt caller, @RequestParam(name = "group_by", required = false) String groupBy,
                           @RequestParam(required = false) String from, @RequestParam(required = false) String to,
@@ -161,9 +171,10 @@ final class CreditsController {
         return ApiViews.usage(usage, Optional.of(caller.getSubject()), groupBy, from, to, limit);
     }
 
-    record RedeemRequest(String code) {
+    record RedeemRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String code) {
     }
 
+    @Operation(operationId = "redeemCoupon", summary = "redeem a coupon code once")
     @PostMapping(path = "/api/v1/credits/coupons/redeem", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt redeem(@AuthenticationPrincipal Jwt caller, @RequestBody RedeemRequest request) throws SQLException {
         String code = Inputs.requiredText("code", request.code(), 64);

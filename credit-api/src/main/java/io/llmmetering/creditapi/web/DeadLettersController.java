@@ -14,6 +14,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.sql.SQLException;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import java.util.Set;
  * {@code credit.debits.dlq}, the models events were refused for, and the replay to their source topic.
  */
 @RestController
+@Tag(name = "DeadLetters")
 final class DeadLettersController {
 
     private static final Set<String> TOPICS = Set.of(Topics.USAGE_EVENTS_DLQ, Topics.CREDIT_DEBITS_DLQ);
@@ -62,6 +65,7 @@ final class DeadLettersController {
     record DeadLetterPage(List<DeadLetterView> deadLetters, List<ReasonCountView> countsByReason, String nextCursor) {
     }
 
+    @Operation(operationId = "listDeadLetters", summary = "dead letters of usage.events.dlq and credit.debits.dlq, newest first (topic, reason, model, from, limit ≤ 500, cursor), with counts by reason")
     @GetMapping("/api/v1/admin/dead-letters")
     DeadLetterPage list(@RequestParam(required = false) String topic, @RequestParam(required = false) String reason,
                         @RequestParam(required = false) String model, @RequestParam(required = false) String from,
@@ -85,6 +89,7 @@ final class DeadLettersController {
     record ReplayView(String replayId, Instant replayedAt, int replayed, Map<String, Integer> byTopic, boolean more) {
     }
 
+    @Operation(operationId = "replayDeadLetters", summary = "send the selected dead letters (reason, model, topic, from or ids) back to their source topic, unchanged; recorded, never offered twice")
     @PostMapping(path = "/api/v1/admin/dead-letters/replay", consumes = MediaType.APPLICATION_JSON_VALUE)
     ReplayView replay(@AuthenticationPrincipal Jwt admin, @RequestBody ReplayRequest request) throws SQLException {
         DeadLetterArchive.Filter filter = filter(request.topic(), request.reason(), request.model(), request.from());
@@ -118,6 +123,7 @@ final class DeadLettersController {
     record UnknownModels(List<UnknownModelView> models) {
     }
 
+    @Operation(operationId = "listUnknownModels", summary = "models events were dead-lettered for having no price: events, not yet replayed, users, first and last seen, priced_now")
     @GetMapping("/api/v1/admin/pricing/unknown-models")
     UnknownModels unknownModels() throws SQLException {
         var book = prices.priceBook();

@@ -16,6 +16,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
 import java.sql.SQLException;
@@ -28,6 +30,7 @@ import java.util.Optional;
  * database that is away gets problem+json, not a truncated file.
  */
 @RestController
+@Tag(name = "Exports")
 final class ExportsController {
 
     private static final Logger log = LoggerFactory.getLogger(ExportsController.class);
@@ -39,6 +42,7 @@ final class ExportsController {
         this.exports = exports;
     }
 
+    @Operation(operationId = "exportMyTransactions", summary = "the caller's ledger as CSV, streamed; type, from, to")
     @GetMapping(path = "/api/v1/credits/transactions/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "the caller's ledger rows, oldest first",
             content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
@@ -48,6 +52,7 @@ final class ExportsController {
         return transactions(Optional.of(caller.getSubject()), type, from, to);
     }
 
+    @Operation(operationId = "exportTransactions", summary = "every account's ledger (or user_id's) as CSV, streamed; type, from, to")
     @GetMapping(path = "/api/v1/admin/transactions/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "every account's ledger rows (or one account's), oldest first",
             content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
@@ -58,6 +63,7 @@ final class ExportsController {
         return transactions(Optional.ofNullable(userId).map(id -> Inputs.userId("user_id", id)), type, from, to);
     }
 
+    @Operation(operationId = "exportUsage", summary = "usage by UTC day, user and model as CSV, streamed; from, to (at most 800 days)")
     @GetMapping(path = "/api/v1/admin/usage/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "usage by UTC day, user and model, oldest day first",
             content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))

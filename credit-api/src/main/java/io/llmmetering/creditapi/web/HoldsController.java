@@ -13,6 +13,7 @@ import io.llmmetering.creditapi.spending.Spending;
 import io.llmmetering.creditapi.config.CreditApiProperties;
 import io.llmmetering.core.problems.ProblemType;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -25,6 +26,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
@@ -38,6 +41,7 @@ import java.util.UUID;
  * reason, not the user's {@code available} credit.
  */
 @RestController
+@Tag(name = "Holds")
 final class HoldsController {
 
     static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
@@ -57,10 +61,11 @@ final class HoldsController {
         this.creditSystemEnabled = properties.systemEnabled();
     }
 
-    record HoldRequest(String userId, String requestId, BigDecimal estimatedCost, String model, Long maxTokens, Long inputTokens,
+    record HoldRequest(String userId, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String requestId, BigDecimal estimatedCost, String model, Long maxTokens, Long inputTokens,
                        String powerLevel, Integer ttlSeconds) {
     }
 
+    @Operation(operationId = "placeHold", summary = "reserve an estimated cost before an LLM call")
     @PostMapping(path = "/api/v1/credits/holds", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     @ApiResponse(responseCode = "200", description = "the hold placed before with this request_id (replayed: true)")
@@ -102,6 +107,7 @@ final class HoldsController {
         return cost;
     }
 
+    @Operation(operationId = "voidHold", summary = "void a hold (the call failed)")
     @DeleteMapping("/api/v1/credits/holds/{id}")
     Responses.VoidedHold voidHold(Authentication caller, @PathVariable String id) throws SQLException {
         UUID holdId;
@@ -119,6 +125,7 @@ final class HoldsController {
         return new Responses.VoidedHold(holdId.toString(), spending.voidHold(holdId, holder.userId()));
     }
 
+    @Operation(operationId = "authorize", summary = "may this account spend this much now? (read-only)")
     @GetMapping("/api/v1/credits/authorize")
     Responses.Authorization authorize(Authentication caller, @RequestParam(name = "user_id", required = false) String userId,
                                       @RequestParam(name = "estimated_cost", required = false) BigDecimal estimatedCost) throws SQLException {

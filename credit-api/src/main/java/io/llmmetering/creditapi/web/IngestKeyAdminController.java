@@ -2,6 +2,7 @@ package io.llmmetering.creditapi.web;
 
 import io.llmmetering.core.keys.LiteLlmAccount;
 import io.llmmetering.creditapi.ingestkeys.IngestKeyAdmin;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -15,6 +16,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.sql.SQLException;
 import java.time.Instant;
@@ -22,6 +25,7 @@ import java.util.UUID;
 
 /** Proxies' ingest keys, for admins (role {@code admin}, enforced for the whole /api/v1/admin tree by the security filter chain). */
 @RestController
+@Tag(name = "IngestKeys")
 final class IngestKeyAdminController {
 
     private final IngestKeyAdmin ingestKeys;
@@ -31,9 +35,10 @@ final class IngestKeyAdminController {
     }
 
     /** {@code litellm_account}: which account the key's LiteLLM records bill (user, team or team_when_no_user; default user). */
-    record IngestKeyRequest(String name, String source, String litellmAccount) {
+    record IngestKeyRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String name, String source, String litellmAccount) {
     }
 
+    @Operation(operationId = "createIngestKey", summary = "create a proxy's ingest key (shown once); litellm_account: whom its LiteLLM records bill (user, team, team_when_no_user)")
     @PostMapping(path = "/api/v1/admin/ingest-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     ResponseEntity<Responses.CreatedIngestKey> createIngestKey(@AuthenticationPrincipal Jwt admin, @RequestBody IngestKeyRequest request)
@@ -47,6 +52,7 @@ final class IngestKeyAdminController {
                 key.source(), key.liteLlmAccount().wireName(), key.createdAt().toString(), "the key is shown only now; store it in the proxy's configuration"));
     }
 
+    @Operation(operationId = "listIngestKeys", summary = "list keys, masked (include_revoked)")
     @GetMapping("/api/v1/admin/ingest-keys")
     Responses.IngestKeys listIngestKeys(@RequestParam(name = "include_revoked", defaultValue = "false") boolean includeRevoked)
             throws SQLException {
@@ -57,6 +63,7 @@ final class IngestKeyAdminController {
                 .toList());
     }
 
+    @Operation(operationId = "revokeIngestKey", summary = "revoke a key")
     @DeleteMapping("/api/v1/admin/ingest-keys/{id}")
     ResponseEntity<Void> revokeIngestKey(@PathVariable String id) throws SQLException {
         UUID keyId;

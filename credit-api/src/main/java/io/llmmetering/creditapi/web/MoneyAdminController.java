@@ -1,6 +1,7 @@
 package io.llmmetering.creditapi.web;
 
 import io.llmmetering.creditapi.accounts.CreditLedger;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -8,6 +9,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
@@ -17,6 +20,7 @@ import java.sql.SQLException;
  * of a purchase goes back to the payer) and an adjustment (a correction either way, with its reason).
  */
 @RestController
+@Tag(name = "Accounts")
 final class MoneyAdminController {
 
     private final CreditLedger ledger;
@@ -25,10 +29,11 @@ final class MoneyAdminController {
         this.ledger = ledger;
     }
 
-    record PurchaseRequest(String userId, BigDecimal amount, String externalReference, String reason) {
+    record PurchaseRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String userId, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal amount, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String externalReference, String reason) {
     }
 
     /** Idempotent on {@code external_reference} (the payment's id at the payment provider), not on a header. */
+    @Operation(operationId = "recordPurchase", summary = "credit what a payment bought; idempotent on external_reference")
     @PostMapping(path = "/api/v1/admin/credits/purchase", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt purchase(@AuthenticationPrincipal Jwt admin, @RequestBody PurchaseRequest request) throws SQLException {
         String reference = Inputs.key("external_reference", request.externalReference());
@@ -36,9 +41,10 @@ final class MoneyAdminController {
                 reference, Inputs.optionalText("reason", request.reason(), 1000).orElse("purchase " + reference), admin.getSubject()));
     }
 
-    record RefundRequest(String userId, BigDecimal amount, String externalReference, String reason) {
+    record RefundRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String userId, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal amount, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String externalReference, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String reason) {
     }
 
+    @Operation(operationId = "refundPurchase", summary = "return part of a purchase to the payer (debits the account); Idempotency-Key")
     @PostMapping(path = "/api/v1/admin/credits/refund", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt refund(@AuthenticationPrincipal Jwt admin, @RequestBody RefundRequest request,
                              @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {
@@ -47,9 +53,10 @@ final class MoneyAdminController {
                 admin.getSubject(), Inputs.idempotencyKey(idempotencyKey)));
     }
 
-    record AdjustmentRequest(String userId, BigDecimal amount, String reason) {
+    record AdjustmentRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String userId, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) BigDecimal amount, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String reason) {
     }
 
+    @Operation(operationId = "adjustBalance", summary = "correct a balance either way, with a reason; Idempotency-Key")
     @PostMapping(path = "/api/v1/admin/credits/adjust", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.Receipt adjust(@AuthenticationPrincipal Jwt admin, @RequestBody AdjustmentRequest request,
                              @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws SQLException {

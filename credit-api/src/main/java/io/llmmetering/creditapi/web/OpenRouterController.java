@@ -4,6 +4,7 @@ import io.llmmetering.core.money.Credits;
 import io.llmmetering.creditapi.openrouter.OpenRouterAccounts;
 import io.llmmetering.creditapi.openrouter.Reconciliation;
 import io.llmmetering.core.problems.ProblemType;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -17,6 +18,8 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.math.BigDecimal;
 import java.sql.SQLException;
@@ -26,6 +29,7 @@ import java.util.Optional;
 
 /** OpenRouter accounts (admins register, rotate and revoke; users see their own, masked) and reconciliation. */
 @RestController
+@Tag(name = "OpenRouter")
 final class OpenRouterController {
 
     private final ObjectProvider<OpenRouterAccounts> accounts;
@@ -45,15 +49,17 @@ final class OpenRouterController {
         return available;
     }
 
+    @Operation(operationId = "getMyOpenRouterAccount", summary = "the caller's OpenRouter account, key masked")
     @GetMapping("/api/v1/openrouter/account")
     Responses.OpenRouterAccount own(@AuthenticationPrincipal Jwt caller) throws SQLException {
         return view(accounts().find(caller.getSubject()).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
     }
 
-    record AccountRequest(String apiKey, String label, BigDecimal creditLimit) {
+    record AccountRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String apiKey, String label, BigDecimal creditLimit) {
     }
 
     /** Registers a key, or rotates it when the user has one. */
+    @Operation(operationId = "setOpenRouterAccount", summary = "register or rotate a user's OpenRouter key")
     @PutMapping(path = "/api/v1/admin/users/{userId}/openrouter-account", consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.OpenRouterAccount register(@PathVariable String userId, @RequestBody AccountRequest request) throws SQLException {
         String key = request.apiKey();
@@ -64,11 +70,13 @@ final class OpenRouterController {
         return view(accounts().register(Inputs.userId("user_id", userId), key, Inputs.optionalText("label", request.label(), 200), limit));
     }
 
+    @Operation(operationId = "getOpenRouterAccount", summary = "the account, key masked")
     @GetMapping("/api/v1/admin/users/{userId}/openrouter-account")
     Responses.OpenRouterAccount read(@PathVariable String userId) throws SQLException {
         return view(accounts().find(Inputs.userId("user_id", userId)).orElseThrow(() -> ApiProblem.notFound("no OpenRouter account is registered")));
     }
 
+    @Operation(operationId = "revokeOpenRouterAccount", summary = "revoke it")
     @DeleteMapping("/api/v1/admin/users/{userId}/openrouter-account")
     ResponseEntity<Void> revoke(@PathVariable String userId) throws SQLException {
         if (!accounts().revoke(Inputs.userId("user_id", userId))) {
@@ -77,6 +85,7 @@ final class OpenRouterController {
         return ResponseEntity.noContent().build();
     }
 
+    @Operation(operationId = "reconcileOpenRouter", summary = "compare OpenRouter's reported usage with the ledger")
     @PostMapping("/api/v1/admin/reconciliation/openrouter")
     Responses.Reconciliation reconcile(@RequestParam String from, @RequestParam String to) throws SQLException {
         accounts();

@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
@@ -21,6 +23,7 @@ import java.util.List;
  * model to {@code pricing.models} under one new price version, which the topology prices the events after with.
  */
 @RestController
+@Tag(name = "Pricing")
 final class PriceBookImportController {
 
     private final PriceBookFeed prices;
@@ -31,6 +34,7 @@ final class PriceBookImportController {
         this.publisher = publisher;
     }
 
+    @Operation(operationId = "importPriceBook", summary = "import a whole price book (LiteLLM's model_prices_and_context_window.json or ours): what it would change; dry_run=false publishes it")
     @PostMapping(path = BodySizeLimitFilter.PRICE_BOOK_IMPORT, consumes = MediaType.APPLICATION_JSON_VALUE)
     Responses.PriceImport importPriceBook(@RequestBody byte[] body, @RequestParam(name = "dry_run", defaultValue = "true") boolean dryRun)
             throws Exception {

@@ -15,6 +15,8 @@ import org.springframework.security.core.Authentication;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  * take the connections the ledger needs.
  */
 @RestController
+@Tag(name = "System")
 final class SystemController {
 
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
@@ -60,6 +63,7 @@ final class SystemController {
         this.appliers = appliers;
     }
 
+    @Operation(operationId = "getSystemStatus", summary = "ok, degraded or down; to an admin also versions and the state of PostgreSQL, Redis, Kafka, the applier's lag and stalled partitions")
     @GetMapping("/api/v1/system/status")
     ResponseEntity<Responses.SystemStatus> status(Authentication caller) {
         ResponseEntity<Responses.SystemStatus> checked = checked();

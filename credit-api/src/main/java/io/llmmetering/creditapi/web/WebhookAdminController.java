@@ -3,6 +3,7 @@ package io.llmmetering.creditapi.web;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.llmmetering.creditapi.webhooks.WebhookEndpoints;
 import io.llmmetering.creditapi.webhooks.WebhookEventTypes;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -16,6 +17,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.sql.SQLException;
 import java.time.Instant;
@@ -27,6 +30,7 @@ import java.util.UUID;
 
 /** Webhook endpoints and their delivery log (role admin, as the whole /api/v1/admin tree). */
 @RestController
+@Tag(name = "Webhooks")
 final class WebhookAdminController {
 
     private static final Set<String> DELIVERY_STATUSES = Set.of("pending", "sending", "delivered", "failed");
@@ -37,7 +41,7 @@ final class WebhookAdminController {
         this.endpoints = endpoints;
     }
 
-    record EndpointRequest(String url, List<String> eventTypes, String description) {
+    record EndpointRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String url, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<String> eventTypes, String description) {
     }
 
     record Endpoint(String id, String url, List<String> eventTypes, String description, boolean enabled, String createdAt,
@@ -72,6 +76,7 @@ final class WebhookAdminController {
     }
 
     /** Registers an endpoint; the answer carries its signing secret, which is never shown again. */
+    @Operation(operationId = "registerWebhook", summary = "register a webhook endpoint (URL, event types); its signing secret is in this answer only")
     @PostMapping(path = "/api/v1/admin/webhooks", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
     ResponseEntity<Endpoint> register(@AuthenticationPrincipal Jwt admin, @RequestBody EndpointRequest request) throws SQLException {
@@ -94,27 +99,32 @@ final class WebhookAdminController {
         }
     }
 
+    @Operation(operationId = "listWebhooks", summary = "the endpoints (no secrets)")
     @GetMapping("/api/v1/admin/webhooks")
     Endpoints list() throws SQLException {
         return new Endpoints(endpoints.list().stream().map(endpoint -> Endpoint.of(endpoint, null)).toList());
     }
 
+    @Operation(operationId = "getWebhook", summary = "one endpoint")
     @GetMapping("/api/v1/admin/webhooks/{id}")
     Endpoint get(@PathVariable String id) throws SQLException {
         return Endpoint.of(endpoints.find(endpointId(id)).orElseThrow(() -> noEndpoint(id)), null);
     }
 
     /** A paused endpoint keeps its deliveries; none is sent until it is resumed. */
+    @Operation(operationId = "pauseWebhook", summary = "stop sending to it; deliveries wait")
     @PostMapping("/api/v1/admin/webhooks/{id}/pause")
     Endpoint pause(@PathVariable String id) throws SQLException {
         return Endpoint.of(endpoints.setEnabled(endpointId(id), false).orElseThrow(() -> noEndpoint(id)), null);
     }
 
+    @Operation(operationId = "resumeWebhook", summary = "send again, waiting deliveries first")
     @PostMapping("/api/v1/admin/webhooks/{id}/resume")
     Endpoint resume(@PathVariable String id) throws SQLException {
         return Endpoint.of(endpoints.setEnabled(endpointId(id), true).orElseThrow(() -> noEndpoint(id)), null);
     }
 
+    @Operation(operationId = "deleteWebhook", summary = "remove an endpoint and its delivery log")
     @DeleteMapping("/api/v1/admin/webhooks/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     ResponseEntity<Void> delete(@PathVariable String id) throws SQLException {
@@ -124,6 +134,7 @@ final class WebhookAdminController {
         return ResponseEntity.noContent().build();
     }
 
+    @Operation(operationId = "listWebhookDeliveries", summary = "the delivery log, newest first (status, limit ≤ 500, cursor)")
     @GetMapping("/api/v1/admin/webhooks/{id}/deliveries")
     Deliveries deliveries(@PathVariable String id, @RequestParam(required = false) String status, @RequestParam(required = false) Integer limit,
                           @RequestParam(required = false) String cursor) throws SQLException {
@@ -142,6 +153,7 @@ final class WebhookAdminController {
                 page.size() == size ? Long.toString(page.get(page.size() - 1).id()) : null);
     }
 
+    @Operation(operationId = "getWebhookDelivery", summary = "one delivery: status, attempts, last answer")
     @GetMapping("/api/v1/admin/webhooks/{id}/deliveries/{deliveryId}")
     Delivery delivery(@PathVariable String id, @PathVariable String deliveryId) throws SQLException {
         return Delivery.of(endpoints.delivery(endpointId(id), deliveryId("delivery_id", deliveryId))
@@ -149,6 +161,7 @@ final class WebhookAdminController {
     }
 
     /** Sends a delivery again now, with a fresh retry schedule and its original {@code webhook-id}. */
+    @Operation(operationId = "redeliverWebhook", summary = "send a delivery again now, same webhook-id")
     @PostMapping("/api/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver")
     Delivery redeliver(@PathVariable String id, @PathVariable String deliveryId) throws SQLException {
         UUID endpoint = endpointId(id);
@@ -163,6 +176,7 @@ final class WebhookAdminController {
     }
 
     /** Queues a {@code webhook.test} event for this endpoint alone. */
+    @Operation(operationId = "sendTestWebhook", summary = "queue a webhook.test event for this endpoint")
     @PostMapping("/api/v1/admin/webhooks/{id}/test")
     @ResponseStatus(HttpStatus.ACCEPTED)
     ResponseEntity<TestSent> test(@PathVariable String id) throws SQLException {

@@ -35,11 +35,8 @@ import io.llmmetering.creditapi.web.BodySizeLimitFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
-import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
-import io.swagger.v3.oas.models.security.SecurityRequirement;
-import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -71,16 +68,18 @@ class ApiConfiguration {
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 
-    /** The OpenAPI document's title and the bearer scheme every non-public operation uses. */
+    /** The OpenAPI document's title; security schemes and errors are {@link io.llmmetering.creditapi.web.ApiDocument}'s. */
     @Bean
     OpenAPI openApi() {
         return new OpenAPI()
                 .info(new Info().title("LLM metering credit API").version("v1")
                         .description("Balances, ledger, holds, usage, coupons and administration of the prepaid-credit system. "
-                                + "Errors are application/problem+json."))
-                .components(new Components().addSecuritySchemes("bearer",
-                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")))
-                .addSecurityItem(new SecurityRequirement().addList("bearer"));
+                                + "Errors are application/problem+json."));
+    }
+
+    @Bean
+    io.llmmetering.creditapi.web.ApiDocument apiDocument() {
+        return new io.llmmetering.creditapi.web.ApiDocument();
     }
 
     /** The usage page lives at /usage/index.html; /usage and /usage/ lead there. */

@@ -38,6 +38,27 @@ class OpenApiReferenceTest {
         }
         assertThat(documented).isEqualTo(served);
         assertThat(document.get("components").get("securitySchemes").get("bearer").get("scheme").asString()).isEqualTo("bearer");
+        Set<String> operationIds = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
+            for (Map.Entry<String, JsonNode> method : path.getValue().properties()) {
+                JsonNode operation = method.getValue();
+                String name = method.getKey() + " " + path.getKey();
+                assertThat(operation.path("summary").asString("")).as(name + " summary").isNotBlank();
+                assertThat(operationIds.add(operation.get("operationId").asString())).as(name + " operation id " + operation.get("operationId")).isTrue();
+                assertThat(operation.get("operationId").asString()).as(name).matches("[a-z][A-Za-z]+");
+                assertThat(operation.get("security")).as(name + " security").isNotNull();
+                assertThat(operation.get("responses").has("500")).as(name + " errors").isTrue();
+                assertThat(operation.get("responses").get("500").get("content").has("application/problem+json")).isTrue();
+            }
+        }
+        JsonNode holds = document.get("paths").get("/api/v1/credits/holds").get("post").get("security");
+        assertThat(holds.toString()).contains("ingestKey", "bearer", "sessionCookie");
+        assertThat(document.get("paths").get("/api/v1/credits/pricing").get("get").get("security").get(0).isEmpty()).as("public").isTrue();
+        assertThat(document.get("paths").get("/api/v1/credits/deduct").get("post").get("responses").has("402")).isTrue();
+        JsonNode schemas = document.get("components").get("schemas");
+        assertThat(schemas.get("AllocateRequest").get("required")).extracting(JsonNode::asString).containsExactlyInAnyOrder("user_id", "amount");
+        assertThat(schemas.get("CouponRequest").get("required").toString()).doesNotContain("max_uses", "expires_at", "description");
+        assertThat(schemas.get("MonthlyCapRequest").has("required")).as("null removes the cap").isFalse();
         // the seed's endpoints are all there
         assertThat(served).contains("GET /api/v1/credits/balance", "POST /api/v1/credits/calculate-cost", "POST /api/v1/credits/deduct",
                 "GET /api/v1/credits/transactions", "POST /api/v1/admin/credits/allocate", "GET /api/v1/system/status");
