@@ -17,6 +17,14 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +41,7 @@ import java.util.Map;
  * the good ones: the answer lists exactly which were refused and why.
  */
 @RestController
+@Tag(name = "Ingest")
 final class IngestController {
 
     static final int MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -50,6 +59,18 @@ final class IngestController {
         this.batchSizes = DistributionSummary.builder("ingest.batch.size").register(registry);
     }
 
+    @Operation(operationId = "ingestEvents", summary = "usage events in our JSON (one, or an array) or NDJSON",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = "application/json", array = @ArraySchema(schema = @Schema(implementation = IngestDocument.NativeEvent.class))),
+                    @Content(mediaType = "application/x-ndjson", schema = @Schema(type = "string", description = "one event object per line"))}),
+            parameters = @Parameter(in = ParameterIn.HEADER, name = "Idempotency-Key", description = "makes ids of events sent without event_id stable across retries"),
+            responses = {
+            @ApiResponse(responseCode = "202", description = "the valid events are stored; refused ones are listed", content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestDocument.Answer.class))),
+            @ApiResponse(responseCode = "400", description = "no event was valid (each refusal listed), malformed-body or no-events", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "401", description = "unauthenticated: no ingest key, or one revoked", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "413", description = "body-too-large (over 5 MiB) or too-many-events (over 10,000)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "415", description = "unsupported-media-type", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "503", description = "kafka-unavailable or database-unavailable: nothing was stored, retry the whole request (Retry-After)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class)))})
     @PostMapping("/api/v1/usage/events")
     ResponseEntity<?> nativeEvents(HttpServletRequest request) throws IOException {
         String type = contentType(request);
@@ -62,6 +83,17 @@ final class IngestController {
     }
 
     /** OpenMeter's ingestion contract: 204 when every event was taken. */
+    @Operation(operationId = "ingestCloudEvents", summary = "usage as CloudEvents, OpenMeter's ingest contract (structured or batch)",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = "application/cloudevents+json", schema = @Schema(implementation = IngestDocument.CloudEvent.class)),
+                    @Content(mediaType = "application/cloudevents-batch+json", array = @ArraySchema(schema = @Schema(implementation = IngestDocument.CloudEvent.class)))}),
+            responses = {
+            @ApiResponse(responseCode = "204", description = "every event is stored"),
+            @ApiResponse(responseCode = "400", description = "invalid-events (the good ones are stored; each refusal listed), malformed-body or no-events", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "401", description = "unauthenticated: no ingest key, or one revoked", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "413", description = "body-too-large (over 5 MiB) or too-many-events (over 10,000)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "415", description = "unsupported-media-type", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "503", description = "kafka-unavailable or database-unavailable: nothing was stored, retry the whole request (Retry-After)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class)))})
     @PostMapping("/api/v1/events")
     ResponseEntity<?> cloudEvents(HttpServletRequest request) throws IOException {
         String type = contentType(request);
@@ -76,6 +108,17 @@ final class IngestController {
     }
 
     /** LiteLLM's generic_api logger, in any of its log formats; failed calls are ignored. */
+    @Operation(operationId = "ingestLiteLlm", summary = "LiteLLM generic_api callback payloads (json_array, ndjson or single); failed calls ignored",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = "application/json", array = @ArraySchema(schema = @Schema(implementation = IngestDocument.LiteLlmRecord.class))),
+                    @Content(mediaType = "application/x-ndjson", schema = @Schema(type = "string", description = "one payload per line"))}),
+            responses = {
+            @ApiResponse(responseCode = "200", description = "accepted, ignored (failed calls) and refused records", content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestDocument.Answer.class))),
+            @ApiResponse(responseCode = "400", description = "malformed-body or no-events", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "401", description = "unauthenticated: no ingest key, or one revoked", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "413", description = "body-too-large (over 5 MiB) or too-many-events (over 10,000)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "415", description = "unsupported-media-type", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),
+            @ApiResponse(responseCode = "503", description = "kafka-unavailable or database-unavailable: nothing was stored, retry the whole request (Retry-After)", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class)))})
     @PostMapping("/api/v1/ingest/litellm")
     ResponseEntity<?> liteLlm(HttpServletRequest request) throws IOException {
         String type = contentType(request);

@@ -25,14 +25,16 @@ final class IngestKeyFilter extends OncePerRequestFilter {
     }
 
     /**
-     * Only health ({@code /healthz}, and the actuators, which answer on the loopback management port) goes without a key. The test reads the path the container routes by (decoded, with
+     * Only health ({@code /healthz}, and the actuators, which answer on the loopback management port) and the OpenAPI
+     * document go without a key. The test reads the path the container routes by (decoded, with
      * {@code ;parameters} removed), not the raw URI: {@code /api;x/v1/usage/events} and {@code /%61pi/...} reach
      * the same controller as {@code /api/...}, so a prefix test on the raw text let them in without a key.
      */
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-        return path.equals("/healthz") || path.equals("/actuator") || path.startsWith("/actuator/");
+        return path.equals("/healthz") || path.equals("/actuator") || path.startsWith("/actuator/") || path.equals("/v3/api-docs")
+                || path.startsWith("/v3/api-docs/") || path.equals("/v3/api-docs.yaml");
     }
 
     @Override

@@ -14,4 +14,9 @@ class WebConfiguration {
         registration.addUrlPatterns("/*");
         return registration;
     }
+
+    @Bean
+    io.swagger.v3.oas.models.OpenAPI ingestOpenApi() {
+        return IngestDocument.openApi();
+    }
 }

@@ -48,6 +48,29 @@ class IngestEndpointsTest {
     @org.springframework.boot.test.web.server.LocalManagementPort
     int managementPort;
 
+    /** The OpenAPI document describes the three formats, their answers and the ingest key, and needs no key to read. */
+    @Test
+    void theOpenApiDocumentDescribesEachFormatAndTheIngestKey() throws Exception {
+        HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/v3/api-docs")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        tools.jackson.databind.JsonNode document = tools.jackson.databind.json.JsonMapper.builder().build().readTree(answer.body());
+        assertThat(document.get("components").get("securitySchemes").get("ingestKey").get("scheme").asString()).isEqualTo("bearer");
+        tools.jackson.databind.JsonNode paths = document.get("paths");
+        assertThat(paths.propertyNames()).containsExactlyInAnyOrder("/api/v1/usage/events", "/api/v1/events", "/api/v1/ingest/litellm");
+        assertThat(paths.get("/api/v1/usage/events").get("post").get("operationId").asString()).isEqualTo("ingestEvents");
+        assertThat(paths.get("/api/v1/usage/events").get("post").get("requestBody").get("content").propertyNames())
+                .containsExactlyInAnyOrder("application/json", "application/x-ndjson");
+        assertThat(paths.get("/api/v1/events").get("post").get("requestBody").get("content").propertyNames())
+                .containsExactlyInAnyOrder("application/cloudevents+json", "application/cloudevents-batch+json");
+        assertThat(paths.get("/api/v1/ingest/litellm").get("post").get("responses").get("200").toString()).contains("Answer");
+        tools.jackson.databind.JsonNode nativeEvent = document.get("components").get("schemas").get("NativeEvent");
+        assertThat(nativeEvent.get("properties").propertyNames()).contains("event_id", "user_id", "input_tokens", "occurred_at");
+        assertThat(nativeEvent.get("required")).extracting(tools.jackson.databind.JsonNode::asString)
+                .containsExactlyInAnyOrder("user_id", "provider", "model");
+        assertThat(document.get("components").get("schemas").get("LiteLlmRecord").get("properties").propertyNames()).contains("startTime", "custom_llm_provider");
+    }
+
     /** A load balancer asks the service's port, without a key, for UP or DOWN; metrics and details are on loopback. */
     @Test
     @Tag("security")
