@@ -45,7 +45,7 @@ final class ExportsController {
     @Operation(operationId = "exportMyTransactions", summary = "the caller's ledger as CSV, streamed; type, from, to")
     @GetMapping(path = "/api/v1/credits/transactions/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "the caller's ledger rows, oldest first",
-            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
+            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string", format = "binary")))
     ResponseEntity<StreamingResponseBody> myTransactions(@AuthenticationPrincipal Jwt caller, @RequestParam(required = false) String type,
                                                          @RequestParam(required = false) String from, @RequestParam(required = false) String to)
             throws SQLException {
@@ -55,7 +55,7 @@ final class ExportsController {
     @Operation(operationId = "exportTransactions", summary = "every account's ledger (or user_id's) as CSV, streamed; type, from, to")
     @GetMapping(path = "/api/v1/admin/transactions/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "every account's ledger rows (or one account's), oldest first",
-            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
+            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string", format = "binary")))
     ResponseEntity<StreamingResponseBody> allTransactions(@RequestParam(name = "user_id", required = false) String userId,
                                                           @RequestParam(required = false) String type,
                                                           @RequestParam(required = false) String from, @RequestParam(required = false) String to)
@@ -66,7 +66,7 @@ final class ExportsController {
     @Operation(operationId = "exportUsage", summary = "usage by UTC day, user and model as CSV, streamed; from, to (at most 800 days)")
     @GetMapping(path = "/api/v1/admin/usage/export", produces = "text/csv")
     @ApiResponse(responseCode = "200", description = "usage by UTC day, user and model, oldest day first",
-            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string")))
+            content = @Content(mediaType = "text/csv", schema = @Schema(type = "string", format = "binary")))
     ResponseEntity<StreamingResponseBody> usage(@RequestParam(required = false) String from, @RequestParam(required = false) String to)
             throws SQLException {
         Instant now = Instant.now();

@@ -59,8 +59,24 @@ class OpenApiReferenceTest {
         assertThat(schemas.get("AllocateRequest").get("required")).extracting(JsonNode::asString).containsExactlyInAnyOrder("user_id", "amount");
         assertThat(schemas.get("CouponRequest").get("required").toString()).doesNotContain("max_uses", "expires_at", "description");
         assertThat(schemas.get("MonthlyCapRequest").has("required")).as("null removes the cap").isFalse();
+        assertPublished(document, Path.of("..", "docs", "openapi", "credit-api.json"));
         // the seed's endpoints are all there
         assertThat(served).contains("GET /api/v1/credits/balance", "POST /api/v1/credits/calculate-cost", "POST /api/v1/credits/deduct",
                 "GET /api/v1/credits/transactions", "POST /api/v1/admin/credits/allocate", "GET /api/v1/system/status");
+    }
+
+    /**
+     * docs/openapi holds the published document clients are generated from (the api-clients module does so at build
+     * time): it must be what the service serves. {@code -Dopenapi.write=true} rewrites it after a deliberate change.
+     */
+    static void assertPublished(JsonNode served, Path published) throws java.io.IOException {
+        tools.jackson.databind.node.ObjectNode document = ((tools.jackson.databind.node.ObjectNode) served).deepCopy();
+        document.remove("servers"); // the test server's random port
+        JsonMapper json = JsonMapper.builder().enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+        if (Boolean.getBoolean("openapi.write")) {
+            Files.writeString(published, json.writeValueAsString(document) + "\n");
+        }
+        assertThat(json.readTree(Files.readString(published))).as(published + " is the document the service serves; after a deliberate API change "
+                + "rewrite it with -Dopenapi.write=true").isEqualTo(document);
     }
 }

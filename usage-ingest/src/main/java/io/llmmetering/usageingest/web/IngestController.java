@@ -63,7 +63,8 @@ final class IngestController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                     @Content(mediaType = "application/json", array = @ArraySchema(schema = @Schema(implementation = IngestDocument.NativeEvent.class))),
                     @Content(mediaType = "application/x-ndjson", schema = @Schema(type = "string", description = "one event object per line"))}),
-            parameters = @Parameter(in = ParameterIn.HEADER, name = "Idempotency-Key", description = "makes ids of events sent without event_id stable across retries"),
+            parameters = @Parameter(in = ParameterIn.HEADER, name = "Idempotency-Key", schema = @Schema(type = "string"),
+                    description = "makes ids of events sent without event_id stable across retries"),
             responses = {
             @ApiResponse(responseCode = "202", description = "the valid events are stored; refused ones are listed", content = @Content(mediaType = "application/json", schema = @Schema(implementation = IngestDocument.Answer.class))),
             @ApiResponse(responseCode = "400", description = "no event was valid (each refusal listed), malformed-body or no-events", content = @Content(mediaType = ProblemType.MEDIA_TYPE, schema = @Schema(implementation = IngestDocument.Problem.class))),

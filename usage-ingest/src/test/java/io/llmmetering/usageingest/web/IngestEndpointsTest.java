@@ -69,6 +69,18 @@ class IngestEndpointsTest {
         assertThat(nativeEvent.get("required")).extracting(tools.jackson.databind.JsonNode::asString)
                 .containsExactlyInAnyOrder("user_id", "provider", "model");
         assertThat(document.get("components").get("schemas").get("LiteLlmRecord").get("properties").propertyNames()).contains("startTime", "custom_llm_provider");
+
+        // docs/openapi holds the published document clients are generated from: it must be what is served
+        tools.jackson.databind.node.ObjectNode served = ((tools.jackson.databind.node.ObjectNode) document).deepCopy();
+        served.remove("servers");
+        java.nio.file.Path published = java.nio.file.Path.of("..", "docs", "openapi", "usage-ingest.json");
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder()
+                .enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+        if (Boolean.getBoolean("openapi.write")) {
+            java.nio.file.Files.writeString(published, json.writeValueAsString(served) + "\n");
+        }
+        assertThat(json.readTree(java.nio.file.Files.readString(published))).as(published + " is the served document; after a deliberate "
+                + "API change rewrite it with -Dopenapi.write=true").isEqualTo(served);
     }
 
     /** A load balancer asks the service's port, without a key, for UP or DOWN; metrics and details are on loopback. */
