@@ -25,6 +25,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,10 +49,10 @@ class ScaledApartTest {
             throws Exception {
         try (ProcessPipeline pipeline = new ProcessPipeline(dir).start()) {
             pipeline.api.stop(); // it migrated the database; the roles take over from here
-            ServiceProcess apiOne = pipeline.creditApi("credit-api-1", "--credit.role=api").start();
-            ServiceProcess apiTwo = pipeline.creditApi("credit-api-2", "--credit.role=api").start();
-            ServiceProcess applierOne = pipeline.creditApi("credit-applier-1", "--credit.role=applier").start();
-            ServiceProcess applierTwo = pipeline.creditApi("credit-applier-2", "--credit.role=applier").start();
+            ServiceProcess apiOne = pipeline.creditApi("credit-api-1", withWebhooks("--credit.role=api")).start();
+            ServiceProcess apiTwo = pipeline.creditApi("credit-api-2", withWebhooks("--credit.role=api")).start();
+            ServiceProcess applierOne = pipeline.creditApi("credit-applier-1", withWebhooks("--credit.role=applier")).start();
+            ServiceProcess applierTwo = pipeline.creditApi("credit-applier-2", withWebhooks("--credit.role=applier")).start();
             for (ServiceProcess process : List.of(apiOne, apiTwo, applierOne, applierTwo)) {
                 process.awaitHealthy(Duration.ofMinutes(2));
             }
@@ -92,6 +93,70 @@ class ScaledApartTest {
             applierOne.start();
             fleet.awaitPublished(publishing);
             assertThat(invariants.check(Duration.ofMinutes(3))).as(pipeline.logs()).isEmpty();
+
+            aWebhookQueuedBeforeEveryProcessIsKilledIsDeliveredByTheNextOneStarted(List.of(apiOne, apiTwo, applierOne, applierTwo), admin);
+        }
+    }
+
+    /** Every process sends webhooks; a receiver on loopback is allowed here, and retries come quickly, then wait. */
+    private static String[] withWebhooks(String role) {
+        return new String[]{role, "--credit.webhooks.allow-private-networks=127.0.0.0/8", "--credit.webhooks.retry-schedule=300ms,600ms,20s,20s,20s",
+                "--credit.webhooks.poll-interval=100ms"};
+    }
+
+    /**
+     * A webhook queued while its receiver refuses; every credit-api process killed with kill -9 before it could be
+     * delivered; one started again: it delivers the event, with its original id, signed with the endpoint's secret.
+     */
+    private static void aWebhookQueuedBeforeEveryProcessIsKilledIsDeliveredByTheNextOneStarted(List<ServiceProcess> processes, String admin)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean accepting = new java.util.concurrent.atomic.AtomicBoolean(false);
+        List<String> refusedIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String[] secret = new String[1];
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String id = exchange.getRequestHeaders().getFirst("webhook-id");
+            String timestamp = exchange.getRequestHeaders().getFirst("webhook-timestamp");
+            if (!accepting.get()) {
+                refusedIds.add(id);
+                exchange.sendResponseHeaders(503, -1);
+            } else {
+                try {
+                    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                    mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(secret[0].substring("whsec_".length())), "HmacSHA256"));
+                    String expected = "v1," + java.util.Base64.getEncoder().encodeToString(
+                            mac.doFinal((id + "." + timestamp + "." + body).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    if (expected.equals(exchange.getRequestHeaders().getFirst("webhook-signature"))) {
+                        delivered.add(id);
+                    }
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IllegalStateException(e);
+                }
+                exchange.sendResponseHeaders(204, -1);
+            }
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            ServiceProcess api = processes.get(1);
+            String registered = post("http://127.0.0.1:" + api.port() + "/api/v1/admin/webhooks", admin, "{\"url\":\"http://127.0.0.1:"
+                    + receiver.getAddress().getPort() + "/hook\",\"event_types\":[\"webhook.test\"]}").body();
+            JsonNode endpoint = JSON.readTree(registered);
+            secret[0] = endpoint.get("secret").asString();
+            assertThat(post("http://127.0.0.1:" + api.port() + "/api/v1/admin/webhooks/" + endpoint.get("id").asString() + "/test", admin, "{}")
+                    .statusCode()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(30)).until(() -> refusedIds.size() >= 2); // tried, refused, and now waiting 20 s
+            processes.forEach(ServiceProcess::kill);
+            accepting.set(true);
+            api.start().awaitHealthy(Duration.ofMinutes(2));
+            await().atMost(Duration.ofSeconds(60)).until(() -> !delivered.isEmpty());
+            assertThat(delivered).containsOnly(refusedIds.get(0));
+            System.out.printf("[faults] webhook %s refused %d times, every process killed, delivered by the restarted one%n",
+                    refusedIds.get(0), refusedIds.size());
+        } finally {
+            receiver.stop(0);
         }
     }
 
