@@ -24,7 +24,7 @@ final class Inputs {
         if (amount != null && amount.signum() <= 0) {
             throw ApiProblem.validation(field, field + " must be positive");
         }
-        return amount(field, amount);
+        return amount(field, amount, "at most " + MAX_AMOUNT.toPlainString());
     }
 
     /** An amount of either sign, not zero (an adjustment): at most a billion credits either way. */
@@ -32,15 +32,15 @@ final class Inputs {
         if (amount != null && amount.signum() == 0) {
             throw ApiProblem.validation(field, field + " must not be zero");
         }
-        return amount(field, amount);
+        return amount(field, amount, "between -" + MAX_AMOUNT.toPlainString() + " and " + MAX_AMOUNT.toPlainString());
     }
 
-    private static Credits amount(String field, BigDecimal amount) {
+    private static Credits amount(String field, BigDecimal amount, String range) {
         if (amount == null) {
             throw ApiProblem.validation(field, field + " is required");
         }
         if (amount.abs().compareTo(MAX_AMOUNT) > 0) {
-            throw ApiProblem.validation(field, field + " must be at most " + MAX_AMOUNT.toPlainString() + " either way");
+            throw ApiProblem.validation(field, field + " must be " + range);
         }
         try {
             return Credits.ofExact(amount);
