@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.time.Instant;
+import org.slf4j.LoggerFactory;
 import io.llmmetering.schemas.CreditAlert;
 import io.llmmetering.creditapi.webhooks.AlertEvents;
 import io.llmmetering.creditapi.webhooks.WebhookOutbox;
@@ -94,12 +95,33 @@ public final class BatchApplier {
             charged = chargeAccountsAndWriteLedger(connection, charges, confirmedCacheWrites);
             settleHolds(connection, charges);
         }
-        List<CreditAlert> alerts = alertSettings == null || charged.changes().isEmpty() ? List.of()
-                : CreditAlerts.of(charged.changes(), alertSettings, Instant.now());
-        WebhookOutbox.enqueue(connection, AlertEvents.messages(alerts));
+        Raised raised = alertsOf(charged.changes());
+        WebhookOutbox.enqueue(connection, raised.webhooks());
         storeOffsets(connection, offsets);
         return new AppliedBatch(debits.size(), charges.events(), debits.size() - charges.events(), charged.changes(), charges,
-                charged.cachePendingId(), alerts);
+                charged.cachePendingId(), raised.alerts());
+    }
+
+    /**
+     * The alerts a batch's changes raise. Money comes first: an alert that cannot be made (a bug, an input nobody
+     * foresaw) is logged and dropped, never a reason to fail the batch and stall its partition.
+     */
+    private Raised alertsOf(List<BalanceChange> changes) {
+        if (alertSettings == null || changes.isEmpty()) {
+            return Raised.NONE;
+        }
+        try {
+            List<CreditAlert> alerts = CreditAlerts.of(changes, alertSettings, Instant.now());
+            return alerts.isEmpty() ? Raised.NONE : new Raised(alerts, AlertEvents.messages(alerts));
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(BatchApplier.class).warn("alerts of a batch dropped accounts={} error={}", changes.size(), e.toString());
+            return Raised.NONE;
+        }
+    }
+
+    /** A batch's alerts and their webhook events. */
+    private record Raised(List<CreditAlert> alerts, List<WebhookOutbox.Message> webhooks) {
+        static final Raised NONE = new Raised(List.of(), List.of());
     }
 
     /** What the charge wrote: each account's change, in the batch's user order, and the id of the batch's cache note. */

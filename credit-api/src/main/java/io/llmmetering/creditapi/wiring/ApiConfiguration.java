@@ -196,9 +196,11 @@ class ApiConfiguration {
                                   ControlPlanePublisher publisher) {
         WebhookOutbox webhooks = new WebhookOutbox(dataSource);
         return new Reconciliation(dataSource, accounts, new OpenRouterClient(properties.openrouterApiBaseUrl()), prices::priceBook, alert -> {
-            // the webhook first: it is a row in PostgreSQL, which the report has just read from; Kafka may be away
-            webhooks.enqueue(List.of(AlertEvents.message(alert)));
-            publisher.publish(alert);
+            try {
+                webhooks.enqueue(List.of(AlertEvents.message(alert)));
+            } finally {
+                publisher.publish(alert); // the Kafka alert goes out even when the webhook could not be queued
+            }
         });
     }
 
