@@ -38,12 +38,21 @@ final class BenchRun implements Callable<Integer> {
             + "1.1 (the user of rank k calls in proportion to 1/k^EXPONENT: over 100000 users the busiest makes 13.5 % of the "
             + "calls); default the workload's own mix (user = users * u^2.5, the first 1 % of users make 16 %)")
     private Double usersSkew;
-    @Option(names = "--warmup", paramLabel = "N", description = "e2e: events published as fast as they go and applied before "
-            + "anything is measured, paced or not (default a fifth of --events, at most 200000)")
+    @Option(names = "--warmup", paramLabel = "N", description = "e2e: events of a warm-up pass, published as fast as they go and "
+            + "applied before anything is measured, paced or not (default a fifth of --events, at most 200000)")
     private Long warmup;
+    @Option(names = "--warmup-passes", paramLabel = "P", defaultValue = "10", description = "e2e: warm-up passes at most; they end "
+            + "after the first in which the JIT spent less than a tenth of all CPU (default ${DEFAULT-VALUE})")
+    private int warmupPasses;
     @Option(names = "--via", paramLabel = "kafka|http", defaultValue = "kafka", description = "e2e: publish straight into "
-            + "usage.events (default) or through usage-ingest's HTTP API in batches of 500, as a proxy does")
+            + "usage.events (default) or through usage-ingest's HTTP API, as proxies do (--http-batch, --http-senders)")
     private String via;
+    @Option(names = "--http-batch", paramLabel = "N", defaultValue = "2000",
+            description = "e2e --via http: events per request (default ${DEFAULT-VALUE})")
+    private int httpBatch;
+    @Option(names = "--http-senders", paramLabel = "N", defaultValue = "4",
+            description = "e2e --via http: requests in flight at once, as from that many proxies (default ${DEFAULT-VALUE})")
+    private int httpSenders;
     @Option(names = "--rate", paramLabel = "LIST", split = ",", description = "e2e: paced steps instead of a run as fast as the "
             + "producer goes, e.g. 5000,10000: each step publishes at its rate for --warmup-seconds, then --seconds measured (lag "
             + "bounded or not, latency, CPU per event); steps stop at the first rate not held. api: the first rate is published "
@@ -106,14 +115,18 @@ final class BenchRun implements Callable<Integer> {
         require(via.equals("kafka") || via.equals("http"), "--via must be kafka or http, was '" + via + "'");
         require(!batches.isEmpty() && batches.stream().allMatch(b -> b >= 1 && b <= 10_000),
                 "--batch must list batch sizes from 1 to 10000 (ingest's limit per request)");
+        require(httpBatch >= 1 && httpBatch <= 10_000 && httpSenders >= 1 && httpSenders <= 64,
+                "--http-batch must be from 1 to 10000 (ingest's limit per request) and --http-senders from 1 to 64");
         require(warmupSeconds >= 0 && (warmup == null || warmup >= 0), "--warmup and --warmup-seconds must not be negative");
+        require(warmupPasses >= 1 && warmupPasses <= 20, "--warmup-passes must be from 1 to 20");
         require(!command.equals("ratio") || rates.isEmpty(), "ratio compares throughput: --rate does not apply");
         long warmupEvents = warmup != null ? warmup : Math.min(events / 5, 200_000);
-        require(events + warmupEvents <= MOST_EVENTS, "--events and --warmup must add up to at most " + MOST_EVENTS);
+        require(events + warmupEvents * warmupPasses <= MOST_EVENTS, "--events and --warmup times --warmup-passes must add up to at most " + MOST_EVENTS);
         return new BenchOptions(command, events, users, duplicateRate, seed, rates, pools, results,
                 databaseUrl.endsWith("/") ? databaseUrl : databaseUrl + "/", environment.getOrDefault("METERING_DB_USER", "postgres"),
-                environment.getOrDefault("METERING_DB_PASSWORD", ""), redisUrl, seconds, batches, via, warmupEvents, warmupSeconds,
-                baselineEvents, spend, endpoints, iterations, usersSkew == null ? 0 : usersSkew);
+                environment.getOrDefault("METERING_DB_PASSWORD", ""), redisUrl, seconds, batches, via, warmupEvents, warmupPasses, warmupSeconds,
+                baselineEvents, spend, endpoints, iterations, usersSkew == null ? 0 : usersSkew,
+                httpBatch, httpSenders);
     }
 
     private void require(boolean holds, String otherwise) {

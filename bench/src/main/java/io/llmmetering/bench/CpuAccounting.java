@@ -101,19 +101,32 @@ final class CpuAccounting {
         if (events <= 0) {
             return micros;
         }
-        double all = 0;
         for (Map.Entry<String, Object> entry : seconds.entrySet()) {
-            if (entry.getKey().equals("machine_busy_share") || entry.getKey().equals("wall_seconds")) {
-                continue;
-            }
-            double value = ((Number) entry.getValue()).doubleValue();
-            micros.put(entry.getKey(), BenchMath.round(value * 1e6 / events));
-            if (!entry.getKey().equals("jvm_total") && !entry.getKey().startsWith("postgresql_")) {
-                all += value;
+            if (!entry.getKey().equals("machine_busy_share") && !entry.getKey().equals("wall_seconds")) {
+                micros.put(entry.getKey(), BenchMath.round(((Number) entry.getValue()).doubleValue() * 1e6 / events));
             }
         }
-        micros.put("all_processes", BenchMath.round(all * 1e6 / events));
+        micros.put("all_processes", BenchMath.round(allProcesses(seconds) * 1e6 / events));
         return micros;
+    }
+
+    /** The share of all processes' CPU that {@code group} spent (0 where nothing was measured). */
+    static double share(Map<String, Object> seconds, String group) {
+        double all = allProcesses(seconds);
+        return all <= 0 ? 0 : ((Number) seconds.getOrDefault(group, 0.0)).doubleValue() / all;
+    }
+
+    /** Every group once: not the JVM's total (its groups are counted) nor PostgreSQL's parts (its total is). */
+    private static double allProcesses(Map<String, Object> seconds) {
+        double all = 0;
+        for (Map.Entry<String, Object> entry : seconds.entrySet()) {
+            String group = entry.getKey();
+            if (!group.equals("machine_busy_share") && !group.equals("wall_seconds") && !group.equals("jvm_total")
+                    && !group.startsWith("postgresql_")) {
+                all += ((Number) entry.getValue()).doubleValue();
+            }
+        }
+        return all;
     }
 
     static String groupOf(String threadName) {

@@ -37,6 +37,8 @@ final class EndToEndBenchmark {
     private static final Duration MIN_SETTLE_TIMEOUT = Duration.ofMinutes(15);
     /** A paced step's backlog must drain within this before the next step starts. */
     private static final Duration STEP_DRAIN_TIMEOUT = Duration.ofMinutes(3);
+    /** The warm-up ends when the JIT's share of all CPU in a pass is below this. */
+    private static final double JIT_SETTLED_SHARE = 0.10;
     /** Latency probes per second of publishing, whatever the rate. */
     private static final int PROBES_PER_SECOND = 50;
 
@@ -53,7 +55,10 @@ final class EndToEndBenchmark {
         boolean paced = !options.rates().isEmpty();
         BenchResult result = new BenchResult("e2e").put("users", options.users()).put("duplicate_rate", options.duplicateRate())
                 .put("via", options.via()).put("mode", paced ? "paced" : "as fast as the producer sends");
-        long warmupEvents = options.warmupEvents();
+        if (options.via().equals("http")) {
+            result.put("http_senders", options.httpSenders()).put("http_batch", options.httpBatch());
+        }
+        long warmupEvents = options.warmupEvents() * options.warmupPasses(); // prepared; passes end when the JIT settles
         long measuredEvents = paced ? options.rates().stream().mapToLong(rate -> rate * (options.warmupSeconds() + options.seconds())).sum()
                 : options.events();
         long probeEvery = Math.max(1, (paced ? options.rates().get(0) : 20_000) / PROBES_PER_SECOND);
@@ -63,20 +68,18 @@ final class EndToEndBenchmark {
                 options.userMix());
         PreparedEvents events = PreparedEvents.generate(workload, Math.toIntExact(warmupEvents + measuredEvents), options.users(),
                 (int) probeEvery, Instant.now().minusSeconds(60), options.via().equals("http"));
-        result.put("events", measuredEvents).put("warmup_events", warmupEvents)
+        result.put("events", measuredEvents)
                 .put("prepare_seconds", BenchMath.round((System.nanoTime() - preparing) / 1e9));
         System.out.printf("[bench] prepared %,d events in %.1f s (outside every measurement)%n", events.size(), (System.nanoTime() - preparing) / 1e9);
 
         try (BenchSystem system = new BenchSystem(options, "bench_e2e_" + run);
-             EventSink sink = EventSink.to(options.via(), system, events);
+             EventSink sink = EventSink.to(options, system, events);
              LatencyProbes probes = new LatencyProbes(events, options.redisUrl())) {
             PacedPublisher publisher = new PacedPublisher(events, sink, probes, new PipelineCounters(system.creditApiMeters()));
             if (warmupEvents > 0) {
                 long warmupStarted = System.nanoTime();
-                publisher.publish((int) warmupEvents, 0, null);
-                publisher.awaitApplied(settleTimeout(warmupEvents));
+                result.put("warmup_passes", warmUp(publisher, warmupEvents)).put("warmup_events", publisher.published());
                 result.put("warmup_seconds", BenchMath.round((System.nanoTime() - warmupStarted) / 1e9));
-                System.out.println();
             }
             if (paced) {
                 runSteps(system, publisher, probes, result);
@@ -89,11 +92,36 @@ final class EndToEndBenchmark {
                 result.put("busiest_partition_share_of_events", BenchMath.round(events.busiestPartitionShare(partitions)))
                         .put("partitions", partitions);
             }
-            long discrepancies = discrepancies(system, events) + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
+            long discrepancies = discrepancies(system, events.expectedNanosByUser(publisher.published()), events) + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
             sizes(system, result);
             result.put("discrepancies", discrepancies);
             return result;
         }
+    }
+
+    /**
+     * Warm-up passes of {@code --warmup} events, each published as fast as it goes and applied, until the JIT's
+     * compiler threads spent less than a tenth of all processes' CPU in a pass (at most {@code --warmup-passes}):
+     * a run measured while the compiler still works charges its CPU to every event (40 us an event in
+     * 400,000-event runs) and reads a different speed each time. Returns what each pass took.
+     */
+    private List<Map<String, Object>> warmUp(PacedPublisher publisher, long allWarmupEvents) throws Exception {
+        List<Map<String, Object>> passes = new ArrayList<>();
+        long perPass = allWarmupEvents / options.warmupPasses();
+        CpuAccounting cpu = new CpuAccounting();
+        for (int pass = 1; pass <= options.warmupPasses(); pass++) {
+            CpuAccounting.Snapshot before = cpu.snapshot();
+            publisher.publish((int) perPass, 0, null);
+            publisher.awaitApplied(settleTimeout(perPass));
+            Map<String, Object> seconds = CpuAccounting.between(before, cpu.snapshot());
+            double jitShare = CpuAccounting.share(seconds, "jit");
+            System.out.printf("%n[bench] warm-up pass %d: %.1f s, the JIT %.0f %% of all CPU%n", pass, seconds.get("wall_seconds"), jitShare * 100);
+            passes.add(Map.of("events", perPass, "wall_seconds", seconds.get("wall_seconds"), "jit_share_of_cpu", BenchMath.round(jitShare)));
+            if (jitShare < JIT_SETTLED_SHARE) {
+                break;
+            }
+        }
+        return passes;
     }
 
     private void runThroughput(BenchSystem system, PacedPublisher publisher, LatencyProbes probes, long measuredEvents, BenchResult result)
@@ -259,7 +287,7 @@ final class EndToEndBenchmark {
     }
 
     /** Users whose charge or ledger differs from the workload's expected spend, to the nano-credit. */
-    private static long discrepancies(BenchSystem system, PreparedEvents events) throws SQLException {
+    private static long discrepancies(BenchSystem system, long[] expectedNanosByUser, PreparedEvents events) throws SQLException {
         Map<String, BigDecimal> balances = new HashMap<>();
         Map<String, BigDecimal> ledger = new HashMap<>();
         try (Connection c = system.connect(); Statement s = c.createStatement()) {
@@ -275,10 +303,10 @@ final class EndToEndBenchmark {
             }
         }
         long discrepancies = 0;
-        for (int user = 0; user < events.expectedNanosByUser.length; user++) {
+        for (int user = 0; user < expectedNanosByUser.length; user++) {
             String id = events.userId(user);
             BigDecimal charged = balances.getOrDefault(id, BigDecimal.ZERO).negate();
-            BigDecimal want = BigDecimal.valueOf(events.expectedNanosByUser[user], 9);
+            BigDecimal want = BigDecimal.valueOf(expectedNanosByUser[user], 9);
             if (charged.compareTo(want) != 0 || balances.getOrDefault(id, BigDecimal.ZERO).compareTo(ledger.getOrDefault(id, BigDecimal.ZERO)) != 0) {
                 if (discrepancies < 10) {
                     System.out.println("[bench] MISMATCH " + id + " expected " + want.toPlainString() + " charged " + charged.toPlainString());

@@ -2,6 +2,7 @@ package io.llmmetering.bench;
 
 import io.llmmetering.schemas.Topics;
 import io.llmmetering.schemas.client.KafkaClients;
+import io.llmmetering.schemas.client.UsagePublisher;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,6 +18,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,23 +37,26 @@ interface EventSink extends AutoCloseable {
     /** Events that were never acknowledged. */
     long failures();
 
-    static EventSink to(String via, BenchSystem system, PreparedEvents events) {
-        return via.equals("http") ? new Http(system.ingestUrl() + "/api/v1/usage/events", system.ingestKey, events)
-                : new Kafka(KafkaClients.plaintext(system.settings.bootstrapServers()), events);
+    static EventSink to(BenchOptions options, BenchSystem system, PreparedEvents events) {
+        return options.via().equals("http")
+                ? new Http(system.ingestUrl() + "/api/v1/usage/events", system.ingestKey, events, options.httpBatch(), options.httpSenders())
+                : kafka(system, events);
     }
 
-    /** A proxy's Kafka producer with the settings of {@code UsagePublisher} (idempotent, acks=all, lz4, batched). */
+    static EventSink kafka(BenchSystem system, PreparedEvents events) {
+        return new Kafka(KafkaClients.plaintext(system.settings.bootstrapServers()), events);
+    }
+
+    /** A proxy's Kafka producer with the settings of {@link UsagePublisher} (idempotent, acks=all, lz4, batched). */
     final class Kafka implements EventSink {
         private final KafkaProducer<byte[], byte[]> producer;
         private final PreparedEvents events;
         private final AtomicLong failed = new AtomicLong();
 
         Kafka(KafkaClients kafka, PreparedEvents events) {
-            this.producer = kafka.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "bench-generator",
-                            ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, 20,
-                            ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
-                    Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-                    new ByteArraySerializer(), new ByteArraySerializer());
+            Map<String, Object> settings = new HashMap<>(UsagePublisher.BATCHING);
+            settings.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-generator");
+            this.producer = kafka.producer(settings, UsagePublisher.GUARANTEES, new ByteArraySerializer(), new ByteArraySerializer());
             this.events = events;
         }
 
@@ -78,65 +85,100 @@ interface EventSink extends AutoCloseable {
         }
     }
 
-    /** A proxy posting batches of 500 calls to usage-ingest, each batch retried with the same ids until it is taken. */
+    /**
+     * A fleet of proxies posting batches to usage-ingest: {@code senders} requests in flight at once, each batch
+     * retried with the same ids until it is taken (ingest's consumers deduplicate). The publisher waits only when
+     * every sender is busy, as a proxy's bounded queue would make it.
+     */
     final class Http implements EventSink {
-        private static final int BATCH = 500;
+        private static final int ATTEMPTS = 20;
         private final String url;
         private final String key;
         private final PreparedEvents events;
+        private final int batchSize;
+        private final int senders;
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        private final List<String> batch = new ArrayList<>(BATCH);
-        private long failed;
+        private final ExecutorService posting;
+        private final Semaphore free;
+        private final AtomicLong failed = new AtomicLong();
+        private List<String> batch;
 
-        Http(String url, String key, PreparedEvents events) {
+        Http(String url, String key, PreparedEvents events, int batchSize, int senders) {
             this.url = url;
             this.key = key;
             this.events = events;
+            this.batchSize = batchSize;
+            this.senders = senders;
+            this.posting = Executors.newFixedThreadPool(senders);
+            this.free = new Semaphore(senders);
+            this.batch = new ArrayList<>(batchSize);
         }
 
         @Override
-        public void send(int index) throws Exception {
+        public void send(int index) throws InterruptedException {
             batch.add(events.json[index]);
-            if (batch.size() == BATCH) {
-                flush();
+            if (batch.size() == batchSize) {
+                post();
             }
         }
 
-        @Override
-        public void flush() throws Exception {
-            if (batch.isEmpty()) {
-                return;
-            }
-            String body = "[" + String.join(",", batch) + "]";
-            for (int attempt = 0; attempt < 20; attempt++) {
+        private void post() throws InterruptedException {
+            List<String> full = batch;
+            batch = new ArrayList<>(batchSize);
+            free.acquire();
+            posting.execute(() -> {
                 try {
-                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-                            .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 202) {
-                        batch.clear();
-                        return;
+                    if (!delivered("[" + String.join(",", full) + "]")) {
+                        failed.addAndGet(full.size());
                     }
-                    if (response.statusCode() != 503) {
-                        break; // refused for good: counted below
-                    }
-                } catch (IOException unreachable) {
-                    // retried with the same ids: ingest's consumers deduplicate
+                } finally {
+                    free.release();
                 }
-                Thread.sleep(500);
+            });
+        }
+
+        private boolean delivered(String body) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
+                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            try {
+                for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                    try {
+                        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                        if (status == 202) {
+                            return true;
+                        }
+                        if (status != 503) {
+                            return false; // refused for good
+                        }
+                    } catch (IOException unreachable) {
+                        // retried with the same ids
+                    }
+                    Thread.sleep(500);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            failed += batch.size();
-            batch.clear();
+            return false;
+        }
+
+        @Override
+        public void flush() throws InterruptedException {
+            if (!batch.isEmpty()) {
+                post();
+            }
+            free.acquire(senders);
+            free.release(senders);
         }
 
         @Override
         public long failures() {
-            return failed;
+            return failed.get();
         }
 
         @Override
         public void close() {
-            // nothing held open: Java 17's HttpClient is released with its last reference
+            posting.shutdownNow();
         }
     }
 }

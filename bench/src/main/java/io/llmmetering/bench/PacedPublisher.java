@@ -39,6 +39,11 @@ final class PacedPublisher {
         stopped = true;
     }
 
+    /** Events published so far (the first this many prepared ones). */
+    int published() {
+        return next;
+    }
+
     long applied() {
         return counters.applied();
     }

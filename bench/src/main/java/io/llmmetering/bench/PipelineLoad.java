@@ -30,7 +30,7 @@ final class PipelineLoad implements AutoCloseable {
                 PriceBookReader.defaultPriceBook(), options.userMix());
         this.events = PreparedEvents.generate(workload, Math.toIntExact(rate * longest.toSeconds()), options.users(),
                 Integer.MAX_VALUE, Instant.now().minusSeconds(60), false);
-        this.sink = EventSink.to("kafka", system, events);
+        this.sink = EventSink.kafka(system, events);
         this.probes = new LatencyProbes(events, options.redisUrl());
         this.publisher = new PacedPublisher(events, sink, probes, new PipelineCounters(system.creditApiMeters())).quiet();
         this.thread = new Thread(() -> {

@@ -11,8 +11,9 @@ import java.util.Arrays;
 /**
  * A benchmark's whole workload generated, priced and serialized before any clock starts, so the timed window
  * measures the pipeline and not the load generator (which had cost a quarter of the JVM's CPU when it generated
- * inside the window). Per event: the record key and Avro value as a proxy would publish them, and whether it is
- * a unique valid event; per user: what the unique valid events must cost in all. Every {@code probeEvery}-th
+ * inside the window). Per event: the record key and Avro value as a proxy would publish them, whether it is
+ * a unique valid event, its user and what it must cost; so what each user must have been charged is known for
+ * any number of events published (a warm-up that ends early leaves the rest unpublished). Every {@code probeEvery}-th
  * unique valid event is a latency probe: its user's total charge once it is applied, which a reader of the
  * cached balance can wait for.
  */
@@ -24,7 +25,9 @@ final class PreparedEvents {
     final String[] json;
     final boolean[] uniqueValid;
     final boolean[] invalid;
-    final long[] expectedNanosByUser;
+    private final int[] userOf;
+    private final long[] costNanos;
+    private final int users;
     /** For each event: -1, or the index of its latency probe in {@link #probeUser} and {@link #probeChargedNanos}. */
     final int[] probeOf;
     final int[] probeUser;
@@ -38,7 +41,9 @@ final class PreparedEvents {
         this.json = withJson ? new String[events] : null;
         this.uniqueValid = new boolean[events];
         this.invalid = new boolean[events];
-        this.expectedNanosByUser = new long[users];
+        this.userOf = new int[events];
+        this.costNanos = new long[events];
+        this.users = users;
         this.probeOf = new int[events];
         this.probeUser = new int[probes];
         this.probeChargedNanos = new long[probes];
@@ -59,6 +64,7 @@ final class PreparedEvents {
         MessageCodec<UsageEvent> codec = MessageCodec.of(UsageEvent.class);
         Arrays.fill(probeOf, -1);
         Workload.Call call = null;
+        long[] chargedByUser = new long[users];
         long unique = 0;
         int probes = 0;
         for (int i = 0; i < keys.length; i++) {
@@ -69,12 +75,14 @@ final class PreparedEvents {
                 uniqueValid[i] = call.valid();
                 invalid[i] = !call.valid();
             }
+            userOf[i] = call.user();
             if (uniqueValid[i]) {
-                expectedNanosByUser[call.user()] = Math.addExact(expectedNanosByUser[call.user()], call.costNanos());
+                costNanos[i] = call.costNanos();
+                chargedByUser[call.user()] = Math.addExact(chargedByUser[call.user()], call.costNanos());
                 if (unique++ % probeEvery == 0 && probes < probeUser.length) {
                     probeOf[i] = probes;
                     probeUser[probes] = call.user();
-                    probeChargedNanos[probes] = expectedNanosByUser[call.user()];
+                    probeChargedNanos[probes] = chargedByUser[call.user()];
                     probes++;
                 }
             }
@@ -106,6 +114,15 @@ final class PreparedEvents {
         return unique == 0 ? 0 : (double) Arrays.stream(byPartition).max().orElse(0) / unique;
     }
 
+    /** What each user must have been charged once the first {@code published} events are applied, in nano-credits. */
+    long[] expectedNanosByUser(int published) {
+        long[] charged = new long[users];
+        for (int i = 0; i < published; i++) {
+            charged[userOf[i]] = Math.addExact(charged[userOf[i]], costNanos[i]);
+        }
+        return charged;
+    }
+
     int size() {
         return keys.length;
     }
@@ -116,14 +133,5 @@ final class PreparedEvents {
 
     Workload workload() {
         return workload;
-    }
-
-    /** Unique valid events among the first {@code count}. */
-    long uniqueValidBefore(int count) {
-        long n = 0;
-        for (int i = 0; i < count; i++) {
-            n += uniqueValid[i] ? 1 : 0;
-        }
-        return n;
     }
 }
