@@ -56,7 +56,7 @@ class BenchSmokeTest {
     @Test
     void apiAndIngestLoadRunsAnswerEveryRequestAndLandEveryAcceptedEventInTheLedger(@TempDir Path results) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed (.ci/run installs it)");
-        BenchResult api = BenchCommand.run(BenchCommand.options(new String[]{"api", "--seconds", "2", "--rate", "200", "--users", "500",
+        BenchResult api = BenchCommand.run(BenchCommand.options(new String[]{"api", "--seconds", "1", "--rate", "200", "--users", "500",
                 "--results", results.toString()}, Map.of()));
         assertThat(api.get("discrepancies")).isEqualTo(0L);
         JsonNode apiFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("api.json")));
@@ -71,7 +71,7 @@ class BenchSmokeTest {
         assertThat(apiFigures.get("cache_hit_rate_cold_balance").asDouble()).isLessThan(0.1);
 
         // batches of 10, not 100: the ledger must hold every accepted event before the run ends, and fewer drain sooner
-        BenchResult ingest = BenchCommand.run(BenchCommand.options(new String[]{"ingest", "--seconds", "2", "--batch", "1,10",
+        BenchResult ingest = BenchCommand.run(BenchCommand.options(new String[]{"ingest", "--seconds", "1", "--batch", "1,10",
                 "--results", results.toString()}, Map.of()));
         assertThat(ingest.get("discrepancies")).isEqualTo(0L);
         JsonNode ingestFigures = JsonMapper.builder().build().readTree(Files.readString(results.resolve("ingest.json")));
