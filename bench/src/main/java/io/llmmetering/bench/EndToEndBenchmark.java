@@ -39,6 +39,8 @@ final class EndToEndBenchmark {
     private static final Duration STEP_DRAIN_TIMEOUT = Duration.ofMinutes(3);
     /** The warm-up ends when the JIT's share of all CPU in a pass is below this. */
     private static final double JIT_SETTLED_SHARE = 0.10;
+    /** How long the idle system's CPU is measured before paced steps. */
+    private static final Duration IDLE_MEASURE = Duration.ofSeconds(5);
     /** Latency probes per second of publishing, whatever the rate. */
     private static final int PROBES_PER_SECOND = 50;
 
@@ -157,6 +159,8 @@ final class EndToEndBenchmark {
      * of events. Stops at the first rate not held, after letting its backlog drain.
      */
     private void runSteps(BenchSystem system, PacedPublisher publisher, LatencyProbes probes, BenchResult result) throws Exception {
+        Map<String, Object> idle = idleCpu();
+        result.put("idle_cpu_seconds_per_second", idle);
         List<Map<String, Object>> steps = new ArrayList<>();
         long highestHeld = 0;
         for (long rate : options.rates()) {
@@ -172,6 +176,7 @@ final class EndToEndBenchmark {
             long unique = publisher.uniquePublished - measurement.uniqueAtStart;
             step.put("unique_valid_events", unique);
             measurement.finish(unique, step);
+            step.put("cpu_us_per_unique_event_above_idle", aboveIdle(step, idle, unique));
             boolean bounded = lagBounded(lag, rate);
             step.put("lag_bounded", bounded).put("lag_max", lag.stream().mapToLong(point -> (Long) point.get("lag")).max().orElse(0))
                     .put("lag_at_end", lag.isEmpty() ? 0 : lag.get(lag.size() - 1).get("lag"))
@@ -189,6 +194,36 @@ final class EndToEndBenchmark {
             highestHeld = rate;
         }
         result.put("steps", steps).put("highest_rate_held", highestHeld);
+    }
+
+    /**
+     * What the whole system spends each second with nothing to do (timers, polls, the broker's and PostgreSQL's
+     * housekeeping), measured after the warm-up has drained: at a paced rate it is spread over fewer events than in
+     * a flood, so the steps also report their CPU per event above it.
+     */
+    private static Map<String, Object> idleCpu() throws InterruptedException {
+        CpuAccounting cpu = new CpuAccounting();
+        CpuAccounting.Snapshot before = cpu.snapshot();
+        Thread.sleep(IDLE_MEASURE.toMillis());
+        Map<String, Object> seconds = CpuAccounting.between(before, cpu.snapshot());
+        double wall = ((Number) seconds.get("wall_seconds")).doubleValue();
+        Map<String, Object> perSecond = new LinkedHashMap<>();
+        seconds.forEach((group, value) -> {
+            if (!group.equals("machine_busy_share") && !group.equals("wall_seconds")) {
+                perSecond.put(group, BenchMath.round(((Number) value).doubleValue() / wall * 1_000) / 1_000);
+            }
+        });
+        return perSecond;
+    }
+
+    private static Map<String, Object> aboveIdle(BenchResult step, Map<String, Object> idlePerSecond, long uniqueEvents) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> seconds = (Map<String, Object>) step.get("cpu_seconds");
+        double wall = ((Number) seconds.get("wall_seconds")).doubleValue();
+        Map<String, Object> above = new LinkedHashMap<>(seconds);
+        idlePerSecond.forEach((group, idle) -> above.computeIfPresent(group,
+                (name, value) -> Math.max(0, ((Number) value).doubleValue() - ((Number) idle).doubleValue() * wall)));
+        return CpuAccounting.perEvent(above, uniqueEvents);
     }
 
     private static long hottestPartitionLagMax(List<Map<String, Object>> lag) {

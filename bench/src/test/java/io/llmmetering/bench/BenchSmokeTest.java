@@ -51,6 +51,9 @@ class BenchSmokeTest {
         assertThat(step.get("unique_valid_events").asLong()).isPositive();
         assertThat(step.has("lag_bounded")).isTrue();
         assertThat(step.get("lag_over_time").size()).isGreaterThanOrEqualTo(4);
+        // the idle system's CPU, measured before the steps, is taken off each step's CPU per event
+        assertThat(step.get("cpu_us_per_unique_event_above_idle").get("all_processes").asDouble())
+                .isPositive().isLessThan(step.get("cpu_us_per_unique_event").get("all_processes").asDouble());
     }
 
     @Test
