@@ -151,8 +151,8 @@ interface EventSink extends AutoCloseable {
                         if (status != 503) {
                             return false; // refused for good
                         }
-                    } catch (IOException unreachable) {
-                        // retried with the same ids
+                    } catch (IOException | RuntimeException unreachable) {
+                        // retried with the same ids; what never goes is counted as failed, never lost unseen
                     }
                     Thread.sleep(500);
                 }
