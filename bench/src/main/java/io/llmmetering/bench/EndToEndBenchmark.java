@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -94,7 +95,8 @@ final class EndToEndBenchmark {
                 result.put("busiest_partition_share_of_events", BenchMath.round(events.busiestPartitionShare(partitions)))
                         .put("partitions", partitions);
             }
-            long discrepancies = discrepancies(system, events.expectedNanosByUser(publisher.published()), events) + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
+            long discrepancies = discrepancies(system, events.expectedNanosByUser(publisher.published()), events)
+                    + (publisher.applied() == publisher.uniquePublished ? 0 : 1) + sink.failures();
             sizes(system, result);
             result.put("discrepancies", discrepancies);
             return result;
@@ -210,7 +212,7 @@ final class EndToEndBenchmark {
         Map<String, Object> perSecond = new LinkedHashMap<>();
         seconds.forEach((group, value) -> {
             if (!group.equals("machine_busy_share") && !group.equals("wall_seconds")) {
-                perSecond.put(group, BenchMath.round(((Number) value).doubleValue() / wall * 1_000) / 1_000);
+                perSecond.put(group, Math.round(((Number) value).doubleValue() / wall * 1_000) / 1_000.0);
             }
         });
         return perSecond;
@@ -275,6 +277,7 @@ final class EndToEndBenchmark {
         private final CpuAccounting cpu = new CpuAccounting();
         private final CpuAccounting.Snapshot cpuAtStart;
         private final Map<String, Long> kafkaAtStart;
+        private final Map<String, Long> requestsAtStart;
         private final Map<String, Long> rowsAtStart;
         final long uniqueAtStart;
         final long invalidAtStart;
@@ -285,6 +288,7 @@ final class EndToEndBenchmark {
             this.publisher = publisher;
             this.rowsAtStart = rows(system);
             this.kafkaAtStart = publisher.counters.kafkaRecords();
+            this.requestsAtStart = publisher.counters.brokerRequests();
             this.uniqueAtStart = publisher.uniquePublished;
             this.invalidAtStart = publisher.invalidPublished;
             this.appliedAtStart = publisher.applied();
@@ -306,12 +310,26 @@ final class EndToEndBenchmark {
         void finish(long uniqueEvents, BenchResult result) throws Exception {
             Map<String, Object> cpuSeconds = CpuAccounting.between(cpuAtStart, cpu.snapshot());
             Map<String, Long> kafkaAtEnd = publisher.counters.kafkaRecords();
+            Map<String, Long> requestsAtEnd = publisher.counters.brokerRequests();
             Thread.sleep(PipelineCounters.STATISTICS_FLUSH_MILLIS);
             Map<String, Long> rowsAtEnd = rows(system);
             result.put("applier_batches", publisher.counters.applierBatches())
                     .put("cpu_seconds", cpuSeconds).put("cpu_us_per_unique_event", CpuAccounting.perEvent(cpuSeconds, uniqueEvents))
                     .put("kafka_records_per_unique_event", PipelineCounters.perEvent(kafkaAtStart, kafkaAtEnd, uniqueEvents))
+                    // the broker's CPU goes by requests more than by records: how many, of which kind, each second
+                    .put("broker_requests_per_second", perSecond(requestsAtStart, requestsAtEnd, ((Number) cpuSeconds.get("wall_seconds")).doubleValue()))
                     .put("postgres_rows_per_unique_event", PipelineCounters.perEvent(rowsAtStart, rowsAtEnd, uniqueEvents));
+        }
+
+        private static Map<String, Object> perSecond(Map<String, Long> from, Map<String, Long> to, double seconds) {
+            Map<String, Object> rates = new TreeMap<>();
+            to.forEach((type, count) -> {
+                long delta = count - from.getOrDefault(type, 0L);
+                if (delta > 0) {
+                    rates.put(type, Math.round(delta / seconds));
+                }
+            });
+            return rates;
         }
 
         private static Map<String, Long> rows(BenchSystem system) throws SQLException {

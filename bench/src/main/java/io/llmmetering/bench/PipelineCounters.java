@@ -76,6 +76,19 @@ final class PipelineCounters {
         return byTopic;
     }
 
+    /** Requests the broker has handled since it started, per request type (Produce, Fetch, EndTxn...). */
+    Map<String, Long> brokerRequests() {
+        Map<String, Long> byType = new TreeMap<>();
+        try {
+            for (ObjectName name : mbeans.queryNames(new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+                byType.merge(name.getKeyProperty("request"), ((Number) mbeans.getAttribute(name, "Count")).longValue(), Long::sum);
+            }
+        } catch (Exception e) {
+            System.out.println("[bench] broker request counters unavailable: " + e);
+        }
+        return byType;
+    }
+
     /** Rows inserted, updated and deleted per table since the statistics were reset. */
     static Map<String, Long> postgresRows(Connection connection) throws SQLException {
         Map<String, Long> byTable = new TreeMap<>();
