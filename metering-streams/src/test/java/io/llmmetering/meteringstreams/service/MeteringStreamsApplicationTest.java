@@ -100,8 +100,8 @@ class MeteringStreamsApplicationTest {
         }
         assertThat(queried).contains("kafka_stream_metering_events_priced_total", "kafka_stream_metering_duplicate_events_dropped_total",
                 "kafka_stream_metering_events_dead_lettered_total");
-        // Micrometer picks up metrics Kafka adds after start (the processors' sensors) on its refresh, once a minute
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
+        // Micrometer picks up metrics Kafka adds after start (the processors' sensors) on its refresh, every 15 s
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
             String exported = get(managementPort, "/actuator/prometheus").body();
             for (String metric : queried) {
                 assertThat(exported).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
