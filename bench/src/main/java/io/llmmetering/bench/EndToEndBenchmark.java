@@ -81,7 +81,7 @@ final class EndToEndBenchmark {
             PacedPublisher publisher = new PacedPublisher(events, sink, probes, new PipelineCounters(system.creditApiMeters()));
             if (warmupEvents > 0) {
                 long warmupStarted = System.nanoTime();
-                result.put("warmup_passes", warmUp(publisher, warmupEvents)).put("warmup_events", publisher.published());
+                result.put("warmup_passes", warmUp(publisher)).put("warmup_events", publisher.published());
                 result.put("warmup_seconds", BenchMath.round((System.nanoTime() - warmupStarted) / 1e9));
             }
             if (paced) {
@@ -109,9 +109,9 @@ final class EndToEndBenchmark {
      * a run measured while the compiler still works charges its CPU to every event (40 us an event in
      * 400,000-event runs) and reads a different speed each time. Returns what each pass took.
      */
-    private List<Map<String, Object>> warmUp(PacedPublisher publisher, long allWarmupEvents) throws Exception {
+    private List<Map<String, Object>> warmUp(PacedPublisher publisher) throws Exception {
         List<Map<String, Object>> passes = new ArrayList<>();
-        long perPass = allWarmupEvents / options.warmupPasses();
+        long perPass = options.warmupEvents();
         CpuAccounting cpu = new CpuAccounting();
         for (int pass = 1; pass <= options.warmupPasses(); pass++) {
             CpuAccounting.Snapshot before = cpu.snapshot();
