@@ -95,12 +95,43 @@ final class ServiceProcess implements AutoCloseable {
         Awaitility.await(name + " healthy (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(250))
                 .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
                     if (!alive()) {
-                        throw new IllegalStateException(name + " exited with " + process.exitValue() + " (log: " + log + ")");
+                        throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + whyItStopped() + " (log: " + log + ")");
                     }
                     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
                             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
                 });
         return this;
+    }
+
+    /**
+     * The line of this start's log that says why the service stopped: Spring Boot's failure analysis, else the last
+     * error. A scenario's failure message carries it, since CI keeps the build's output but not the logs.
+     */
+    String whyItStopped() {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "no log (" + e.getMessage() + ")";
+        }
+        int start = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("==== start ")) {
+                start = i;
+            }
+        }
+        List<String> run = lines.subList(start, lines.size());
+        int description = run.indexOf("Description:");
+        if (description >= 0) {
+            return run.stream().skip(description + 1).filter(line -> !line.isBlank()).findFirst().orElse("").strip();
+        }
+        for (int i = run.size() - 1; i >= 0; i--) {
+            String line = run.get(i);
+            if (line.contains(" ERROR ") || line.startsWith("Error") || line.contains("Exception:")) {
+                return line.strip();
+            }
+        }
+        return run.isEmpty() ? "empty log" : "last line: " + run.get(run.size() - 1).strip();
     }
 
     /** kill -9: no shutdown hook, no flush, no leave-group, no transaction abort. */
