@@ -152,14 +152,14 @@ final class ProcessPipeline implements AutoCloseable {
         return KafkaClients.of(broker.clientSettings());
     }
 
-    /** Another topology instance (same application id, its own state directory), not started. */
-    ServiceProcess meteringStreams(String name) throws IOException {
+    /** Another topology instance (same application id, its own state directory), not started; {@code settings} win. */
+    ServiceProcess meteringStreams(String name, String... settings) throws IOException {
         return register(new ServiceProcess(name, "metering-streams", FreePorts.one(), arguments("metering-streams", List.of(
                 "--metering.streams.instance-id=" + name,
                 "--metering.streams.state-dir=" + dir.resolve("state-" + name),
                 "--metering.streams.create-topics=false",
                 "--metering.streams.replication-factor=" + replicationFactor(),
-                "--metering.streams.min-insync-replicas=" + minInsyncReplicas())), dir));
+                "--metering.streams.min-insync-replicas=" + minInsyncReplicas()), settings), dir));
     }
 
     private ServiceProcess register(ServiceProcess service) {

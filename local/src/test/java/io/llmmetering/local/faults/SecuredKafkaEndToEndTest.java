@@ -87,6 +87,15 @@ class SecuredKafkaEndToEndTest {
             await().atMost(Duration.ofMinutes(1)).until(() -> wrong.healthStatus() == 503);
             assertThat(wrong.health()).contains("authentication refused");
             assertThat(Files.readString(wrong.log())).contains("failed authentication").doesNotContain("not-the-password");
+
+            // the topology too: it answers health DOWN with the reason, rather than exiting or waiting for its price book
+            ServiceProcess wrongTopology = pipeline.meteringStreams("metering-streams-wrong-password",
+                    springKafkaArguments(pipeline.broker.clientSettings("metering-streams", "not-the-password")).toArray(String[]::new)).start();
+            await().atMost(Duration.ofMinutes(1)).until(() -> wrongTopology.health().contains("authentication refused"));
+            assertThat(wrongTopology.health()).contains("\"status\":\"DOWN\"");
+            assertThat(wrongTopology.healthStatus()).isEqualTo(503);
+            assertThat(Files.readString(wrongTopology.log())).contains("Kafka refused the topology, stopping").doesNotContain("not-the-password");
+            assertThat(wrongTopology.alive()).isTrue();
         }
     }
 

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.boot.kafka.autoconfigure.metrics.KafkaMetricsAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 import java.time.Duration;
@@ -43,11 +44,17 @@ public class MeteringStreamsApplication {
                 kafka.buildStreamsProperties());
     }
 
+    /** Built here; {@link #streamsLifecycle} starts it once the service answers HTTP. */
     @Bean(destroyMethod = "close")
     StreamsRuntime streamsRuntime(MeteringStreamsProperties properties, MeteringStreamsProperties.EventRules events, KafkaClients kafka,
                                   PriceBook priceBook) {
-        provisionTopics(properties, kafka, priceBook);
-        return runtime(properties, events, kafka, priceBook).start();
+        return runtime(properties, events, kafka, priceBook);
+    }
+
+    @Bean
+    StreamsLifecycle streamsLifecycle(MeteringStreamsProperties properties, KafkaClients kafka, PriceBook priceBook, StreamsRuntime runtime,
+                                      ConfigurableApplicationContext context) {
+        return new StreamsLifecycle(() -> provisionTopics(properties, kafka, priceBook), runtime, context);
     }
 
     /** Creates missing topics and seeds the price book, as configured. */

@@ -1,8 +1,6 @@
 package io.llmmetering.meteringstreams.service;
 
 import io.llmmetering.schemas.client.KafkaClients;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -11,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,22 +31,23 @@ public final class StreamsRuntime implements AutoCloseable {
     static final int REPLACEMENTS_MAX = 5;
     static final Duration LOOP_WINDOW = Duration.ofMinutes(5);
     private final java.util.ArrayDeque<Long> recentFailures = new java.util.ArrayDeque<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile String failure;
 
     /** @param config from {@link StreamsConfigFactory}: {@code spring.kafka.*} with what exactly-once requires */
     public StreamsRuntime(Topology topology, Properties config) {
         this.streams = KafkaClients.Streams.of(topology, config);
         streams.setUncaughtExceptionHandler(error -> {
-            Throwable refusal = refusal(error);
+            String refusal = KafkaClients.refusal(error);
             if (refusal != null) {
                 // replacing the thread would meet the same refusal forever: stop, and say what was refused
-                log.error("Kafka refused the topology, stopping: {} error={}", refusal instanceof AuthenticationException
-                        ? "check the credentials in spring.kafka.properties (sasl.jaas.config) and the TLS settings"
-                        : "grant the ACLs docs/operations.md lists for metering-streams", refusal.getMessage());
+                refused(refusal);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             long replaced = threadsReplaced.incrementAndGet();
             if (failingInALoop(System.nanoTime())) {
                 // a record cannot cause this (each step dead-letters its record): replacing again would fail again
+                failure = "stream threads keep failing: " + error;
                 log.error("stream threads keep failing, stopping threads_replaced={} within={} error={}", replaced, LOOP_WINDOW,
                         error.toString(), error);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -67,19 +67,37 @@ public final class StreamsRuntime implements AutoCloseable {
         return recentFailures.size() > REPLACEMENTS_MAX;
     }
 
-    /** A refused credential or a missing ACL anywhere in the cause chain; null for anything else. */
-    private static Throwable refusal(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
-                return cause;
-            }
-        }
-        return null;
+    private void refused(String refusal) {
+        failure = refusal;
+        log.error("Kafka refused the topology, stopping: {} error={}", refusal.startsWith(KafkaClients.AUTHENTICATION_REFUSED)
+                ? "check the credentials in spring.kafka.properties (sasl.jaas.config) and the TLS settings"
+                : "grant the ACLs docs/operations.md lists for metering-streams", refusal);
     }
 
+    /** Starts the instance; returns once the global price-book store is loaded (Kafka Streams loads it first) and the stream threads run. */
     public StreamsRuntime start() {
         streams.start();
         return this;
+    }
+
+    /**
+     * Logs why the instance could not start (creating its topics, loading the price book) and keeps it for
+     * {@link #failure()}. True when Kafka refused it (credentials, an ACL), which no restart cures.
+     */
+    public boolean failedToStart(RuntimeException error) {
+        String refusal = KafkaClients.refusal(error);
+        if (refusal != null) {
+            refused(refusal);
+            return true;
+        }
+        failure = "failed to start: " + error;
+        log.error("streams failed to start error={}", error.toString(), error);
+        return false;
+    }
+
+    /** Why the instance stopped or never started (a refusal, a failure to start, threads failing in a loop); null while none. */
+    public String failure() {
+        return failure;
     }
 
     public KafkaStreams.State state() {
@@ -117,7 +135,22 @@ public final class StreamsRuntime implements AutoCloseable {
     /** Closes gracefully: the current transaction commits, the group is left, state stays on disk. */
     @Override
     public void close() {
-        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
-        log.info("streams closed cleanly={}", closed);
+        close(CLOSE_TIMEOUT);
+    }
+
+    /**
+     * Closes an instance whose start has not returned, still loading the price book: no stream thread has run, so
+     * there is nothing to commit (and were one just starting, exactly-once aborts what it did not commit), and the
+     * global thread, waiting for the broker until its own timeout, is not waited for.
+     */
+    public void closeUnstarted() {
+        close(Duration.ofSeconds(1));
+    }
+
+    private void close(Duration timeout) {
+        if (closed.compareAndSet(false, true)) {
+            boolean clean = streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true));
+            log.info("streams closed cleanly={}", clean);
+        }
     }
 }

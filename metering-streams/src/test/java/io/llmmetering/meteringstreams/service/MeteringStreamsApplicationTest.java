@@ -111,6 +111,7 @@ class MeteringStreamsApplicationTest {
 
     @Test
     void thePriceBookWasSeededIntoItsTopic() {
+        runtime.awaitRunning(Duration.ofSeconds(60)); // the service creates its topics and seeds them as it starts the topology
         assertThat(new TopicProvisioner(io.llmmetering.schemas.client.KafkaClients.plaintext(BROKER.bootstrapServers()))
                 .seedPriceBookIfEmpty(io.llmmetering.core.pricing.PriceBookReader.defaultPriceBook())).isZero();
     }

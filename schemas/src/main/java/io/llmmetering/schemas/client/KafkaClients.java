@@ -132,13 +132,29 @@ public final class KafkaClients {
             Thread.currentThread().interrupt();
             return new ClusterCheck(0, "interrupted");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            String what = cause instanceof AuthenticationException ? "authentication refused: "
-                    : cause instanceof AuthorizationException ? "not authorized: " : "";
-            return new ClusterCheck(0, what + cause.getClass().getSimpleName() + (what.isEmpty() ? "" : " " + cause.getMessage()));
+            String refusal = refusal(e.getCause());
+            return new ClusterCheck(0, refusal != null ? refusal : e.getCause().getClass().getSimpleName());
         } catch (TimeoutException | RuntimeException e) {
             return new ClusterCheck(0, e.getClass().getSimpleName());
         }
+    }
+
+    /** How {@link #refusal} begins for a refused credential. */
+    public static final String AUTHENTICATION_REFUSED = "authentication refused: ";
+
+    /**
+     * "authentication refused: ..." or "not authorized: ..." for a refused credential or a missing ACL anywhere in
+     * the cause chain (Kafka's message names the mechanism or the resource, never a secret); null for anything else,
+     * which retrying may cure.
+     */
+    public static String refusal(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+                return (cause instanceof AuthenticationException ? AUTHENTICATION_REFUSED : "not authorized: ")
+                        + cause.getClass().getSimpleName() + " " + cause.getMessage();
+            }
+        }
+        return null;
     }
 
     /** The Streams configuration of a topology (kafka-streams must be on the class path to run it: {@link Streams}). */
