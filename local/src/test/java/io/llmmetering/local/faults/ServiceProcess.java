@@ -104,8 +104,9 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * The line of this start's log that says why the service stopped: Spring Boot's failure analysis, else the last
-     * error. A scenario's failure message carries it, since CI keeps the build's output but not the logs.
+     * The lines of this start's log that say why the service stopped: Spring Boot's failure analysis, else the last
+     * error logged with the root cause of its stack trace (or the JVM's own error). A scenario's failure message
+     * carries it, since CI keeps the build's output but not the logs.
      */
     String whyItStopped() {
         List<String> lines;
@@ -125,11 +126,18 @@ final class ServiceProcess implements AutoCloseable {
         if (description >= 0) {
             return run.stream().skip(description + 1).filter(line -> !line.isBlank()).findFirst().orElse("").strip();
         }
-        for (int i = run.size() - 1; i >= 0; i--) {
-            String line = run.get(i);
-            if (line.contains(" ERROR ") || line.startsWith("Error") || line.contains("Exception:")) {
-                return line.strip();
+        String error = null;
+        String rootCause = null;
+        for (String line : run) {
+            if (line.contains(" ERROR ")) {
+                error = line.strip();
+                rootCause = null;
+            } else if (line.startsWith("Caused by:") || line.startsWith("Error") || (error == null && line.contains("Exception:"))) {
+                rootCause = line.strip();
             }
+        }
+        if (error != null || rootCause != null) {
+            return error == null ? rootCause : rootCause == null ? error : error + " / " + rootCause;
         }
         return run.isEmpty() ? "empty log" : "last line: " + run.get(run.size() - 1).strip();
     }

@@ -30,4 +30,19 @@ class ServiceProcessTest {
             }
         }
     }
+
+    /** Creating its topics is the topology's first step: with no broker to create them on, it exits for a restart, saying why. */
+    @Test
+    void aTopologyThatCannotCreateItsTopicsExitsWithTheReason(@TempDir Path dir) throws Exception {
+        try (ServiceProcess streams = new ServiceProcess("metering-streams-no-broker", "metering-streams", FreePorts.one(),
+                List.of("--spring.kafka.bootstrap-servers=127.0.0.1:" + FreePorts.one(),
+                        "--spring.kafka.admin.properties.default.api.timeout.ms=3000", "--spring.kafka.admin.properties.request.timeout.ms=2000",
+                        "--metering.streams.state-dir=" + dir.resolve("state")), dir)) {
+            assertThatThrownBy(() -> streams.start().awaitHealthy(Duration.ofMinutes(2)))
+                    .hasMessageContaining("metering-streams-no-broker exited with 1")
+                    .hasMessageContaining("streams failed to start")
+                    .hasMessageContaining("cannot create topic")
+                    .hasMessageContaining("TimeoutException");
+        }
+    }
 }

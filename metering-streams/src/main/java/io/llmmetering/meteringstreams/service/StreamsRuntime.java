@@ -90,8 +90,12 @@ public final class StreamsRuntime implements AutoCloseable {
             refused(refusal);
             return true;
         }
-        failure = "failed to start: " + error;
-        log.error("streams failed to start error={}", error.toString(), error);
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        failure = "failed to start: " + error + (cause == error ? "" : ", caused by " + cause);
+        log.error("streams {}", failure, error);
         return false;
     }
 
