@@ -103,6 +103,14 @@ class DeploymentFilesTest {
         assertThat((Map<String, Object>) service("usage-ingest").get("depends_on")).containsKey("credit-api");
     }
 
+    /** A service that exits (a failure to start, the OOM killer) is started again; the one-shot migrations are not. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyLongRunningServiceIsStartedAgainWhenItExits() throws Exception {
+        services().forEach((name, service) -> assertThat(((Map<String, Object>) service).get("restart")).as(name)
+                .isEqualTo(name.equals("migrations") ? "no" : "unless-stopped"));
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void everyVariableComposeSetsIsOneTheServiceReads() throws Exception {
