@@ -90,25 +90,33 @@ final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Waits until the service's health answers 200, i.e. it is up and its dependencies are healthy. */
+    /**
+     * Waits until the service's health answers 200, i.e. it is up and its dependencies are healthy. A service that
+     * exits, or is not healthy in time, fails with what its health and its log say (CI keeps no service logs).
+     */
     ServiceProcess awaitHealthy(Duration timeout) {
-        Awaitility.await(name + " healthy (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(250))
-                .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
-                    if (!alive()) {
-                        throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + whyItStopped() + " (log: " + log + ")");
-                    }
-                    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                });
+        try {
+            Awaitility.await(name + " healthy (log: " + log + ")").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
+                        if (!alive()) {
+                            throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + lastErrorInLog() + " (log: " + log + ")");
+                        }
+                        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IllegalStateException(name + " not healthy within " + timeout + ": health " + health() + "; log: " + lastErrorInLog()
+                    + " (log: " + log + ")", e);
+        }
         return this;
     }
 
     /**
-     * The lines of this start's log that say why the service stopped: Spring Boot's failure analysis, else the last
-     * error logged with the root cause of its stack trace (or the JVM's own error). A scenario's failure message
-     * carries it, since CI keeps the build's output but not the logs.
+     * The lines of this start's log that say what went wrong: Spring Boot's failure analysis, else the last error
+     * logged with the root cause of its stack trace (or the JVM's own error). A scenario's failure message carries
+     * it, since CI keeps the build's output but not the logs.
      */
-    String whyItStopped() {
+    String lastErrorInLog() {
         List<String> lines;
         try {
             lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
