@@ -32,4 +32,18 @@ class KafkaClientsTest {
         assertThat(KafkaClients.plaintext("127.0.0.1:1234").config(KafkaClients.Kind.STREAMS, Map.of(), Map.of()))
                 .containsExactly(Map.entry("bootstrap.servers", "127.0.0.1:1234"));
     }
+
+    /** A refusal is found however deep a client wrapped it, and says what was refused; anything else may pass with a retry. */
+    @Test
+    void aRefusedCredentialOrAMissingAclIsNamedWhereverItIsInTheCauseChain() {
+        RuntimeException wrongPassword = new IllegalStateException("cannot create topic usage.events", new java.util.concurrent.ExecutionException(
+                new org.apache.kafka.common.errors.SaslAuthenticationException("invalid credentials with SASL mechanism SCRAM-SHA-512")));
+        assertThat(KafkaClients.refusal(wrongPassword))
+                .isEqualTo("authentication refused: SaslAuthenticationException invalid credentials with SASL mechanism SCRAM-SHA-512")
+                .startsWith(KafkaClients.AUTHENTICATION_REFUSED);
+        assertThat(KafkaClients.refusal(new RuntimeException(new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of("credit.debits")))))
+                .startsWith("not authorized: TopicAuthorizationException").contains("credit.debits");
+        assertThat(KafkaClients.refusal(new RuntimeException(new org.apache.kafka.common.errors.TimeoutException("no node")))).isNull();
+        assertThat(KafkaClients.refusal(null)).isNull();
+    }
 }
