@@ -153,10 +153,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = org.springframework.core.NestedExceptionUtils.getMostSpecificCause(failure);
         return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + " (" + root + ")";
     }
 

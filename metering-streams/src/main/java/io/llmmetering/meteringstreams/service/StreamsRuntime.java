@@ -6,6 +6,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 
 import java.time.Duration;
 import java.util.Properties;
@@ -90,10 +91,7 @@ public final class StreamsRuntime implements AutoCloseable {
             refused(refusal);
             return true;
         }
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(error);
         failure = "failed to start: " + error + (cause == error ? "" : ", caused by " + cause);
         log.error("streams {}", failure, error);
         return false;
