@@ -145,13 +145,20 @@ public final class WebhookDispatcher implements Runnable, AutoCloseable {
             return new Outcome(status, response.body(), error);
         } catch (TimeoutException e) {
             answer.cancel(true);
-            return new Outcome(0, null, "no answer within " + settings.timeout().toMillis() + " ms");
+            return noAnswer();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
+                return noAnswer(); // the request's own timeout, the same as ours, fired first
+            }
             return new Outcome(0, null, e.getCause() == null ? e.toString() : e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome(0, null, "sender stopped");
         }
+    }
+
+    private Outcome noAnswer() {
+        return new Outcome(0, null, "no answer within " + settings.timeout().toMillis() + " ms");
     }
 
     private void record(Claimed delivery, Outcome outcome) {
